@@ -1,0 +1,102 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "eve.h"
+
+void eve_format_time(uint64_t ts_us, char *buf, size_t len)
+{
+    time_t secs = (time_t)(ts_us / 1000000u);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%06u+0000", (unsigned)(ts_us % 1000000u));
+}
+
+void eve_format_addr(const uint8_t addr[16], uint8_t family, char *buf, size_t len)
+{
+    if (family == 4) inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
+    else inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
+}
+
+const char *eve_proto_name(uint8_t proto, char *buf, size_t len)
+{
+    switch (proto) {
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 1: return "ICMP";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    default: snprintf(buf, len, "%u", proto); return buf;
+    }
+}
+
+void eve_common(ndpi_serializer *s, const struct eve_context *ctx, const char *event_type,
+                uint64_t ts_us, const struct flow *f)
+{
+    char buf[64];
+    int c = f->client, sv = !f->client;
+
+    eve_format_time(ts_us, buf, sizeof(buf));
+    ndpi_serialize_string_string(s, "timestamp", buf);
+    ndpi_serialize_string_uint64(s, "flow_id", f->id);
+    ndpi_serialize_string_string(s, "event_type", event_type);
+    if (ctx->host && *ctx->host) ndpi_serialize_string_string(s, "host", ctx->host);
+    if (f->key.vlan) {
+        ndpi_serialize_start_of_list(s, "vlan");
+        ndpi_serialize_string_uint32(s, "", f->key.vlan);
+        ndpi_serialize_end_of_list(s);
+    }
+    eve_format_addr(f->key.addr[c], f->key.family, buf, sizeof(buf));
+    ndpi_serialize_string_string(s, "src_ip", buf);
+    if (f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132)
+        ndpi_serialize_string_uint32(s, "src_port", f->key.port[c]);
+    eve_format_addr(f->key.addr[sv], f->key.family, buf, sizeof(buf));
+    ndpi_serialize_string_string(s, "dest_ip", buf);
+    if (f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132)
+        ndpi_serialize_string_uint32(s, "dest_port", f->key.port[sv]);
+    ndpi_serialize_string_string(s, "proto", eve_proto_name(f->key.proto, buf, sizeof(buf)));
+    ndpi_serialize_string_string(s, "app_proto", classify_app_proto(ctx->cls, f, buf, sizeof(buf)));
+}
+
+void eve_flow_counters(ndpi_serializer *s, const struct flow *f, int with_end,
+                       enum flow_end_reason reason)
+{
+    char buf[64];
+    int c = f->client, sv = !f->client;
+    ndpi_serialize_start_of_block(s, "flow");
+    ndpi_serialize_string_uint32(s, "pkts_toserver", f->pkts[c]);
+    ndpi_serialize_string_uint32(s, "pkts_toclient", f->pkts[sv]);
+    ndpi_serialize_string_uint64(s, "bytes_toserver", f->bytes[c]);
+    ndpi_serialize_string_uint64(s, "bytes_toclient", f->bytes[sv]);
+    eve_format_time(f->first_us, buf, sizeof(buf));
+    ndpi_serialize_string_string(s, "start", buf);
+    if (with_end) {
+        eve_format_time(f->last_us, buf, sizeof(buf));
+        ndpi_serialize_string_string(s, "end", buf);
+        ndpi_serialize_string_uint64(s, "age", (f->last_us - f->first_us) / 1000000u);
+        ndpi_serialize_string_string(s, "reason", flow_end_reason_name(reason));
+    }
+    ndpi_serialize_end_of_block(s);
+}
+
+void eve_flow_event(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f,
+                    enum flow_end_reason reason)
+{
+    char name[64];
+    eve_common(s, ctx, "flow", f->last_us, f);
+
+    ndpi_serialize_start_of_block(s, "ndpi");
+    ndpi_serialize_string_string(s, "proto", classify_proto_name(ctx->cls, f, name, sizeof(name)));
+    ndpi_serialize_string_string(s, "category", classify_category_name(ctx->cls, f));
+    ndpi_serialize_start_of_list(s, "risks");
+    int pos = 0;
+    for (const char *r; (r = classify_next_risk(f, &pos));) ndpi_serialize_string_string(s, "", r);
+    ndpi_serialize_end_of_list(s);
+    ndpi_serialize_end_of_block(s);
+
+    eve_flow_counters(s, f, 1, reason);
+    ndpi_serialize_string_string(s, "src_zone", zones_name(ctx->zones, f->zone[f->client]));
+    ndpi_serialize_string_string(s, "dest_zone", zones_name(ctx->zones, f->zone[!f->client]));
+}

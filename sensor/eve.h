@@ -1,0 +1,38 @@
+/* Suricata EVE JSON: the fields every event shares, and the flow event.
+ * Strings are escaped by nDPI's serializer; nothing is escaped by hand. */
+#ifndef VIGIE_EVE_H
+#define VIGIE_EVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <ndpi_api.h>
+
+#include "classify.h"
+#include "flow_table.h"
+#include "zones.h"
+
+struct eve_context {
+    const struct classifier *cls;
+    const struct zones *zones;
+    const char *host; /* sensor name */
+};
+
+/* "2023-07-25T08:14:03.123456+0000" */
+void eve_format_time(uint64_t ts_us, char *buf, size_t len);
+/* Text form of a flow-key address (IPv4-mapped shown as IPv4). */
+void eve_format_addr(const uint8_t addr[16], uint8_t family, char *buf, size_t len);
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP" or the protocol number. */
+const char *eve_proto_name(uint8_t proto, char *buf, size_t len);
+
+/* timestamp, flow_id, event_type, host, 5-tuple oriented client -> server,
+ * proto, app_proto. */
+void eve_common(ndpi_serializer *s, const struct eve_context *ctx, const char *event_type,
+                uint64_t ts_us, const struct flow *f);
+/* The "flow" object: packets and bytes both ways, start [, end, reason]. */
+void eve_flow_counters(ndpi_serializer *s, const struct flow *f, int with_end,
+                       enum flow_end_reason reason);
+/* A complete flow event for a finished flow. */
+void eve_flow_event(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f,
+                    enum flow_end_reason reason);
+
+#endif

@@ -1,0 +1,342 @@
+/* Flow table.
+ *
+ * Slots live in one anonymous mapping sized for the maximum flow count;
+ * pages are only touched as flows are created, so the resident size follows
+ * the number of live flows. The index is an open-addressing array of
+ * (hash, slot) pairs with linear probing and backward-shift deletion, kept
+ * at most half full. Each timeout class has its own LRU list ordered by
+ * last packet time, so the tail of each list is the next flow to expire. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "flow_table.h"
+
+#define NONE UINT32_MAX
+
+struct index_entry {
+    uint32_t hash;
+    uint32_t slot; /* slot + 1; 0 = empty */
+};
+
+struct lru {
+    uint32_t head, tail;
+};
+
+struct flow_table {
+    struct flow_table_config cfg;
+    struct flow *slots;
+    size_t slots_bytes;
+    uint32_t capacity, used_hw; /* slots ever handed out */
+    uint32_t free_head;         /* freed slots, linked through lru_next */
+    struct index_entry *index;
+    size_t index_bytes;
+    uint32_t index_mask;
+    struct lru lru[FLOW_CLASS_MAX];
+    uint64_t timeout_us[FLOW_CLASS_MAX];
+    struct flow_table_stats st;
+};
+
+static void *map_zeroed(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+const char *flow_end_reason_name(enum flow_end_reason r)
+{
+    static const char *names[] = {"timeout", "eof", "forced"};
+    return names[r];
+}
+
+struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *err,
+                                     size_t errlen)
+{
+    static struct flow_table zero;
+    struct flow_table *ft = map_zeroed(sizeof(*ft));
+    if (!ft) {
+        snprintf(err, errlen, "flow table: out of memory");
+        return NULL;
+    }
+    *ft = zero;
+    ft->cfg = *cfg;
+
+    /* The memcap bounds slots + index: each flow costs its slot and two
+     * index entries (the index stays at most half full). */
+    uint64_t per_flow = sizeof(struct flow) + 2 * sizeof(struct index_entry);
+    uint64_t cap = cfg->max_flows;
+    if (cfg->memcap_bytes / per_flow < cap) cap = cfg->memcap_bytes / per_flow;
+    if (cap < 16) {
+        snprintf(err, errlen, "flow table: memcap of %llu bytes is too small",
+                 (unsigned long long)cfg->memcap_bytes);
+        flow_table_destroy(ft);
+        return NULL;
+    }
+    uint32_t isize = 32;
+    while (isize < 2 * cap) isize <<= 1;
+
+    ft->capacity = (uint32_t)cap;
+    ft->slots_bytes = (size_t)cap * sizeof(struct flow);
+    ft->index_bytes = (size_t)isize * sizeof(struct index_entry);
+    ft->index_mask = isize - 1;
+    ft->slots = map_zeroed(ft->slots_bytes);
+    ft->index = map_zeroed(ft->index_bytes);
+    if (!ft->slots || !ft->index) {
+        snprintf(err, errlen, "flow table: cannot map %zu bytes", ft->slots_bytes + ft->index_bytes);
+        flow_table_destroy(ft);
+        return NULL;
+    }
+    ft->free_head = NONE;
+    for (int c = 0; c < FLOW_CLASS_MAX; c++) {
+        ft->lru[c].head = ft->lru[c].tail = NONE;
+        ft->timeout_us[c] = (uint64_t)cfg->timeout_s[c] * 1000000u;
+    }
+    ft->st.capacity = ft->capacity;
+    return ft;
+}
+
+void flow_table_destroy(struct flow_table *ft)
+{
+    if (!ft) return;
+    if (ft->slots) munmap(ft->slots, ft->slots_bytes);
+    if (ft->index) munmap(ft->index, ft->index_bytes);
+    munmap(ft, sizeof(*ft));
+}
+
+/* Key is 40 bytes = 5 words; a multiply-xorshift mix per word is enough to
+ * spread addresses and ports and costs a handful of cycles. */
+static uint32_t key_hash(const struct flow_key *k)
+{
+    uint64_t w[5];
+    memcpy(w, k, sizeof(w));
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 5; i++) {
+        h ^= w[i];
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    h *= 0x94D049BB133111EBull;
+    h ^= h >> 29;
+    return (uint32_t)h;
+}
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key must stay 40 bytes, no padding");
+
+static inline int key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static inline uint32_t slot_of(const struct flow_table *ft, const struct flow *f)
+{
+    return (uint32_t)(f - ft->slots);
+}
+
+static void lru_unlink(struct flow_table *ft, struct flow *f)
+{
+    struct lru *l = &ft->lru[f->fclass];
+    if (f->lru_prev != NONE) ft->slots[f->lru_prev].lru_next = f->lru_next;
+    else l->head = f->lru_next;
+    if (f->lru_next != NONE) ft->slots[f->lru_next].lru_prev = f->lru_prev;
+    else l->tail = f->lru_prev;
+}
+
+static void lru_push_head(struct flow_table *ft, struct flow *f)
+{
+    struct lru *l = &ft->lru[f->fclass];
+    uint32_t s = slot_of(ft, f);
+    f->lru_prev = NONE;
+    f->lru_next = l->head;
+    if (l->head != NONE) ft->slots[l->head].lru_prev = s;
+    l->head = s;
+    if (l->tail == NONE) l->tail = s;
+}
+
+void flow_table_set_class(struct flow_table *ft, struct flow *f, enum flow_class c)
+{
+    if (f->fclass == c) return;
+    lru_unlink(ft, f);
+    f->fclass = (uint8_t)c;
+    lru_push_head(ft, f);
+}
+
+static void index_remove(struct flow_table *ft, uint32_t pos)
+{
+    /* Backward-shift deletion keeps probe chains intact without tombstones. */
+    uint32_t mask = ft->index_mask;
+    uint32_t hole = pos;
+    for (uint32_t i = (pos + 1) & mask;; i = (i + 1) & mask) {
+        struct index_entry *e = &ft->index[i];
+        if (!e->slot) break;
+        uint32_t home = e->hash & mask;
+        /* Move e into the hole if its home is not in (hole, i]. */
+        if (((i - home) & mask) >= ((i - hole) & mask)) {
+            ft->index[hole] = *e;
+            hole = i;
+        }
+    }
+    ft->index[hole].slot = 0;
+    ft->index[hole].hash = 0;
+}
+
+static uint32_t index_find(const struct flow_table *ft, const struct flow_key *key, uint32_t h,
+                           int *found)
+{
+    uint32_t mask = ft->index_mask;
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+        const struct index_entry *e = &ft->index[i];
+        if (!e->slot) {
+            *found = 0;
+            return i;
+        }
+        if (e->hash == h && key_eq(&ft->slots[e->slot - 1].key, key)) {
+            *found = 1;
+            return i;
+        }
+    }
+}
+
+struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key)
+{
+    int found;
+    uint32_t h = key_hash(key);
+    uint32_t pos = index_find(ft, key, h, &found);
+    return found ? &ft->slots[ft->index[pos].slot - 1] : NULL;
+}
+
+static void release(struct flow_table *ft, struct flow *f)
+{
+    int found;
+    uint32_t pos = index_find(ft, &f->key, f->hash, &found);
+    if (found) index_remove(ft, pos);
+    lru_unlink(ft, f);
+    f->lru_next = ft->free_head;
+    ft->free_head = slot_of(ft, f);
+    ft->st.active--;
+    ft->st.ended++;
+}
+
+void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason reason)
+{
+    if (ft->cfg.on_end) ft->cfg.on_end(f, reason, ft->cfg.ud);
+    release(ft, f);
+}
+
+static uint64_t mem_in_use(const struct flow_table *ft)
+{
+    uint64_t m = (uint64_t)ft->st.active * (sizeof(struct flow) + 2 * sizeof(struct index_entry));
+    if (ft->cfg.extra_mem) m += *ft->cfg.extra_mem;
+    return m;
+}
+
+/* Evicts the flow nearest to its timeout among the LRU tails. */
+static int evict_one(struct flow_table *ft)
+{
+    struct flow *victim = NULL;
+    uint64_t best = UINT64_MAX;
+    for (int c = 0; c < FLOW_CLASS_MAX; c++) {
+        if (ft->lru[c].tail == NONE) continue;
+        struct flow *f = &ft->slots[ft->lru[c].tail];
+        uint64_t deadline = f->last_us + ft->timeout_us[c];
+        if (deadline < best) {
+            best = deadline;
+            victim = f;
+        }
+    }
+    if (!victim) return 0;
+    ft->st.evicted++;
+    flow_table_end(ft, victim, FLOW_END_FORCED);
+    return 1;
+}
+
+static struct flow *alloc_slot(struct flow_table *ft)
+{
+    while (ft->st.active >= ft->capacity || mem_in_use(ft) >= ft->cfg.memcap_bytes)
+        if (!evict_one(ft)) return NULL;
+    if (ft->free_head != NONE) {
+        struct flow *f = &ft->slots[ft->free_head];
+        ft->free_head = f->lru_next;
+        return f;
+    }
+    return &ft->slots[ft->used_hw++];
+}
+
+static enum flow_class class_for(uint8_t proto)
+{
+    return proto == 6 ? FLOW_TCP : proto == 17 ? FLOW_UDP : FLOW_OTHER;
+}
+
+struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int *created)
+{
+    int found;
+    uint32_t h = key_hash(&pkt->key);
+    uint32_t pos = index_find(ft, &pkt->key, h, &found);
+    *created = 0;
+    if (found) {
+        struct flow *f = &ft->slots[ft->index[pos].slot - 1];
+        if (ft->lru[f->fclass].head != slot_of(ft, f)) {
+            lru_unlink(ft, f);
+            lru_push_head(ft, f);
+        }
+        f->last_us = pkt->ts_us;
+        return f;
+    }
+
+    uint32_t before = ft->st.active;
+    struct flow *f = alloc_slot(ft);
+    if (!f) {
+        ft->st.dropped++;
+        return NULL;
+    }
+    /* Eviction moved entries: find the insertion point again. */
+    if (ft->st.active != before) pos = index_find(ft, &pkt->key, h, &found);
+
+    memset(f, 0, sizeof(*f));
+    f->key = pkt->key;
+    f->hash = h;
+    f->first_us = f->last_us = pkt->ts_us;
+    f->fclass = (uint8_t)class_for(pkt->key.proto);
+    /* Flow ids: stable for a given flow and start time, below 2^51 so
+     * JSON consumers that parse numbers as doubles keep them exact. */
+    f->id = (((uint64_t)h << 20) ^ pkt->ts_us) & ((1ull << 51) - 1);
+    ft->index[pos].hash = h;
+    ft->index[pos].slot = slot_of(ft, f) + 1;
+    lru_push_head(ft, f);
+    ft->st.active++;
+    ft->st.created++;
+    *created = 1;
+    return f;
+}
+
+void flow_table_expire(struct flow_table *ft, uint64_t now_us)
+{
+    for (int c = 0; c < FLOW_CLASS_MAX; c++) {
+        while (ft->lru[c].tail != NONE) {
+            struct flow *f = &ft->slots[ft->lru[c].tail];
+            if (f->last_us + ft->timeout_us[c] > now_us) break;
+            flow_table_end(ft, f, FLOW_END_TIMEOUT);
+        }
+    }
+}
+
+void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
+{
+    /* Oldest first, so records come out in a stable order. */
+    for (;;) {
+        struct flow *oldest = NULL;
+        for (int c = 0; c < FLOW_CLASS_MAX; c++) {
+            if (ft->lru[c].tail == NONE) continue;
+            struct flow *f = &ft->slots[ft->lru[c].tail];
+            if (!oldest || f->last_us < oldest->last_us) oldest = f;
+        }
+        if (!oldest) return;
+        flow_table_end(ft, oldest, reason);
+    }
+}
+
+void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *st)
+{
+    *st = ft->st;
+    st->mem_bytes = mem_in_use(ft);
+}

@@ -1,0 +1,86 @@
+/* Flow table: a fixed pool of flow slots, an open-addressing index, and one
+ * LRU list per timeout class. Nothing is allocated per packet; memory is
+ * bounded by flows.max and flows.memcap_mb, the least recently used flow
+ * being evicted when either is reached. */
+#ifndef VIGIE_FLOW_TABLE_H
+#define VIGIE_FLOW_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "packet.h"
+
+struct ndpi_flow_struct;
+
+enum flow_class { FLOW_TCP, FLOW_TCP_CLOSED, FLOW_UDP, FLOW_OTHER, FLOW_CLASS_MAX };
+
+enum flow_end_reason { FLOW_END_TIMEOUT, FLOW_END_EOF, FLOW_END_FORCED };
+
+/* Classification state, owned by classify.c. The nDPI state is only
+ * attached while nDPI still needs packets. */
+struct flow_classification {
+    struct ndpi_flow_struct *ndpi;
+    uint64_t risk;
+    uint16_t master, app, category;
+    uint16_t dpi_packets;
+    uint8_t done;
+};
+
+struct flow {
+    struct flow_key key;
+    uint64_t id;
+    uint64_t first_us, last_us;
+    uint64_t bytes[2]; /* sent by key endpoint 0 / 1 */
+    uint32_t pkts[2];
+    uint32_t lru_prev, lru_next;
+    uint32_t hash;
+    uint8_t client;    /* key endpoint that opened the flow */
+    uint8_t fclass;    /* enum flow_class */
+    uint8_t tcp_fin;   /* bit per endpoint that sent a FIN */
+    uint8_t flags;
+    uint16_t zone[2];  /* zone id per key endpoint */
+    struct flow_classification cls;
+    void *app_state;   /* dissector state, if any */
+};
+
+typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason reason, void *ud);
+
+struct flow_table_config {
+    uint32_t max_flows;
+    uint64_t memcap_bytes;
+    uint32_t timeout_s[FLOW_CLASS_MAX];
+    flow_end_fn on_end; /* called before a flow's slot is reused */
+    void *ud;
+    const size_t *extra_mem; /* other per-flow memory to count against the memcap */
+};
+
+struct flow_table_stats {
+    uint64_t created, ended, evicted, dropped;
+    uint32_t active, capacity;
+    uint64_t mem_bytes;
+};
+
+struct flow_table;
+
+struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *err,
+                                     size_t errlen);
+void flow_table_destroy(struct flow_table *ft);
+
+/* Finds the packet's flow or creates it (evicting if full); NULL only when
+ * nothing can be evicted. *created is set for a new flow. */
+struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int *created);
+struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key);
+
+/* Moves a flow to another timeout class (e.g. TCP closed). */
+void flow_table_set_class(struct flow_table *ft, struct flow *f, enum flow_class c);
+
+/* Ends flows idle longer than their class timeout at packet time now_us. */
+void flow_table_expire(struct flow_table *ft, uint64_t now_us);
+/* Ends every flow (end of file or shutdown). */
+void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason);
+/* Ends one flow now. */
+void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason reason);
+
+void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *st);
+const char *flow_end_reason_name(enum flow_end_reason r);
+
+#endif

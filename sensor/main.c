@@ -1,0 +1,286 @@
+/* vigie: argument parsing and wiring only. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <ndpi_api.h>
+#include <pcap/pcap.h>
+
+#include "capture.h"
+#include "config.h"
+#include "pipeline.h"
+#include "stats.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+struct options {
+    const char *config_path, *interface, *read_path, *flows_path, *alerts_path;
+    const char *redis_url, *learn_path, *user;
+    double replay;
+    int no_redis, check_config, quiet, verbose;
+    unsigned stats_interval;
+    char bpf[1024];
+};
+
+static volatile sig_atomic_t stop_requested;
+static struct capture *running_capture;
+
+static void usage(FILE *out)
+{
+    fputs("usage: vigie [-c FILE] (-i IFACE | -r FILE) [options] [BPF expression]\n"
+          "  -c, --config FILE     YAML config; without it, built-in defaults\n"
+          "  -i, --interface IFACE live capture (promiscuous, immediate mode)\n"
+          "  -r, --read FILE       pcap or pcapng file, '-' for stdin\n"
+          "      --replay[=SPEED]  pace a file by its timestamps (1 = real time)\n"
+          "  -A, --alerts FILE|-   also write alerts as JSON lines\n"
+          "      --flows FILE|-    write one JSON line per finished flow\n"
+          "      --redis URL       redis://[user:pass@]host[:port][/db] or unix:///path\n"
+          "      --no-redis        no Redis output at all\n"
+          "      --learn FILE      write the cross-zone edges seen as a policy YAML\n"
+          "  -T, --check-config    validate the config and exit\n"
+          "  -u, --user USER       drop privileges once the capture is open\n"
+          "      --stats-interval S  print (and publish) stats every S seconds\n"
+          "  -q, --quiet           no progress or periodic stats on stderr\n"
+          "  -v, --verbose         more messages\n"
+          "  -V, --version         print version and exit\n"
+          "  -h, --help            this help\n"
+          "Exit status: 0 done, 1 runtime failure, 2 usage or config error.\n",
+          out);
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    enum { OPT_REPLAY = 256, OPT_FLOWS, OPT_REDIS, OPT_NO_REDIS, OPT_LEARN, OPT_STATS };
+    static const struct option longopts[] = {
+        {"config", required_argument, 0, 'c'},   {"interface", required_argument, 0, 'i'},
+        {"read", required_argument, 0, 'r'},     {"replay", optional_argument, 0, OPT_REPLAY},
+        {"alerts", required_argument, 0, 'A'},   {"flows", required_argument, 0, OPT_FLOWS},
+        {"redis", required_argument, 0, OPT_REDIS}, {"no-redis", no_argument, 0, OPT_NO_REDIS},
+        {"learn", required_argument, 0, OPT_LEARN}, {"check-config", no_argument, 0, 'T'},
+        {"user", required_argument, 0, 'u'},     {"stats-interval", required_argument, 0, OPT_STATS},
+        {"quiet", no_argument, 0, 'q'},          {"verbose", no_argument, 0, 'v'},
+        {"version", no_argument, 0, 'V'},        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "c:i:r:A:Tu:qvVh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->config_path = optarg; break;
+        case 'i': o->interface = optarg; break;
+        case 'r': o->read_path = optarg; break;
+        case 'A': o->alerts_path = optarg; break;
+        case 'T': o->check_config = 1; break;
+        case 'u': o->user = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'v': o->verbose++; break;
+        case OPT_FLOWS: o->flows_path = optarg; break;
+        case OPT_REDIS: o->redis_url = optarg; break;
+        case OPT_NO_REDIS: o->no_redis = 1; break;
+        case OPT_LEARN: o->learn_path = optarg; break;
+        case OPT_REPLAY:
+            o->replay = 1.0;
+            if (optarg) {
+                errno = 0;
+                o->replay = strtod(optarg, &end);
+                if (errno || *end || !(o->replay > 0)) {
+                    fprintf(stderr, "vigie: --replay: speed must be a positive number, got \"%s\"\n", optarg);
+                    return -1;
+                }
+            }
+            break;
+        case OPT_STATS: {
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || *end || v > 86400) {
+                fprintf(stderr, "vigie: --stats-interval: seconds from 0 to 86400, got \"%s\"\n", optarg);
+                return -1;
+            }
+            o->stats_interval = (unsigned)v;
+            break;
+        }
+        case 'V':
+            printf("vigie %s (nDPI %s, %s)\n", VIGIE_VERSION, ndpi_revision(), pcap_lib_version());
+            exit(0);
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    /* Remaining words form the BPF expression, as with tcpdump. */
+    size_t used = 0;
+    for (int i = optind; i < argc; i++) {
+        int n = snprintf(o->bpf + used, sizeof(o->bpf) - used, "%s%s", used ? " " : "", argv[i]);
+        if (n < 0 || (size_t)n >= sizeof(o->bpf) - used) {
+            fprintf(stderr, "vigie: BPF expression too long\n");
+            return -1;
+        }
+        used += (size_t)n;
+    }
+    if (!o->check_config && !!o->interface == !!o->read_path) {
+        fprintf(stderr, "vigie: give exactly one of -i IFACE or -r FILE (see --help)\n");
+        return -1;
+    }
+    if (o->replay > 0 && !o->read_path) {
+        fprintf(stderr, "vigie: --replay paces a file read with -r\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    if (running_capture) capture_stop(running_capture);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* tcpdump's order: supplementary groups, group, then user; and check that
+ * root cannot be regained. */
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        fprintf(stderr, "vigie: -u %s: no such user\n", user);
+        return -1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "vigie: -u %s: cannot drop privileges: %s\n", user, strerror(errno));
+        return -1;
+    }
+    if (pw->pw_uid != 0 && setuid(0) == 0) {
+        fprintf(stderr, "vigie: -u %s: privileges could be regained, refusing to run\n", user);
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t now_us(clockid_t clk)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+struct run {
+    struct pipeline *pipe;
+    struct capture *cap;
+    const struct options *opt;
+    uint64_t next_stats_us, next_progress_us;
+    int progress;
+};
+
+static void on_tick(void *ud)
+{
+    struct run *r = ud;
+    uint64_t mono = now_us(CLOCK_MONOTONIC_COARSE);
+    pipeline_tick(r->pipe, now_us(CLOCK_REALTIME_COARSE));
+    if (r->opt->stats_interval && mono >= r->next_stats_us) {
+        struct pipeline_stats st;
+        struct capture_stats cs;
+        pipeline_get_stats(r->pipe, &st);
+        capture_get_stats(r->cap, &cs);
+        if (r->next_stats_us) stats_print_line(stderr, &st, &cs);
+        r->next_stats_us = mono + (uint64_t)r->opt->stats_interval * 1000000u;
+    }
+    if (r->progress && mono >= r->next_progress_us) {
+        struct pipeline_stats st;
+        pipeline_get_stats(r->pipe, &st);
+        fprintf(stderr, "\rvigie: %5.1f%%  %llu packets, %u active flows ",
+                100.0 * capture_progress(r->cap), (unsigned long long)st.packets, st.flows_active);
+        r->next_progress_us = mono + 500000u;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    struct config cfg;
+    char err[1024] = "";
+    memset(&opt, 0, sizeof(opt));
+    if (parse_args(argc, argv, &opt) != 0) return EXIT_USAGE;
+
+    config_defaults(&cfg);
+    if (opt.config_path) {
+        fprintf(stderr, "vigie: %s: YAML configuration is not supported yet\n", opt.config_path);
+        return EXIT_USAGE;
+    }
+    if (opt.check_config) {
+        printf("configuration OK (built-in defaults)\n");
+        return 0;
+    }
+    const char *bpf = opt.bpf[0] ? opt.bpf : cfg.capture.bpf;
+
+    struct capture *cap = opt.read_path
+        ? capture_open_file(opt.read_path, bpf, err, sizeof(err))
+        : capture_open_live(opt.interface, cfg.capture.snaplen, cfg.capture.buffer_mb, bpf, err,
+                            sizeof(err));
+    if (!cap) {
+        fprintf(stderr, "vigie: %s\n", err);
+        /* A link type or filter we refuse is a usage error, not a failure. */
+        return strstr(err, "unsupported link type") || strstr(err, "BPF filter") ? EXIT_USAGE
+                                                                                : EXIT_RUNTIME;
+    }
+    if (opt.replay > 0) capture_set_replay(cap, opt.replay);
+
+    struct pipeline_options po = {.flows_path = opt.flows_path, .live = capture_is_live(cap)};
+    struct pipeline *pipe = pipeline_create(&cfg, &po, err, sizeof(err));
+    if (!pipe) {
+        fprintf(stderr, "vigie: %s\n", err);
+        capture_close(cap);
+        return EXIT_RUNTIME;
+    }
+    pipeline_set_datalink(pipe, capture_datalink(cap));
+    if (opt.user && drop_privileges(opt.user) != 0) {
+        pipeline_destroy(pipe);
+        capture_close(cap);
+        return EXIT_RUNTIME;
+    }
+    if (opt.verbose)
+        fprintf(stderr, "vigie: reading %s (link type %s)\n",
+                opt.read_path ? opt.read_path : opt.interface, capture_datalink_name(cap));
+
+    running_capture = cap;
+    install_signals();
+    struct run run = {.pipe = pipe, .cap = cap, .opt = &opt};
+    run.progress = !opt.quiet && !capture_is_live(cap) && isatty(STDERR_FILENO) &&
+                   capture_progress(cap) >= 0;
+    uint64_t t0 = now_us(CLOCK_MONOTONIC);
+    int rc = capture_run(cap, pipeline_packet, pipe, on_tick, &run, err, sizeof(err));
+    if (run.progress) fprintf(stderr, "\r\033[K");
+    if (rc != 0) fprintf(stderr, "vigie: %s\n", err);
+
+    int forced = capture_is_live(cap) || stop_requested;
+    if (pipeline_finish(pipe, forced ? FLOW_END_FORCED : FLOW_END_EOF) != 0) {
+        fprintf(stderr, "vigie: writing flow records failed\n");
+        rc = -1;
+    }
+    double secs = (double)(now_us(CLOCK_MONOTONIC) - t0) / 1e6;
+    struct pipeline_stats st;
+    struct capture_stats cs;
+    pipeline_get_stats(pipe, &st);
+    capture_get_stats(cap, &cs);
+    stats_print_summary(stderr, &st, &cs, secs);
+
+    running_capture = NULL;
+    pipeline_destroy(pipe);
+    capture_close(cap);
+    return rc == 0 ? 0 : EXIT_RUNTIME;
+}

@@ -1,0 +1,180 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ndpi_api.h>
+
+#include "classify.h"
+#include "eve.h"
+#include "output_file.h"
+#include "pipeline.h"
+#include "zones.h"
+
+#define EXPIRE_EVERY_US 1000000u
+
+struct pipeline {
+    struct flow_table *ft;
+    struct classifier *cls;
+    struct zones *zones;
+    struct output_file *flows_out;
+    ndpi_serializer ser;
+    struct eve_context eve;
+    char host[CONFIG_STR];
+    int dlt;
+    int live;
+    uint64_t now_us, next_expire_us;
+    struct pipeline_stats st;
+};
+
+static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
+{
+    struct pipeline *p = ud;
+    classify_finish(p->cls, f);
+    if (p->flows_out) {
+        ndpi_reset_serializer(&p->ser);
+        eve_flow_event(&p->ser, &p->eve, f, reason);
+        u_int32_t len;
+        char *json = ndpi_serializer_get_buffer(&p->ser, &len);
+        if (output_file_write(p->flows_out, json, len) != 0) p->st.output_errors++;
+    }
+}
+
+struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
+                                 char *err, size_t errlen)
+{
+    struct pipeline *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->live = opt->live;
+    snprintf(p->host, sizeof(p->host), "%s", cfg->sensor_name);
+    if (!(p->cls = classify_create(err, errlen))) goto fail;
+    if (!(p->zones = zones_create_default())) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    struct flow_table_config fc = {
+        .max_flows = cfg->flows.max,
+        .memcap_bytes = (uint64_t)cfg->flows.memcap_mb << 20,
+        .on_end = on_flow_end,
+        .ud = p,
+        .extra_mem = classify_memory(p->cls),
+    };
+    memcpy(fc.timeout_s, cfg->flows.timeout_s, sizeof(fc.timeout_s));
+    if (!(p->ft = flow_table_create(&fc, err, errlen))) goto fail;
+    if (opt->flows_path && !(p->flows_out = output_file_open(opt->flows_path, err, errlen)))
+        goto fail;
+    if (ndpi_init_serializer(&p->ser, ndpi_serialization_format_json) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    p->eve.cls = p->cls;
+    p->eve.zones = p->zones;
+    p->eve.host = p->host;
+    return p;
+fail:
+    pipeline_destroy(p);
+    return NULL;
+}
+
+void pipeline_destroy(struct pipeline *p)
+{
+    if (!p) return;
+    flow_table_destroy(p->ft);
+    classify_destroy(p->cls);
+    zones_destroy(p->zones);
+    output_file_close(p->flows_out);
+    ndpi_term_serializer(&p->ser);
+    free(p);
+}
+
+void pipeline_set_datalink(struct pipeline *p, int dlt)
+{
+    p->dlt = dlt;
+}
+
+static void init_flow(struct pipeline *p, struct flow *f, const struct packet *pkt)
+{
+    /* The client is the sender of the first packet, unless that packet
+     * is a SYN-ACK: then the capture started mid-handshake. */
+    int synack = (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+    f->client = synack ? !pkt->dir : pkt->dir;
+    f->zone[0] = zones_lookup(p->zones, f->key.addr[0]);
+    f->zone[1] = zones_lookup(p->zones, f->key.addr[1]);
+}
+
+static void track_tcp(struct pipeline *p, struct flow *f, const struct packet *pkt)
+{
+    if (pkt->tcp_flags & TCP_FIN) f->tcp_fin |= (uint8_t)(1u << pkt->dir);
+    if ((pkt->tcp_flags & TCP_RST) || f->tcp_fin == 3)
+        flow_table_set_class(p->ft, f, FLOW_TCP_CLOSED);
+}
+
+void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+                     const uint8_t *data)
+{
+    struct pipeline *p = ud;
+    struct packet pkt;
+
+    p->st.packets++;
+    p->st.bytes += wire_len;
+    /* Packet time drives everything; it never goes backwards. */
+    if (ts_us < p->now_us) ts_us = p->now_us;
+    p->now_us = ts_us;
+    if (ts_us >= p->next_expire_us) {
+        if (p->next_expire_us) flow_table_expire(p->ft, ts_us);
+        p->next_expire_us = ts_us + EXPIRE_EVERY_US;
+    }
+
+    enum decode_result r = decode_packet(p->dlt, data, caplen, &pkt);
+    if (r != DECODE_OK) {
+        p->st.decode[r]++;
+        return;
+    }
+    pkt.ts_us = ts_us;
+    pkt.wire_len = wire_len;
+
+    int created;
+    struct flow *f = flow_table_get(p->ft, &pkt, &created);
+    if (f && !created && f->fclass == FLOW_TCP_CLOSED &&
+        (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+        /* A new connection reusing the ports of a closed one. */
+        flow_table_end(p->ft, f, FLOW_END_TIMEOUT);
+        f = flow_table_get(p->ft, &pkt, &created);
+    }
+    if (!f) return; /* table full and nothing evictable: counted there */
+    if (created) init_flow(p, f, &pkt);
+
+    f->pkts[pkt.dir]++;
+    f->bytes[pkt.dir] += wire_len;
+    if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
+    if (!f->cls.done) classify_packet(p->cls, f, &pkt);
+}
+
+void pipeline_tick(struct pipeline *p, uint64_t wall_us)
+{
+    if (p->live && wall_us > p->now_us + EXPIRE_EVERY_US) {
+        p->now_us = wall_us;
+        flow_table_expire(p->ft, wall_us);
+    }
+}
+
+int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
+{
+    flow_table_flush(p->ft, reason);
+    if (p->flows_out && output_file_flush(p->flows_out) != 0) return -1;
+    return 0;
+}
+
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
+{
+    struct flow_table_stats fs;
+    flow_table_get_stats(p->ft, &fs);
+    *st = p->st;
+    st->flows_created = fs.created;
+    st->flows_ended = fs.ended;
+    st->flows_evicted = fs.evicted;
+    st->flows_dropped = fs.dropped;
+    st->flows_active = fs.active;
+    st->mem_bytes = fs.mem_bytes;
+}

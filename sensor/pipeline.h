@@ -1,0 +1,46 @@
+/* The data path: capture -> decode -> flow -> classify -> output. One
+ * pipeline per capture; it owns the flow table, classifier and outputs. */
+#ifndef VIGIE_PIPELINE_H
+#define VIGIE_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "decode.h"
+#include "flow_table.h"
+
+struct pipeline;
+
+struct pipeline_stats {
+    uint64_t packets, bytes;
+    uint64_t decode[DECODE_RESULT_MAX];
+    uint64_t flows_created, flows_ended, flows_evicted, flows_dropped;
+    uint32_t flows_active;
+    uint64_t alerts;
+    uint64_t output_errors;
+    uint64_t mem_bytes;
+};
+
+struct pipeline_options {
+    const char *flows_path; /* NULL = no flow records */
+    int live;
+};
+
+struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
+                                 char *err, size_t errlen);
+void pipeline_destroy(struct pipeline *p);
+
+void pipeline_set_datalink(struct pipeline *p, int dlt);
+/* capture_fn-compatible: processes one frame. */
+void pipeline_packet(void *p, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+                     const uint8_t *data);
+/* Periodic work between batches: on a live capture, expires idle flows by
+ * the wall clock when no packet moves time forward. */
+void pipeline_tick(struct pipeline *p, uint64_t wall_us);
+/* Ends every flow with the given reason and flushes outputs. */
+int pipeline_finish(struct pipeline *p, enum flow_end_reason reason);
+
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st);
+
+#endif
