@@ -70,7 +70,8 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
     char perr[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!p) {
-        snprintf(err, errlen, "%s: %s", path, perr);
+        /* libpcap's message already names the file. */
+        snprintf(err, errlen, "%s", perr);
         return NULL;
     }
     struct capture *c = finish_open(p, 0, bpf, err, errlen);

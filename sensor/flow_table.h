@@ -38,6 +38,7 @@ struct flow {
     uint8_t tcp_fin;   /* bit per endpoint that sent a FIN */
     uint8_t flags;
     uint16_t zone[2];  /* zone id per key endpoint */
+    uint32_t alerted;  /* bit per detector that alerted on this flow */
     struct flow_classification cls;
     void *app_state;   /* dissector state, if any */
 };

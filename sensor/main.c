@@ -240,7 +240,7 @@ int main(int argc, char **argv)
     }
     if (opt.replay > 0) capture_set_replay(cap, opt.replay);
 
-    struct pipeline_options po = {.flows_path = opt.flows_path, .live = capture_is_live(cap)};
+    struct pipeline_options po = {.flows_path = opt.flows_path, .alerts_path = opt.alerts_path, .live = capture_is_live(cap)};
     struct pipeline *pipe = pipeline_create(&cfg, &po, err, sizeof(err));
     if (!pipe) {
         fprintf(stderr, "vigie: %s\n", err);

@@ -3,10 +3,13 @@
 #include <string.h>
 #include <ndpi_api.h>
 
+#include "alert.h"
 #include "classify.h"
+#include "detect.h"
 #include "eve.h"
 #include "output_file.h"
 #include "pipeline.h"
+#include "policy.h"
 #include "zones.h"
 
 #define EXPIRE_EVERY_US 1000000u
@@ -16,6 +19,10 @@ struct pipeline {
     struct classifier *cls;
     struct zones *zones;
     struct output_file *flows_out;
+    struct output_file *alerts_out;
+    struct alerter *alerter;
+    struct policy *policy;
+    struct detect_ctx detect;
     ndpi_serializer ser;
     struct eve_context eve;
     char host[CONFIG_STR];
@@ -28,7 +35,11 @@ struct pipeline {
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     struct pipeline *p = ud;
-    classify_finish(p->cls, f);
+    if (!f->cls.done) {
+        classify_finish(p->cls, f);
+        detect_classified(&p->detect, f);
+    }
+    detect_flow_end(&p->detect, f);
     if (p->flows_out) {
         ndpi_reset_serializer(&p->ser);
         eve_flow_event(&p->ser, &p->eve, f, reason);
@@ -36,6 +47,17 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
         char *json = ndpi_serializer_get_buffer(&p->ser, &len);
         if (output_file_write(p->flows_out, json, len) != 0) p->st.output_errors++;
     }
+}
+
+static void write_alert_file(void *ud, const char *json, size_t len)
+{
+    struct pipeline *p = ud;
+    if (output_file_write(p->alerts_out, json, len) != 0) p->st.output_errors++;
+}
+
+int pipeline_add_alert_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud)
+{
+    return alerter_add_sink(p->alerter, fn, ud);
 }
 
 struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
@@ -71,6 +93,18 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     p->eve.cls = p->cls;
     p->eve.zones = p->zones;
     p->eve.host = p->host;
+    if (!(p->alerter = alerter_create(&p->eve, 60)) || !(p->policy = policy_create(0, 0))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (opt->alerts_path) {
+        if (!(p->alerts_out = output_file_open(opt->alerts_path, err, errlen))) goto fail;
+        alerter_add_sink(p->alerter, write_alert_file, p);
+    }
+    p->detect.alerter = p->alerter;
+    p->detect.zones = p->zones;
+    p->detect.cls = p->cls;
+    p->detect.policy = p->policy;
     return p;
 fail:
     pipeline_destroy(p);
@@ -84,6 +118,9 @@ void pipeline_destroy(struct pipeline *p)
     classify_destroy(p->cls);
     zones_destroy(p->zones);
     output_file_close(p->flows_out);
+    output_file_close(p->alerts_out);
+    alerter_destroy(p->alerter);
+    policy_destroy(p->policy);
     ndpi_term_serializer(&p->ser);
     free(p);
 }
@@ -110,6 +147,14 @@ static void track_tcp(struct pipeline *p, struct flow *f, const struct packet *p
         flow_table_set_class(p->ft, f, FLOW_TCP_CLOSED);
 }
 
+/* Once per second of packet time: idle flows, alert windows, detectors. */
+static void second_passed(struct pipeline *p, uint64_t now_us)
+{
+    flow_table_expire(p->ft, now_us);
+    alerter_tick(p->alerter, now_us);
+    detect_tick(&p->detect);
+}
+
 void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                      const uint8_t *data)
 {
@@ -121,8 +166,9 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     /* Packet time drives everything; it never goes backwards. */
     if (ts_us < p->now_us) ts_us = p->now_us;
     p->now_us = ts_us;
+    p->detect.now_us = ts_us;
     if (ts_us >= p->next_expire_us) {
-        if (p->next_expire_us) flow_table_expire(p->ft, ts_us);
+        if (p->next_expire_us) second_passed(p, ts_us);
         p->next_expire_us = ts_us + EXPIRE_EVERY_US;
     }
 
@@ -148,22 +194,25 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     f->pkts[pkt.dir]++;
     f->bytes[pkt.dir] += wire_len;
     if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
-    if (!f->cls.done) classify_packet(p->cls, f, &pkt);
+    if (!f->cls.done && classify_packet(p->cls, f, &pkt)) detect_classified(&p->detect, f);
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)
 {
     if (p->live && wall_us > p->now_us + EXPIRE_EVERY_US) {
-        p->now_us = wall_us;
-        flow_table_expire(p->ft, wall_us);
+        p->now_us = p->detect.now_us = wall_us;
+        second_passed(p, wall_us);
     }
 }
 
 int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
 {
     flow_table_flush(p->ft, reason);
-    if (p->flows_out && output_file_flush(p->flows_out) != 0) return -1;
-    return 0;
+    alerter_flush(p->alerter);
+    int rc = 0;
+    if (p->flows_out && output_file_flush(p->flows_out) != 0) rc = -1;
+    if (p->alerts_out && output_file_flush(p->alerts_out) != 0) rc = -1;
+    return rc;
 }
 
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
@@ -177,4 +226,7 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
     st->flows_dropped = fs.dropped;
     st->flows_active = fs.active;
     st->mem_bytes = fs.mem_bytes;
+    struct alerter_stats as;
+    alerter_get_stats(p->alerter, &as);
+    st->alerts = as.sent;
 }

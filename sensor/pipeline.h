@@ -23,9 +23,14 @@ struct pipeline_stats {
 };
 
 struct pipeline_options {
-    const char *flows_path; /* NULL = no flow records */
+    const char *flows_path;  /* NULL = no flow records */
+    const char *alerts_path; /* NULL = no alerts file */
     int live;
 };
+
+typedef void (*pipeline_sink_fn)(void *ud, const char *json, size_t len);
+/* Adds an alert output (Redis, stdout...), besides the alerts file. */
+int pipeline_add_alert_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud);
 
 struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
                                  char *err, size_t errlen);

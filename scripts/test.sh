@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test:
+#   unit tests (cmocka), pcap tests, nDPI agreement on ../shared/corpus,
+#   live capture over a veth pair, the same under ASan+UBSan, fuzzers.
+# Ends with "N passed, N failed"; exit status 0 only if nothing failed.
+# FUZZ_SECONDS (default 20) bounds each fuzz target.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+./scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+passed=0 failed=0 failures=()
+stage() { # stage NAME COMMAND...
+    local name=$1; shift
+    echo "=== $name"
+    if "$@"; then passed=$((passed + 1)); echo "--- ok: $name"
+    else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name"; fi
+}
+ctest_in() { (cd "$1" && ctest --output-on-failure); }
+run_if_present() { # run a test script if it exists yet
+    local script=$1; shift
+    [ -x "$script" ] || { echo "($script not present)"; return 0; }
+    "$script" "$@"
+}
+fuzz_all() {
+    command -v clang >/dev/null || { echo "no clang: fuzzers skipped"; return 0; }
+    CC=clang cmake -S . -B build-fuzz -DVIGIE_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
+        cmake --build build-fuzz -j"$(nproc)" >/dev/null || return 1
+    local rc=0
+    for t in build-fuzz/tests/fuzz_*; do
+        [ -x "$t" ] || continue
+        local corpus="build-fuzz/corpus/$(basename "$t")"
+        mkdir -p "$corpus"
+        echo "fuzzing $(basename "$t") for ${FUZZ_SECONDS:-20}s"
+        "$t" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=0 "$corpus" \
+            >"build-fuzz/$(basename "$t").log" 2>&1 || { rc=1; tail -40 "build-fuzz/$(basename "$t").log"; }
+    done
+    return $rc
+}
+
+stage "build (Release)" ./scripts/build.sh Release build
+stage "unit tests" ctest_in build
+stage "pcap tests" run_if_present tests/pcap/run.sh
+stage "nDPI agreement" run_if_present tests/pcap/agreement.sh
+stage "live capture (veth)" run_if_present tests/integration/live_veth.sh
+
+stage "build (ASan+UBSan)" ./scripts/build.sh Sanitize build-asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+stage "unit tests (ASan+UBSan)" ctest_in build-asan
+VIGIE="$ROOT/build-asan/vigie" stage "pcap tests (ASan+UBSan)" run_if_present tests/pcap/run.sh
+VIGIE="$ROOT/build-asan/vigie" stage "corpus under ASan+UBSan" run_if_present tests/pcap/corpus_clean.sh
+stage "fuzzers" fuzz_all
+
+echo
+[ $failed -gt 0 ] && printf 'failed stage: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

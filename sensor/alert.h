@@ -1,0 +1,68 @@
+/* Alerts: Suricata EVE alert events built from a detector's finding, never
+ * twice for the same flow and detector, and aggregated with a count when the
+ * same detector fires again between the same zones within a window. */
+#ifndef VIGIE_ALERT_H
+#define VIGIE_ALERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eve.h"
+#include "flow_table.h"
+
+/* What a detector is: fixed metadata, one entry per detector id. */
+struct detector_info {
+    const char *id;
+    uint32_t sid;            /* signature_id of variant 0; variants add to it */
+    const char *category;    /* "Lateral Movement", "Discovery", ... */
+    const char *techniques[4]; /* ATT&CK technique (or tactic) ids */
+    int severity;            /* 1 high .. 3 low, before zone/role adjustment */
+    unsigned index;          /* position in the registry (flow dedup bit) */
+};
+
+#define ALERT_MAX_EVIDENCE 16
+
+struct alert_evidence {
+    const char *key;
+    const char *str; /* string value, or NULL for a number */
+    uint64_t num;
+};
+
+struct alert {
+    const struct detector_info *det;
+    uint32_t variant;
+    const char *signature;          /* "VIGIE ..." */
+    const char *const *techniques;  /* NULL: the detector's own */
+    int severity;
+    const char *policy;             /* "allow", "deny" or "none" */
+    struct alert_evidence ev[ALERT_MAX_EVIDENCE];
+    size_t nev;
+};
+
+void alert_add_str(struct alert *a, const char *key, const char *value);
+void alert_add_num(struct alert *a, const char *key, uint64_t value);
+
+typedef void (*alert_sink_fn)(void *ud, const char *json, size_t len);
+
+struct alerter;
+
+struct alerter *alerter_create(const struct eve_context *eve, uint32_t window_s);
+void alerter_destroy(struct alerter *a);
+/* Outputs: alerts files, Redis, ... each gets every alert. */
+int alerter_add_sink(struct alerter *a, alert_sink_fn fn, void *ud);
+void alerter_set_window(struct alerter *a, uint32_t window_s);
+
+/* Returns 1 if sent, 0 if suppressed (same flow and detector already
+ * alerted, or aggregated into a pending count). */
+int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint64_t ts_us);
+/* Sends the aggregated repeats whose window ended before now_us. */
+void alerter_tick(struct alerter *a, uint64_t now_us);
+/* Sends every pending aggregate (end of run). */
+void alerter_flush(struct alerter *a);
+
+struct alerter_stats {
+    uint64_t sent, aggregated, duplicates;
+};
+void alerter_get_stats(const struct alerter *a, struct alerter_stats *st);
+
+#endif

@@ -1,0 +1,82 @@
+#include <string.h>
+
+#include "detect.h"
+
+extern struct detector detector_policy_violation;
+extern struct detector detector_admin_protocol_cross_zone;
+
+static struct detector *registry[] = {
+    &detector_policy_violation,
+    &detector_admin_protocol_cross_zone,
+};
+#define NDETECTORS (sizeof(registry) / sizeof(registry[0]))
+
+static uint8_t disabled[NDETECTORS];
+
+size_t detect_count(void)
+{
+    return NDETECTORS;
+}
+
+struct detector *detect_get(size_t i)
+{
+    if (i >= NDETECTORS) return NULL;
+    registry[i]->info.index = (unsigned)i;
+    return registry[i];
+}
+
+struct detector *detect_find(const char *id)
+{
+    for (size_t i = 0; i < NDETECTORS; i++)
+        if (strcmp(registry[i]->info.id, id) == 0) return detect_get(i);
+    return NULL;
+}
+
+void detect_set_enabled(const char *id, int enabled)
+{
+    struct detector *d = detect_find(id);
+    if (d) disabled[d->info.index] = !enabled;
+}
+
+int detect_enabled(const struct detector *d)
+{
+    return !disabled[d->info.index];
+}
+
+void detect_classified(struct detect_ctx *ctx, struct flow *f)
+{
+    for (size_t i = 0; i < NDETECTORS; i++) {
+        struct detector *d = detect_get(i);
+        if (d->on_classified && detect_enabled(d)) d->on_classified(ctx, f);
+    }
+}
+
+void detect_flow_end(struct detect_ctx *ctx, struct flow *f)
+{
+    for (size_t i = 0; i < NDETECTORS; i++) {
+        struct detector *d = detect_get(i);
+        if (d->on_end && detect_enabled(d)) d->on_end(ctx, f);
+    }
+}
+
+void detect_tick(struct detect_ctx *ctx)
+{
+    for (size_t i = 0; i < NDETECTORS; i++) {
+        struct detector *d = detect_get(i);
+        if (d->tick && detect_enabled(d)) d->tick(ctx);
+    }
+}
+
+int detect_severity(const struct detect_ctx *ctx, const struct flow *f, int base)
+{
+    uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
+    int sev = base;
+    (void)ctx;
+    if (sz != dz) sev = 1;
+    return sev;
+}
+
+uint16_t detect_server_port(const struct flow *f)
+{
+    return f->key.port[!f->client];
+}
