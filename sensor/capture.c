@@ -11,6 +11,7 @@
 #include "decode.h"
 
 #define BATCH 4096
+#define READ_BUFFER (1 << 20)
 
 struct capture {
     pcap_t *p;
@@ -68,15 +69,24 @@ static struct capture *finish_open(pcap_t *p, int live, const char *bpf, char *e
 struct capture *capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    /* Our own FILE with a large buffer: libpcap reads record by record,
+     * and stdio's default 4 KiB buffer turns that into a syscall storm. */
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    setvbuf(fp, NULL, _IOFBF, READ_BUFFER);
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!p) {
-        /* libpcap's message already names the file. */
-        snprintf(err, errlen, "%s", perr);
+        snprintf(err, errlen, "%s: %s", path, perr);
+        if (!is_stdin) fclose(fp);
         return NULL;
     }
     struct capture *c = finish_open(p, 0, bpf, err, errlen);
     struct stat st;
-    if (c && strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    if (c && !is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
         c->file_size = st.st_size;
     return c;
 }

@@ -13,6 +13,8 @@
 #include "flow_table.h"
 
 #define NONE UINT32_MAX
+#define INDEX_MIN 32
+#define INDEX_START (1u << 16)
 
 struct index_entry {
     uint32_t hash;
@@ -62,9 +64,9 @@ struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *
     *ft = zero;
     ft->cfg = *cfg;
 
-    /* The memcap bounds slots + index: each flow costs its slot and two
-     * index entries (the index stays at most half full). */
-    uint64_t per_flow = sizeof(struct flow) + 2 * sizeof(struct index_entry);
+    /* The memcap bounds slots + index: each flow costs its slot and at
+     * most four index entries (the index is between 1/4 and 1/2 full). */
+    uint64_t per_flow = sizeof(struct flow) + 4 * sizeof(struct index_entry);
     uint64_t cap = cfg->max_flows;
     if (cfg->memcap_bytes / per_flow < cap) cap = cfg->memcap_bytes / per_flow;
     if (cap < 16) {
@@ -73,8 +75,10 @@ struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *
         flow_table_destroy(ft);
         return NULL;
     }
-    uint32_t isize = 32;
-    while (isize < 2 * cap) isize <<= 1;
+    /* The index starts small and doubles with the live flow count, so a
+     * small working set stays in cache even when flows.max is large. */
+    uint32_t isize = INDEX_MIN;
+    while (isize < 2 * cap && isize < INDEX_START) isize <<= 1;
 
     ft->capacity = (uint32_t)cap;
     ft->slots_bytes = (size_t)cap * sizeof(struct flow);
@@ -225,7 +229,7 @@ void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason 
 
 static uint64_t mem_in_use(const struct flow_table *ft)
 {
-    uint64_t m = (uint64_t)ft->st.active * (sizeof(struct flow) + 2 * sizeof(struct index_entry));
+    uint64_t m = (uint64_t)ft->st.active * sizeof(struct flow) + ft->index_bytes;
     if (ft->cfg.extra_mem) m += *ft->cfg.extra_mem;
     return m;
 }
@@ -267,6 +271,29 @@ static enum flow_class class_for(uint8_t proto)
     return proto == 6 ? FLOW_TCP : proto == 17 ? FLOW_UDP : FLOW_OTHER;
 }
 
+/* Doubles the index when it would pass half full. Rare (log2 of the peak
+ * flow count times per run) and O(live flows). */
+static int index_grow(struct flow_table *ft)
+{
+    size_t nsize = (size_t)(ft->index_mask + 1) * 2;
+    size_t nbytes = nsize * sizeof(struct index_entry);
+    struct index_entry *n = map_zeroed(nbytes);
+    if (!n) return -1;
+    uint32_t mask = (uint32_t)nsize - 1;
+    for (uint32_t i = 0; i <= ft->index_mask; i++) {
+        struct index_entry e = ft->index[i];
+        if (!e.slot) continue;
+        uint32_t j = e.hash & mask;
+        while (n[j].slot) j = (j + 1) & mask;
+        n[j] = e;
+    }
+    munmap(ft->index, ft->index_bytes);
+    ft->index = n;
+    ft->index_bytes = nbytes;
+    ft->index_mask = mask;
+    return 0;
+}
+
 struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int *created)
 {
     int found;
@@ -289,7 +316,8 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
         ft->st.dropped++;
         return NULL;
     }
-    /* Eviction moved entries: find the insertion point again. */
+    /* Eviction or growth moved entries: find the insertion point again. */
+    if (2 * (ft->st.active + 1) > ft->index_mask + 1 && index_grow(ft) == 0) before = UINT32_MAX;
     if (ft->st.active != before) pos = index_find(ft, &pkt->key, h, &found);
 
     memset(f, 0, sizeof(*f));
