@@ -20,6 +20,7 @@ struct capture {
     volatile sig_atomic_t stop;
     double replay;
     off_t file_size;
+    char *read_buffer; /* stdio buffer of the capture file, freed after it */
     uint64_t packets;
     /* replay pacing */
     uint64_t first_ts_us;
@@ -77,16 +78,24 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    setvbuf(fp, NULL, _IOFBF, READ_BUFFER);
+    /* glibc ignores the size unless it is given the buffer itself. */
+    char *buf = malloc(READ_BUFFER);
+    if (buf) setvbuf(fp, buf, _IOFBF, READ_BUFFER);
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!p) {
         snprintf(err, errlen, "%s: %s", path, perr);
         if (!is_stdin) fclose(fp);
+        free(buf);
         return NULL;
     }
     struct capture *c = finish_open(p, 0, bpf, err, errlen);
+    if (!c) {
+        free(buf);
+        return NULL;
+    }
+    c->read_buffer = buf;
     struct stat st;
-    if (c && !is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
+    if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
         c->file_size = st.st_size;
     return c;
 }
@@ -117,7 +126,8 @@ struct capture *capture_open_live(const char *iface, int snaplen, int buffer_mb,
 void capture_close(struct capture *c)
 {
     if (!c) return;
-    pcap_close(c->p);
+    pcap_close(c->p); /* closes the FILE, so the buffer goes after */
+    free(c->read_buffer);
     free(c);
 }
 

@@ -33,6 +33,7 @@ struct flow {
     uint32_t pkts[2];
     uint32_t lru_prev, lru_next;
     uint32_t hash;
+    uint32_t lru_s;    /* packet time (s) when placed at its LRU head */
     uint8_t client;    /* key endpoint that opened the flow */
     uint8_t fclass;    /* enum flow_class */
     uint8_t tcp_fin;   /* bit per endpoint that sent a FIN */
