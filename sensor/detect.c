@@ -51,6 +51,14 @@ void detect_classified(struct detect_ctx *ctx, struct flow *f)
     }
 }
 
+void detect_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+{
+    for (size_t i = 0; i < NDETECTORS; i++) {
+        struct detector *d = detect_get(i);
+        if (d->on_event && detect_enabled(d)) d->on_event(ctx, f, ev);
+    }
+}
+
 void detect_flow_end(struct detect_ctx *ctx, struct flow *f)
 {
     for (size_t i = 0; i < NDETECTORS; i++) {
@@ -79,4 +87,11 @@ int detect_severity(const struct detect_ctx *ctx, const struct flow *f, int base
 uint16_t detect_server_port(const struct flow *f)
 {
     return f->key.port[!f->client];
+}
+
+double detect_param(const struct detect_ctx *ctx, const char *detector, const char *name,
+                    double def)
+{
+    (void)ctx, (void)detector, (void)name;
+    return def; /* wired to the config's detect: section */
 }

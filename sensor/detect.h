@@ -6,16 +6,20 @@
 #include <stdint.h>
 
 #include "alert.h"
+#include "../dissectors/dissect.h"
 #include "classify.h"
 #include "flow_table.h"
 #include "policy.h"
 #include "zones.h"
+
+struct config;
 
 struct detect_ctx {
     struct alerter *alerter;
     const struct zones *zones;
     const struct classifier *cls;
     const struct policy *policy;
+    const struct config *cfg;
     uint64_t now_us;
 };
 
@@ -23,6 +27,8 @@ struct detector {
     struct detector_info info;
     /* The flow's application is final (named or given up). */
     void (*on_classified)(struct detect_ctx *ctx, struct flow *f);
+    /* A dissector saw something (share opened, RPC call, ticket...). */
+    void (*on_event)(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev);
     void (*on_end)(struct detect_ctx *ctx, struct flow *f);
     void (*tick)(struct detect_ctx *ctx);
 };
@@ -35,6 +41,7 @@ void detect_set_enabled(const char *id, int enabled);
 int detect_enabled(const struct detector *d);
 
 void detect_classified(struct detect_ctx *ctx, struct flow *f);
+void detect_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev);
 void detect_flow_end(struct detect_ctx *ctx, struct flow *f);
 void detect_tick(struct detect_ctx *ctx);
 
@@ -42,5 +49,10 @@ void detect_tick(struct detect_ctx *ctx);
  * 1; an admin host as source lowers it by one; never hidden. */
 int detect_severity(const struct detect_ctx *ctx, const struct flow *f, int base);
 uint16_t detect_server_port(const struct flow *f);
+
+/* A detector threshold from the `detect:` config section (e.g.
+ * detect_param(ctx, "internal_scan", "hosts", 20)), or def if not set. */
+double detect_param(const struct detect_ctx *ctx, const char *detector, const char *name,
+                    double def);
 
 #endif

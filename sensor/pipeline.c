@@ -6,6 +6,7 @@
 #include "alert.h"
 #include "classify.h"
 #include "detect.h"
+#include "dissect.h"
 #include "eve.h"
 #include "output_file.h"
 #include "pipeline.h"
@@ -21,6 +22,8 @@ struct pipeline {
     struct output_file *flows_out;
     struct output_file *alerts_out;
     struct alerter *alerter;
+    struct dissect_engine *dissect;
+    size_t extra_mem; /* nDPI + dissector memory, for the flow memcap */
     struct policy *policy;
     struct detect_ctx detect;
     ndpi_serializer ser;
@@ -39,6 +42,7 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
         classify_finish(p->cls, f);
         detect_classified(&p->detect, f);
     }
+    dissect_flow_end(p->dissect, f);
     detect_flow_end(&p->detect, f);
     if (p->flows_out) {
         ndpi_reset_serializer(&p->ser);
@@ -47,6 +51,12 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
         char *json = ndpi_serializer_get_buffer(&p->ser, &len);
         if (output_file_write(p->flows_out, json, len) != 0) p->st.output_errors++;
     }
+}
+
+static void on_dissect_event(void *ud, struct flow *f, const struct dissect_event *ev)
+{
+    struct pipeline *p = ud;
+    detect_event(&p->detect, f, ev);
 }
 
 static void write_alert_file(void *ud, const char *json, size_t len)
@@ -80,7 +90,7 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         .memcap_bytes = (uint64_t)cfg->flows.memcap_mb << 20,
         .on_end = on_flow_end,
         .ud = p,
-        .extra_mem = classify_memory(p->cls),
+        .extra_mem = &p->extra_mem,
     };
     memcpy(fc.timeout_s, cfg->flows.timeout_s, sizeof(fc.timeout_s));
     if (!(p->ft = flow_table_create(&fc, err, errlen))) goto fail;
@@ -93,7 +103,8 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     p->eve.cls = p->cls;
     p->eve.zones = p->zones;
     p->eve.host = p->host;
-    if (!(p->alerter = alerter_create(&p->eve, 60)) || !(p->policy = policy_create(0, 0))) {
+    if (!(p->alerter = alerter_create(&p->eve, 60)) || !(p->policy = policy_create(0, 0)) ||
+        !(p->dissect = dissect_create(on_dissect_event, p))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -120,6 +131,7 @@ void pipeline_destroy(struct pipeline *p)
     output_file_close(p->flows_out);
     output_file_close(p->alerts_out);
     alerter_destroy(p->alerter);
+    dissect_destroy(p->dissect);
     policy_destroy(p->policy);
     ndpi_term_serializer(&p->ser);
     free(p);
@@ -181,6 +193,7 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     pkt.wire_len = wire_len;
 
     int created;
+    p->extra_mem = *classify_memory(p->cls) + *dissect_memory(p->dissect);
     struct flow *f = flow_table_get(p->ft, &pkt, &created);
     if (f && !created && f->fclass == FLOW_TCP_CLOSED &&
         (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
@@ -195,6 +208,7 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     f->bytes[pkt.dir] += wire_len;
     if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
     if (!f->cls.done && classify_packet(p->cls, f, &pkt)) detect_classified(&p->detect, f);
+    dissect_packet(p->dissect, f, &pkt);
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)

@@ -1,0 +1,42 @@
+/* Connection-oriented DCE-RPC (C706 chapter 12, MS-RPCE 2.2.2): bind /
+ * alter-context (interface UUID + version per context id), requests
+ * (opnum, context id), fragments, auth verifiers. Used over TCP (port 135
+ * and dynamic ports) and over SMB named pipes, where smb.c hands each pipe
+ * write/read/IOCTL payload to dcerpc_parse() with the pipe name. */
+#ifndef VIGIE_DCERPC_H
+#define VIGIE_DCERPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dissect.h"
+
+#define DCERPC_MAX_CONTEXTS 8
+
+struct dcerpc_context {
+    uint16_t id;
+    uint16_t ver_major, ver_minor;
+    uint8_t uuid[16];
+    uint8_t used, accepted;
+};
+
+/* Per connection (or per SMB pipe handle) state; small and fixed-size so
+ * smb.c can embed one per open pipe. */
+struct dcerpc_conn {
+    struct dcerpc_context ctx[DCERPC_MAX_CONTEXTS];
+    uint8_t nctx;
+};
+
+void dcerpc_conn_init(struct dcerpc_conn *c);
+/* Parses PDUs from in-order bytes of one direction. Same contract as
+ * struct dissector's parse(): bytes consumed, 0 = need more, DISSECT_STOP.
+ * pipe: SMB named pipe name ("svcctl"), NULL over TCP. */
+long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server,
+                  const uint8_t *data, size_t len, const char *pipe);
+/* Well-known interface name ("svcctl", "drsuapi", ...) or NULL. */
+const char *dcerpc_interface_name(const uint8_t uuid[16]);
+/* "12345778-1234-abcd-ef00-0123456789ac" form of a UUID as on the wire
+ * (first three fields little-endian). out must hold 37 bytes. */
+void dcerpc_uuid_format(const uint8_t uuid[16], char *out);
+
+#endif

@@ -1,0 +1,114 @@
+/* Dissectors: one file per protocol, all behind this interface. A dissector
+ * turns in-order payload bytes into typed events (share opened, RPC
+ * interface bound, opnum called, ticket requested); detectors turn events
+ * into alerts. A dissector never emits an alert. */
+#ifndef VIGIE_DISSECT_H
+#define VIGIE_DISSECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct flow;
+
+enum dissect_event_type {
+    EV_SMB_NEGOTIATE,     /* dialect */
+    EV_SMB_SESSION_SETUP, /* status (failure = auth failed) */
+    EV_SMB_TREE_CONNECT,  /* path "\\host\share" (request; status on response) */
+    EV_SMB_CREATE,        /* file name, disposition, share */
+    EV_SMB_WRITE,         /* file name, offset, length, PE header seen */
+    EV_SMB_RENAME,        /* file name -> new name */
+    EV_SMB_DELETE,        /* file name */
+    EV_SMB_ENCRYPTED,     /* SMB3 transform header: content not visible */
+    EV_NTLM_AUTH,         /* user, domain, workstation (AUTHENTICATE message) */
+    EV_AUTH_RESULT,       /* status of the authentication that preceded */
+    EV_DCERPC_BIND,       /* interface uuid + version, context id */
+    EV_DCERPC_REQUEST,    /* interface (if bound), opnum, context id, pipe */
+    EV_KRB_AS_REQ,        /* client, realm, etypes, pre-auth present */
+    EV_KRB_TGS_REQ,       /* client, realm, service, etypes */
+    EV_KRB_ERROR,         /* error code, client, realm, service */
+    EV_RDP_REQUEST,       /* cookie user, requested protocols */
+    EV_HTTP_REQUEST,      /* method, uri, host, auth scheme */
+    EV_MAX
+};
+
+/* Strings are NUL-terminated UTF-8, valid only during the callback. */
+struct dissect_event {
+    enum dissect_event_type type;
+    int to_server;
+    uint32_t status; /* NT status / Kerberos error code, 0 = success or n/a */
+    union {
+        struct {
+            const char *path, *share; /* share: last path component */
+        } tree;
+        struct {
+            const char *share, *name, *new_name;
+            uint32_t disposition;
+            uint64_t offset;
+            uint32_t length;
+            int pe_header; /* "MZ" at offset 0 of a write */
+        } file;
+        struct {
+            const char *user, *domain, *workstation;
+        } auth;
+        struct {
+            uint8_t uuid[16];
+            int uuid_known;
+            uint16_t ver_major, ver_minor;
+            uint16_t ctx_id;
+            uint16_t opnum;
+            const char *pipe; /* SMB named pipe, NULL over TCP */
+        } rpc;
+        struct {
+            const char *cname, *realm, *sname;
+            int32_t etypes[16];
+            int netypes;
+            int preauth;
+        } krb;
+        struct {
+            const char *cookie;
+            uint32_t protocols;
+        } rdp;
+        struct {
+            const char *method, *uri, *host, *auth_scheme;
+        } http;
+        struct {
+            uint16_t dialect;
+        } smb;
+    } u;
+};
+
+struct dissect_ctx {
+    struct flow *flow;
+    uint64_t ts_us;
+    void (*emit)(struct dissect_ctx *dc, const struct dissect_event *ev);
+    void *ud;
+};
+
+/* parse() result: bytes consumed. More than len means "skip that many
+ * bytes in total" (the rest of a large PDU not worth buffering); 0 means
+ * "need more data"; DISSECT_STOP ends dissection of this flow. */
+#define DISSECT_STOP (-1L)
+
+#define DISSECT_TCP 1u
+#define DISSECT_UDP 2u
+
+struct dissector {
+    const char *name;
+    unsigned transports; /* DISSECT_TCP | DISSECT_UDP; UDP datagrams are parsed
+                          * one by one, TCP bytes in order through reassembly */
+    /* Does this payload (first of the flow in this direction) look like
+     * the protocol? Ports may help but must not be required. */
+    int (*probe)(const struct flow *f, int to_server, const uint8_t *data, size_t len);
+    size_t state_size;
+    long (*parse)(struct dissect_ctx *dc, void *state, int to_server, const uint8_t *data,
+                  size_t len);
+    /* Bytes were lost in this direction: resynchronise or give up. */
+    void (*gap)(void *state, int to_server);
+    void (*end)(struct dissect_ctx *dc, void *state);
+};
+
+/* UTF-16LE -> UTF-8 into out (NUL-terminated, truncated to fit). Used by
+ * SMB, NTLMSSP and DCE-RPC string fields. Returns the output length. */
+size_t dissect_utf16le_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_len);
+
+#endif

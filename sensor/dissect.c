@@ -1,0 +1,249 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissect.h"
+
+/* Registry: every dissector, probed in this order. */
+extern const struct dissector dissector_smb;
+extern const struct dissector dissector_dcerpc;
+extern const struct dissector dissector_kerberos;
+extern const struct dissector dissector_rdp;
+extern const struct dissector dissector_http;
+
+static const struct dissector *const registry[] = {
+    &dissector_smb, &dissector_dcerpc, &dissector_kerberos, &dissector_rdp, &dissector_http,
+};
+#define NDISSECTORS (sizeof(registry) / sizeof(registry[0]))
+
+/* Enough for any header we read (SMB2 header + create request with its
+ * name, DCE-RPC header + the start of a stub); larger PDUs are skipped. */
+#define REASM_BUF 2048u
+/* Payload packets per direction a flow is probed for before giving up. */
+#define MAX_PROBES 3
+
+#define F_DISSECT_DONE 0x80
+#define F_PROBES 0x03
+
+struct reasm {
+    uint32_t next_seq;
+    uint32_t skip;
+    uint16_t len;
+    uint8_t seq_valid;
+    uint8_t buf[REASM_BUF];
+};
+
+struct dissect_flow {
+    const struct dissector *d;
+    struct reasm dir[2]; /* 0: to server, 1: to client */
+    _Alignas(16) uint8_t state[];
+};
+
+struct dissect_engine {
+    dissect_event_fn fn;
+    void *ud;
+    size_t mem;
+    struct dissect_stats st;
+};
+
+static void emit(struct dissect_ctx *dc, const struct dissect_event *ev)
+{
+    struct dissect_engine *e = dc->ud;
+    e->st.events++;
+    e->fn(e->ud, dc->flow, ev);
+}
+
+struct dissect_engine *dissect_create(dissect_event_fn fn, void *ud)
+{
+    struct dissect_engine *e = calloc(1, sizeof(*e));
+    if (!e) return NULL;
+    e->fn = fn;
+    e->ud = ud;
+    return e;
+}
+
+void dissect_destroy(struct dissect_engine *e)
+{
+    free(e);
+}
+
+static size_t flow_state_size(const struct dissector *d)
+{
+    return sizeof(struct dissect_flow) + d->state_size;
+}
+
+static void release(struct dissect_engine *e, struct flow *f, struct dissect_ctx *dc)
+{
+    struct dissect_flow *df = f->app_state;
+    if (!df) return;
+    if (df->d->end && dc) df->d->end(dc, df->state);
+    e->mem -= flow_state_size(df->d);
+    e->st.active--;
+    free(df);
+    f->app_state = NULL;
+    f->flags |= F_DISSECT_DONE;
+}
+
+static struct dissect_flow *attach(struct dissect_engine *e, struct flow *f, int to_server,
+                                   const struct packet *pkt)
+{
+    for (size_t i = 0; i < NDISSECTORS; i++) {
+        const struct dissector *d = registry[i];
+        if (!(d->transports & (f->key.proto == 17 ? DISSECT_UDP : DISSECT_TCP))) continue;
+        if (!d->probe(f, to_server, pkt->payload, pkt->payload_len)) continue;
+        struct dissect_flow *df = calloc(1, flow_state_size(d));
+        if (!df) return NULL;
+        df->d = d;
+        f->app_state = df;
+        e->mem += flow_state_size(d);
+        e->st.attached++;
+        e->st.active++;
+        return df;
+    }
+    return NULL;
+}
+
+static void lost_sync(struct dissect_engine *e, struct dissect_flow *df, struct reasm *r,
+                      int to_server)
+{
+    e->st.gaps++;
+    r->len = 0;
+    r->skip = 0;
+    if (df->d->gap) df->d->gap(df->state, to_server);
+}
+
+/* Hands in-order bytes to the parser: straight from the packet when
+ * nothing is pending, through the bounded buffer when a PDU spans
+ * segments. Returns -1 when the parser stopped. */
+static int feed(struct dissect_engine *e, struct dissect_ctx *dc, struct dissect_flow *df,
+                int to_server, const uint8_t *data, size_t len)
+{
+    struct reasm *r = &df->dir[!to_server];
+    while (len > 0) {
+        if (r->skip) {
+            size_t n = len < r->skip ? len : r->skip;
+            r->skip -= (uint32_t)n;
+            data += n;
+            len -= n;
+            continue;
+        }
+        if (r->len == 0) {
+            long c = df->d->parse(dc, df->state, to_server, data, len);
+            if (c == DISSECT_STOP) return -1;
+            if (c == 0) {
+                if (len > REASM_BUF) {
+                    lost_sync(e, df, r, to_server);
+                    return 0;
+                }
+                memcpy(r->buf, data, len);
+                r->len = (uint16_t)len;
+                return 0;
+            }
+            if ((size_t)c >= len) {
+                r->skip = (uint32_t)((size_t)c - len);
+                return 0;
+            }
+            data += c;
+            len -= (size_t)c;
+            continue;
+        }
+        size_t room = REASM_BUF - (size_t)r->len;
+        size_t n = room < len ? room : len;
+        memcpy(r->buf + r->len, data, n);
+        r->len = (uint16_t)(r->len + n);
+        data += n;
+        len -= n;
+        for (;;) {
+            long c = df->d->parse(dc, df->state, to_server, r->buf, r->len);
+            if (c == DISSECT_STOP) return -1;
+            if (c == 0) {
+                if (r->len == REASM_BUF) lost_sync(e, df, r, to_server);
+                break;
+            }
+            if ((size_t)c >= r->len) {
+                r->skip = (uint32_t)((size_t)c - r->len);
+                r->len = 0;
+                break;
+            }
+            memmove(r->buf, r->buf + c, r->len - (size_t)c);
+            r->len = (uint16_t)(r->len - (size_t)c);
+        }
+    }
+    return 0;
+}
+
+/* TCP sequence tracking: retransmitted bytes are trimmed, a hole makes
+ * the parser resynchronise. */
+static int in_order(struct dissect_engine *e, struct dissect_flow *df, int to_server,
+                    const struct packet *pkt, const uint8_t **data, size_t *len)
+{
+    struct reasm *r = &df->dir[!to_server];
+    uint32_t seq = pkt->tcp_seq;
+    if (pkt->tcp_flags & TCP_SYN) {
+        /* Data on a SYN (TCP Fast Open) starts after the SYN's sequence. */
+        r->next_seq = seq + 1 + (uint32_t)*len;
+        r->seq_valid = 1;
+        return *len > 0;
+    }
+    if (!r->seq_valid) {
+        r->next_seq = seq;
+        r->seq_valid = 1;
+    }
+    int32_t diff = (int32_t)(seq - r->next_seq);
+    if (diff < 0) {
+        if ((size_t)(-(int64_t)diff) >= *len) return 0; /* all seen before */
+        *data += -diff;
+        *len -= (size_t)-diff;
+        r->next_seq += (uint32_t)*len;
+        return 1;
+    }
+    if (diff > 0) lost_sync(e, df, r, to_server);
+    r->next_seq = seq + (uint32_t)*len;
+    return 1;
+}
+
+void dissect_packet(struct dissect_engine *e, struct flow *f, const struct packet *pkt)
+{
+    if ((f->flags & F_DISSECT_DONE) || (f->key.proto != 6 && f->key.proto != 17)) return;
+    int to_server = pkt->dir == f->client;
+    struct dissect_flow *df = f->app_state;
+    if (!df) {
+        if (pkt->payload_len == 0) return;
+        if (!(df = attach(e, f, to_server, pkt))) {
+            /* Probe the first few payload packets only. */
+            if ((f->flags & F_PROBES) == MAX_PROBES - 1) f->flags |= F_DISSECT_DONE;
+            else f->flags++;
+            return;
+        }
+    }
+    const uint8_t *data = pkt->payload;
+    size_t len = pkt->payload_len;
+    struct dissect_ctx dc = {f, pkt->ts_us, emit, e};
+    if (f->key.proto == 17) {
+        if (len && df->d->parse(&dc, df->state, to_server, data, len) == DISSECT_STOP) {
+            e->st.stopped++;
+            release(e, f, &dc);
+        }
+        return;
+    }
+    if (!in_order(e, df, to_server, pkt, &data, &len) || len == 0) return;
+    if (feed(e, &dc, df, to_server, data, len) != 0) {
+        e->st.stopped++;
+        release(e, f, &dc);
+    }
+}
+
+void dissect_flow_end(struct dissect_engine *e, struct flow *f)
+{
+    struct dissect_ctx dc = {f, f->last_us, emit, e};
+    release(e, f, &dc);
+}
+
+const size_t *dissect_memory(const struct dissect_engine *e)
+{
+    return &e->mem;
+}
+
+void dissect_get_stats(const struct dissect_engine *e, struct dissect_stats *st)
+{
+    *st = e->st;
+}
