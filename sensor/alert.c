@@ -74,6 +74,11 @@ int alerter_add_sink(struct alerter *a, alert_sink_fn fn, void *ud)
     return 0;
 }
 
+void alerter_set_context(struct alerter *a, const struct eve_context *eve)
+{
+    a->eve = *eve;
+}
+
 void alerter_set_window(struct alerter *a, uint32_t window_s)
 {
     a->window_us = (uint64_t)window_s * 1000000u;

@@ -51,6 +51,7 @@ void alerter_destroy(struct alerter *a);
 /* Outputs: alerts files, Redis, ... each gets every alert. */
 int alerter_add_sink(struct alerter *a, alert_sink_fn fn, void *ud);
 void alerter_set_window(struct alerter *a, uint32_t window_s);
+void alerter_set_context(struct alerter *a, const struct eve_context *eve);
 
 /* Returns 1 if sent, 0 if suppressed (same flow and detector already
  * alerted, or aggregated into a pending count). */

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "config.h"
 #include "detect.h"
 
 extern struct detector detector_policy_violation;
@@ -43,6 +44,14 @@ int detect_enabled(const struct detector *d)
     return !disabled[d->info.index];
 }
 
+void detect_configure(const struct config *cfg)
+{
+    for (size_t i = 0; i < NDETECTORS; i++) {
+        const struct detector_settings *s = config_detector(cfg, registry[i]->info.id);
+        disabled[i] = s && !s->enabled;
+    }
+}
+
 void detect_classified(struct detect_ctx *ctx, struct flow *f)
 {
     for (size_t i = 0; i < NDETECTORS; i++) {
@@ -79,8 +88,8 @@ int detect_severity(const struct detect_ctx *ctx, const struct flow *f, int base
 {
     uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
     int sev = base;
-    (void)ctx;
-    if (sz != dz) sev = 1;
+    if (sz != dz || zones_criticality(ctx->zones, dz) >= ZONE_CRIT_HIGH) sev = 1;
+    if (zones_is_admin_host(ctx->zones, f->key.addr[f->client]) && sev < 3) sev++;
     return sev;
 }
 
@@ -92,6 +101,7 @@ uint16_t detect_server_port(const struct flow *f)
 double detect_param(const struct detect_ctx *ctx, const char *detector, const char *name,
                     double def)
 {
-    (void)ctx, (void)detector, (void)name;
-    return def; /* wired to the config's detect: section */
+    const struct detector_settings *d = ctx->cfg ? config_detector(ctx->cfg, detector) : NULL;
+    uint32_t v = d ? config_threshold(d, name) : 0;
+    return v ? (double)v : def;
 }

@@ -40,6 +40,8 @@ struct detector *detect_find(const char *id);
 void detect_set_enabled(const char *id, int enabled);
 int detect_enabled(const struct detector *d);
 
+/* Enables/disables detectors as the config's detect: section says. */
+void detect_configure(const struct config *cfg);
 void detect_classified(struct detect_ctx *ctx, struct flow *f);
 void detect_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev);
 void detect_flow_end(struct detect_ctx *ctx, struct flow *f);

@@ -12,8 +12,8 @@ static void policy_violation(struct detect_ctx *ctx, struct flow *f)
 {
     uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
     uint16_t port = detect_server_port(f);
-    int line;
-    if (policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app, port, &line) != POLICY_DENY)
+    const char *rule;
+    if (policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app, port, &rule) != POLICY_DENY)
         return;
     char sig[256], app[64];
     classify_proto_name(ctx->cls, f, app, sizeof(app));
@@ -66,9 +66,9 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
         const __typeof__(admin_protocols[0]) *p = &admin_protocols[i];
         if (f->cls.master != p->ndpi_id && f->cls.app != p->ndpi_id) continue;
         if (p->port && p->port != port) continue;
-        int line;
+        const char *rule;
         enum policy_verdict v = policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app,
-                                             port, &line);
+                                             port, &rule);
         char sig[256];
         snprintf(sig, sizeof(sig), "VIGIE %s remote administration across zones %s -> %s",
                  p->name, zones_name(ctx->zones, sz), zones_name(ctx->zones, dz));
@@ -84,6 +84,7 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
         };
         alert_add_str(&a, "protocol", p->name);
         alert_add_num(&a, "server_port", port);
+        if (rule) alert_add_str(&a, "allowed_by", rule);
         alerter_emit(ctx->alerter, &a, f, ctx->now_us);
         return;
     }

@@ -378,6 +378,12 @@ void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
     }
 }
 
+void flow_table_foreach(struct flow_table *ft, void (*fn)(struct flow *f, void *ud), void *ud)
+{
+    for (int c = 0; c < FLOW_CLASS_MAX; c++)
+        for (uint32_t s = ft->lru[c].head; s != NONE; s = ft->slots[s].lru_next) fn(&ft->slots[s], ud);
+}
+
 void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *st)
 {
     *st = ft->st;

@@ -82,6 +82,9 @@ void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason);
 /* Ends one flow now. */
 void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason reason);
 
+/* Calls fn on every live flow (configuration reload). */
+void flow_table_foreach(struct flow_table *ft, void (*fn)(struct flow *f, void *ud), void *ud);
+
 void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *st);
 const char *flow_end_reason_name(enum flow_end_reason r);
 

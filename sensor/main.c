@@ -29,7 +29,7 @@ struct options {
     char bpf[1024];
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 static struct capture *running_capture;
 
 static void usage(FILE *out)
@@ -123,8 +123,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         used += (size_t)n;
     }
-    if (!o->check_config && !!o->interface == !!o->read_path) {
-        fprintf(stderr, "vigie: give exactly one of -i IFACE or -r FILE (see --help)\n");
+    if (o->interface && o->read_path) {
+        fprintf(stderr, "vigie: give one of -i IFACE or -r FILE, not both (see --help)\n");
         return -1;
     }
     if (o->replay > 0 && !o->read_path) {
@@ -141,6 +141,12 @@ static void on_signal(int sig)
     if (running_capture) capture_stop(running_capture);
 }
 
+static void on_sighup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
 static void install_signals(void)
 {
     struct sigaction sa;
@@ -148,6 +154,9 @@ static void install_signals(void)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_sighup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -183,13 +192,42 @@ struct run {
     struct pipeline *pipe;
     struct capture *cap;
     const struct options *opt;
+    struct config *cfg; /* current, swapped on reload */
     uint64_t next_stats_us, next_progress_us;
     int progress;
 };
 
+/* SIGHUP: load the file again; on success the pipeline takes the new
+ * zones, roles, policy and detector settings and the old config goes. */
+static void reload(struct run *r)
+{
+    char err[4096];
+    reload_requested = 0;
+    if (!r->opt->config_path) return;
+    struct config *next = malloc(sizeof(*next));
+    if (!next) return;
+    if (config_load(next, r->opt->config_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "vigie: reload of %s failed, keeping the running config:\n%s\n",
+                r->opt->config_path, err);
+        free(next);
+        return;
+    }
+    if (pipeline_reload(r->pipe, next, err, sizeof(err)) != 0) {
+        fprintf(stderr, "vigie: reload failed, keeping the running config: %s\n", err);
+        config_free(next);
+        free(next);
+        return;
+    }
+    config_free(r->cfg);
+    free(r->cfg);
+    r->cfg = next;
+    fprintf(stderr, "vigie: reloaded %s\n", r->opt->config_path);
+}
+
 static void on_tick(void *ud)
 {
     struct run *r = ud;
+    if (reload_requested) reload(r);
     uint64_t mono = now_us(CLOCK_MONOTONIC_COARSE);
     pipeline_tick(r->pipe, now_us(CLOCK_REALTIME_COARSE));
     if (r->opt->stats_interval && mono >= r->next_stats_us) {
@@ -209,42 +247,93 @@ static void on_tick(void *ud)
     }
 }
 
+/* Loads the config (or the built-in defaults); returns an exit status or
+ * -1 to go on. */
+static int load_config(const struct options *opt, struct config *cfg)
+{
+    static char err[16384];
+    if (!opt->config_path) {
+        config_defaults(cfg);
+        if (opt->check_config) printf("vigie: no config file: built-in defaults\n");
+        return opt->check_config ? 0 : -1;
+    }
+    int n = config_load(cfg, opt->config_path, err, sizeof(err));
+    if (n != 0) {
+        fprintf(stderr, "%s\nvigie: %d error%s in %s\n", err, n, n == 1 ? "" : "s",
+                opt->config_path);
+        return EXIT_USAGE;
+    }
+    if (opt->check_config) {
+        printf("vigie: %s: configuration OK\n", opt->config_path);
+        config_free(cfg);
+        return 0;
+    }
+    return -1;
+}
+
+static struct capture *open_capture(const struct options *opt, const struct config *cfg,
+                                    int *status)
+{
+    char err[1024];
+    const char *bpf = opt->bpf[0] ? opt->bpf : cfg->capture.bpf;
+    const char *iface = opt->interface ? opt->interface : cfg->capture.interface;
+    struct capture *cap = NULL;
+    if (opt->read_path) cap = capture_open_file(opt->read_path, bpf, err, sizeof(err));
+    else if (*iface)
+        cap = capture_open_live(iface, cfg->capture.snaplen, cfg->capture.buffer_mb, bpf, err,
+                                sizeof(err));
+    else {
+        fprintf(stderr, "vigie: nothing to capture: give -i IFACE or -r FILE (see --help)\n");
+        *status = EXIT_USAGE;
+        return NULL;
+    }
+    if (!cap) {
+        fprintf(stderr, "vigie: %s\n", err);
+        /* A link type or filter we refuse is a usage error, not a failure. */
+        *status = strstr(err, "unsupported link type") || strstr(err, "BPF filter") ? EXIT_USAGE
+                                                                                   : EXIT_RUNTIME;
+    }
+    return cap;
+}
+
+static const char *nonempty(const char *a, const char *b)
+{
+    return a ? a : (b && *b ? b : NULL);
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
-    struct config cfg;
     char err[1024] = "";
     memset(&opt, 0, sizeof(opt));
     if (parse_args(argc, argv, &opt) != 0) return EXIT_USAGE;
 
-    config_defaults(&cfg);
-    if (opt.config_path) {
-        fprintf(stderr, "vigie: %s: YAML configuration is not supported yet\n", opt.config_path);
-        return EXIT_USAGE;
+    struct config *cfg = malloc(sizeof(*cfg));
+    if (!cfg) return EXIT_RUNTIME;
+    int status = load_config(&opt, cfg);
+    if (status >= 0) {
+        free(cfg);
+        return status;
     }
-    if (opt.check_config) {
-        printf("configuration OK (built-in defaults)\n");
-        return 0;
-    }
-    const char *bpf = opt.bpf[0] ? opt.bpf : cfg.capture.bpf;
-
-    struct capture *cap = opt.read_path
-        ? capture_open_file(opt.read_path, bpf, err, sizeof(err))
-        : capture_open_live(opt.interface, cfg.capture.snaplen, cfg.capture.buffer_mb, bpf, err,
-                            sizeof(err));
+    struct capture *cap = open_capture(&opt, cfg, &status);
     if (!cap) {
-        fprintf(stderr, "vigie: %s\n", err);
-        /* A link type or filter we refuse is a usage error, not a failure. */
-        return strstr(err, "unsupported link type") || strstr(err, "BPF filter") ? EXIT_USAGE
-                                                                                : EXIT_RUNTIME;
+        config_free(cfg);
+        free(cfg);
+        return status;
     }
     if (opt.replay > 0) capture_set_replay(cap, opt.replay);
 
-    struct pipeline_options po = {.flows_path = opt.flows_path, .alerts_path = opt.alerts_path, .live = capture_is_live(cap)};
-    struct pipeline *pipe = pipeline_create(&cfg, &po, err, sizeof(err));
+    struct pipeline_options po = {
+        .flows_path = nonempty(opt.flows_path, cfg->outputs.flows_file),
+        .alerts_path = nonempty(opt.alerts_path, cfg->outputs.alerts_file),
+        .live = capture_is_live(cap),
+    };
+    struct pipeline *pipe = pipeline_create(cfg, &po, err, sizeof(err));
     if (!pipe) {
         fprintf(stderr, "vigie: %s\n", err);
         capture_close(cap);
+        config_free(cfg);
+        free(cfg);
         return EXIT_RUNTIME;
     }
     pipeline_set_datalink(pipe, capture_datalink(cap));
@@ -255,11 +344,11 @@ int main(int argc, char **argv)
     }
     if (opt.verbose)
         fprintf(stderr, "vigie: reading %s (link type %s)\n",
-                opt.read_path ? opt.read_path : opt.interface, capture_datalink_name(cap));
+                opt.read_path ? opt.read_path : "interface", capture_datalink_name(cap));
 
     running_capture = cap;
     install_signals();
-    struct run run = {.pipe = pipe, .cap = cap, .opt = &opt};
+    struct run run = {.pipe = pipe, .cap = cap, .opt = &opt, .cfg = cfg};
     run.progress = !opt.quiet && !capture_is_live(cap) && isatty(STDERR_FILENO) &&
                    capture_progress(cap) >= 0;
     uint64_t t0 = now_us(CLOCK_MONOTONIC);
@@ -269,7 +358,7 @@ int main(int argc, char **argv)
 
     int forced = capture_is_live(cap) || stop_requested;
     if (pipeline_finish(pipe, forced ? FLOW_END_FORCED : FLOW_END_EOF) != 0) {
-        fprintf(stderr, "vigie: writing flow records failed\n");
+        fprintf(stderr, "vigie: writing output files failed\n");
         rc = -1;
     }
     double secs = (double)(now_us(CLOCK_MONOTONIC) - t0) / 1e6;
@@ -282,5 +371,7 @@ int main(int argc, char **argv)
     running_capture = NULL;
     pipeline_destroy(pipe);
     capture_close(cap);
+    config_free(run.cfg);
+    free(run.cfg);
     return rc == 0 ? 0 : EXIT_RUNTIME;
 }

@@ -26,6 +26,7 @@ struct pipeline {
     size_t extra_mem; /* nDPI + dissector memory, for the flow memcap */
     struct policy *policy;
     struct detect_ctx detect;
+    const struct config *cfg;
     ndpi_serializer ser;
     struct eve_context eve;
     char host[CONFIG_STR];
@@ -70,6 +71,74 @@ int pipeline_add_alert_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud)
     return alerter_add_sink(p->alerter, fn, ud);
 }
 
+/* The zone-pair matrix of the config, by zone id. */
+static struct policy *policy_from_config(const struct config *cfg, const struct zones *z,
+                                         char *err, size_t errlen)
+{
+    struct policy *pol = policy_create(cfg->policy.mode != CONFIG_POLICY_NONE,
+                                       cfg->policy.mode == CONFIG_POLICY_ALLOW);
+    if (!pol) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < cfg->policy.n_allow; i++) {
+        const struct config_rule *cr = &cfg->policy.allow[i];
+        int from = zones_id(z, cr->from), to = zones_id(z, cr->to);
+        struct policy_rule r = {0};
+        if (from < 0 || to < 0 || cr->n_apps > 32 || cr->n_ports > 64) {
+            snprintf(err, errlen, "%s: policy rule %s -> %s cannot be used", cr->source, cr->from,
+                     cr->to);
+            policy_destroy(pol);
+            return NULL;
+        }
+        r.from = (uint16_t)from;
+        r.to = (uint16_t)to;
+        r.napps = cr->n_apps;
+        memcpy(r.apps, cr->app_ids, cr->n_apps * sizeof(uint16_t));
+        r.nports = cr->n_ports;
+        memcpy(r.ports, cr->ports, cr->n_ports * sizeof(uint16_t));
+        snprintf(r.source, sizeof(r.source), "%s", cr->source);
+        if (policy_add_rule(pol, &r) != 0) {
+            snprintf(err, errlen, "out of memory");
+            policy_destroy(pol);
+            return NULL;
+        }
+    }
+    return pol;
+}
+
+static void rezone(struct flow *f, void *ud)
+{
+    const struct zones *z = ud;
+    f->zone[0] = zones_lookup(z, f->key.addr[0]);
+    f->zone[1] = zones_lookup(z, f->key.addr[1]);
+}
+
+int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, size_t errlen)
+{
+    struct zones *z = zones_create(cfg, err, errlen);
+    if (!z) return -1;
+    struct policy *pol = policy_from_config(cfg, z, err, errlen);
+    if (!pol) {
+        zones_destroy(z);
+        return -1;
+    }
+    /* Live flows keep going: only their zones are looked up again. */
+    alerter_flush(p->alerter);
+    zones_destroy(p->zones);
+    policy_destroy(p->policy);
+    p->zones = z;
+    p->eve.zones = p->detect.zones = z;
+    p->policy = pol;
+    p->detect.policy = pol;
+    p->cfg = p->detect.cfg = cfg;
+    alerter_set_context(p->alerter, &p->eve);
+    alerter_set_window(p->alerter, cfg->detect.dedup_window_s);
+    detect_configure(cfg);
+    flow_table_foreach(p->ft, rezone, z);
+    return 0;
+}
+
 struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
                                  char *err, size_t errlen)
 {
@@ -81,10 +150,8 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     p->live = opt->live;
     snprintf(p->host, sizeof(p->host), "%s", cfg->sensor_name);
     if (!(p->cls = classify_create(err, errlen))) goto fail;
-    if (!(p->zones = zones_create_default())) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
+    p->cfg = cfg;
+    if (!(p->zones = zones_create(cfg, err, errlen))) goto fail;
     struct flow_table_config fc = {
         .max_flows = cfg->flows.max,
         .memcap_bytes = (uint64_t)cfg->flows.memcap_mb << 20,
@@ -103,11 +170,13 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     p->eve.cls = p->cls;
     p->eve.zones = p->zones;
     p->eve.host = p->host;
-    if (!(p->alerter = alerter_create(&p->eve, 60)) || !(p->policy = policy_create(0, 0)) ||
+    if (!(p->alerter = alerter_create(&p->eve, cfg->detect.dedup_window_s)) ||
         !(p->dissect = dissect_create(on_dissect_event, p))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (!(p->policy = policy_from_config(cfg, p->zones, err, errlen))) goto fail;
+    detect_configure(cfg);
     if (opt->alerts_path) {
         if (!(p->alerts_out = output_file_open(opt->alerts_path, err, errlen))) goto fail;
         alerter_add_sink(p->alerter, write_alert_file, p);
@@ -116,6 +185,7 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     p->detect.zones = p->zones;
     p->detect.cls = p->cls;
     p->detect.policy = p->policy;
+    p->detect.cfg = cfg;
     return p;
 fail:
     pipeline_destroy(p);

@@ -46,6 +46,10 @@ void pipeline_tick(struct pipeline *p, uint64_t wall_us);
 /* Ends every flow with the given reason and flushes outputs. */
 int pipeline_finish(struct pipeline *p, enum flow_end_reason reason);
 
+/* SIGHUP: new zones, roles, policy and detector settings; flows are kept.
+ * cfg must outlive the pipeline (or the next reload). */
+int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, size_t errlen);
+
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st);
 
 #endif

@@ -50,14 +50,14 @@ static int rule_matches(const struct policy_rule *r, uint16_t master, uint16_t a
 
 enum policy_verdict policy_check(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
                                  uint16_t master, uint16_t app, uint16_t server_port,
-                                 int *matched_line)
+                                 const char **rule)
 {
-    *matched_line = 0;
+    *rule = NULL;
     if (!p->has_matrix || src_zone == dst_zone) return POLICY_NONE;
     for (size_t i = 0; i < p->n; i++) {
         const struct policy_rule *r = &p->rules[i];
         if (r->from == src_zone && r->to == dst_zone && rule_matches(r, master, app, server_port)) {
-            *matched_line = r->line;
+            *rule = r->source;
             return POLICY_ALLOW;
         }
     }

@@ -16,7 +16,7 @@ struct policy_rule {
     size_t napps;
     uint16_t ports[64];
     size_t nports;
-    int line;               /* config line, for evidence */
+    char source[256];       /* "file:line" of the rule, for evidence */
 };
 
 struct policy;
@@ -26,10 +26,10 @@ struct policy *policy_create(int has_matrix, int default_allow);
 void policy_destroy(struct policy *p);
 int policy_add_rule(struct policy *p, const struct policy_rule *r);
 
-/* matched_line receives the config line of the allowing rule, or 0. */
+/* rule receives the allowing rule's source, or NULL. */
 enum policy_verdict policy_check(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
                                  uint16_t master, uint16_t app, uint16_t server_port,
-                                 int *matched_line);
+                                 const char **rule);
 const char *policy_verdict_name(enum policy_verdict v);
 
 #endif
