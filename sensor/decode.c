@@ -312,6 +312,13 @@ static enum decode_result decode_l4(struct packet *pkt, const uint8_t *l4, uint3
         pkt->key.port[1] = rd16(l4 + 2);
         hlen = 8;
         break;
+    case 132: /* SCTP, RFC 9260 3.1: ports lead the 12-byte common header */
+        if (l4_len < 12) return DECODE_MALFORMED;
+        if (captured < 12) return DECODE_TRUNCATED;
+        pkt->key.port[0] = rd16(l4);
+        pkt->key.port[1] = rd16(l4 + 2);
+        hlen = 12;
+        break;
     case 1:  /* ICMP: flows keyed without ports, as ndpiReader does */
     case 58: /* ICMPv6 */
         if (l4_len < 8) return DECODE_MALFORMED;

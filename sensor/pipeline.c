@@ -313,4 +313,8 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
     struct alerter_stats as;
     alerter_get_stats(p->alerter, &as);
     st->alerts = as.sent;
+    struct classify_stats cs;
+    classify_get_stats(p->cls, &cs);
+    st->classifying = cs.active_states;
+    st->dpi_bytes = *classify_memory(p->cls);
 }

@@ -17,6 +17,8 @@ struct pipeline_stats {
     uint64_t decode[DECODE_RESULT_MAX];
     uint64_t flows_created, flows_ended, flows_evicted, flows_dropped;
     uint32_t flows_active;
+    uint32_t classifying; /* flows still holding nDPI state */
+    uint64_t dpi_bytes;   /* memory nDPI holds for them */
     uint64_t alerts;
     uint64_t output_errors;
     uint64_t mem_bytes;

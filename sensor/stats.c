@@ -26,10 +26,12 @@ void stats_print_line(FILE *out, const struct pipeline_stats *st, const struct c
 {
     fprintf(out,
             "vigie: stats packets=%llu bytes=%llu drops=%llu flows_active=%u flows=%llu "
-            "evicted=%llu alerts=%llu malformed=%llu truncated=%llu mem_bytes=%llu\n",
+            "evicted=%llu alerts=%llu malformed=%llu truncated=%llu mem_bytes=%llu classifying=%u "
+            "dpi_bytes=%llu\n",
             (unsigned long long)st->packets, (unsigned long long)st->bytes,
             (unsigned long long)stats_drops(st, cs), st->flows_active,
             (unsigned long long)st->flows_created, (unsigned long long)st->flows_evicted,
             (unsigned long long)st->alerts, (unsigned long long)st->decode[DECODE_MALFORMED],
-            (unsigned long long)st->decode[DECODE_TRUNCATED], (unsigned long long)st->mem_bytes);
+            (unsigned long long)st->decode[DECODE_TRUNCATED], (unsigned long long)st->mem_bytes,
+            st->classifying, (unsigned long long)st->dpi_bytes);
 }
