@@ -4,12 +4,13 @@
  * pages are only touched as flows are created, so the resident size follows
  * the number of live flows. The index is an open-addressing array of
  * (hash, slot) pairs with linear probing and backward-shift deletion, kept
- * at most half full. Each timeout class has its own LRU list. The lists
- * are lazy: a packet only stamps last_us, and a flow found at a tail with a
- * newer stamp than when it was placed is moved back to the head then. That
- * keeps the per-packet path to one index probe and one slot, instead of
- * touching two neighbour slots (two cache misses) for every packet. */
+ * at most half full. Each timeout class has its own LRU list, ordered to
+ * the second: a flow moves to the head of its list at most once per second
+ * of packet time (when its last packet's second changes), not on every
+ * packet, which would touch two neighbour slots (two cache misses) each
+ * time. The tail is thus the next flow to expire, give or take a second. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -242,17 +243,9 @@ static uint64_t mem_in_use(const struct flow_table *ft)
     return m;
 }
 
-/* Returns the tail of a class once it is a flow not seen since it was
- * placed, moving the ones seen since back to the head. */
-static struct flow *settled_tail(struct flow_table *ft, int c)
+static struct flow *tail_of(struct flow_table *ft, int c)
 {
-    while (ft->lru[c].tail != NONE) {
-        struct flow *f = &ft->slots[ft->lru[c].tail];
-        if (f->last_us / 1000000u <= f->lru_s || ft->lru[c].head == ft->lru[c].tail) return f;
-        lru_unlink(ft, f);
-        lru_push_head(ft, f);
-    }
-    return NULL;
+    return ft->lru[c].tail == NONE ? NULL : &ft->slots[ft->lru[c].tail];
 }
 
 /* Evicts the flow nearest to its timeout among the LRU tails. */
@@ -261,7 +254,7 @@ static int evict_one(struct flow_table *ft)
     struct flow *victim = NULL;
     uint64_t best = UINT64_MAX;
     for (int c = 0; c < FLOW_CLASS_MAX; c++) {
-        struct flow *f = settled_tail(ft, c);
+        struct flow *f = tail_of(ft, c);
         if (!f) continue;
         uint64_t deadline = f->last_us + ft->timeout_us[c];
         if (deadline < best) {
@@ -275,9 +268,18 @@ static int evict_one(struct flow_table *ft)
     return 1;
 }
 
+/* What one more flow would cost: its slot, and the index doubling if it
+ * would pass half full. */
+static uint64_t cost_of_next(const struct flow_table *ft)
+{
+    int grows = 2 * (ft->st.active + 1) > ft->index_mask + 1;
+    return sizeof(struct flow) + (grows ? ft->index_bytes : 0);
+}
+
 static struct flow *alloc_slot(struct flow_table *ft)
 {
-    while (ft->st.active >= ft->capacity || mem_in_use(ft) >= ft->cfg.memcap_bytes)
+    while (ft->st.active >= ft->capacity ||
+           mem_in_use(ft) + cost_of_next(ft) > ft->cfg.memcap_bytes)
         if (!evict_one(ft)) return NULL;
     if (ft->free_head != NONE) {
         struct flow *f = &ft->slots[ft->free_head];
@@ -324,6 +326,10 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
     if (found) {
         struct flow *f = &ft->slots[ft->index[pos].slot - 1];
         f->last_us = pkt->ts_us;
+        if ((uint32_t)(pkt->ts_us / 1000000u) != f->lru_s) {
+            lru_unlink(ft, f);
+            lru_push_head(ft, f);
+        }
         return f;
     }
 
@@ -358,24 +364,34 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_us)
 {
     for (int c = 0; c < FLOW_CLASS_MAX; c++) {
         struct flow *f;
-        while ((f = settled_tail(ft, c)) && f->last_us + ft->timeout_us[c] <= now_us)
+        while ((f = tail_of(ft, c)) && f->last_us + ft->timeout_us[c] <= now_us)
             flow_table_end(ft, f, FLOW_END_TIMEOUT);
     }
 }
 
+static int by_last_seen(const void *a, const void *b)
+{
+    const struct flow *x = *(struct flow *const *)a, *y = *(struct flow *const *)b;
+    if (x->last_us != y->last_us) return x->last_us < y->last_us ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
 {
-    /* Oldest first, so records come out in a stable order. */
-    for (;;) {
-        struct flow *oldest = NULL;
-        for (int c = 0; c < FLOW_CLASS_MAX; c++) {
-            if (ft->lru[c].tail == NONE) continue;
-            struct flow *f = &ft->slots[ft->lru[c].tail];
-            if (!oldest || f->last_us < oldest->last_us) oldest = f;
-        }
-        if (!oldest) return;
-        flow_table_end(ft, oldest, reason);
+    /* Oldest first, exactly, so records come out in a stable order. */
+    size_t n = 0;
+    struct flow **all = malloc((size_t)ft->st.active * sizeof(*all) + 1);
+    if (all) {
+        for (int c = 0; c < FLOW_CLASS_MAX; c++)
+            for (uint32_t s = ft->lru[c].head; s != NONE; s = ft->slots[s].lru_next)
+                all[n++] = &ft->slots[s];
+        qsort(all, n, sizeof(*all), by_last_seen);
+        for (size_t i = 0; i < n; i++) flow_table_end(ft, all[i], reason);
+        free(all);
     }
+    /* Out of memory for the sort: tails, per class. */
+    for (int c = 0; c < FLOW_CLASS_MAX; c++)
+        while (ft->lru[c].tail != NONE) flow_table_end(ft, &ft->slots[ft->lru[c].tail], reason);
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(struct flow *f, void *ud), void *ud)
