@@ -44,6 +44,10 @@ stage "unit tests" ctest_in build
 stage "pcap tests" run_if_present tests/pcap/run.sh
 stage "nDPI agreement" run_if_present tests/pcap/agreement.sh
 stage "live capture (veth)" run_if_present tests/integration/live_veth.sh
+stage "redis end to end" run_if_present tests/integration/redis_e2e.sh
+for t in tests/pcap/tshark_*.sh tests/pcap/detect_*.sh; do
+    [ -e "$t" ] && stage "$(basename "$t" .sh)" run_if_present "$t"
+done
 
 stage "build (ASan+UBSan)" ./scripts/build.sh Sanitize build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

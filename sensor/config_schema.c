@@ -311,7 +311,8 @@ static void detect_pair(struct loader *ld, yaml_node_t *k, yaml_node_t *v, void 
     const char *key = (const char *)k->data.scalar.value;
     if (!strcmp(key, "dedup_window")) {
         long long x;
-        if (ld_int(ld, v, 1, 86400, &x) == 0) cfg->detect.dedup_window_s = (uint32_t)x;
+        /* 0 turns aggregation off: every alert is sent. */
+        if (ld_int(ld, v, 0, 86400, &x) == 0) cfg->detect.dedup_window_s = (uint32_t)x;
         return;
     }
     for (size_t i = 0; i < CONFIG_DETECTORS; i++) {

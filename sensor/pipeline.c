@@ -24,6 +24,8 @@ struct pipeline {
     struct alerter *alerter;
     struct dissect_engine *dissect;
     size_t extra_mem; /* nDPI + dissector memory, for the flow memcap */
+    pipeline_sink_fn flow_sink;
+    void *flow_sink_ud;
     struct policy *policy;
     struct detect_ctx detect;
     const struct config *cfg;
@@ -45,12 +47,13 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
     }
     dissect_flow_end(p->dissect, f);
     detect_flow_end(&p->detect, f);
-    if (p->flows_out) {
+    if (p->flows_out || p->flow_sink) {
         ndpi_reset_serializer(&p->ser);
         eve_flow_event(&p->ser, &p->eve, f, reason);
         u_int32_t len;
         char *json = ndpi_serializer_get_buffer(&p->ser, &len);
-        if (output_file_write(p->flows_out, json, len) != 0) p->st.output_errors++;
+        if (p->flows_out && output_file_write(p->flows_out, json, len) != 0) p->st.output_errors++;
+        if (p->flow_sink) p->flow_sink(p->flow_sink_ud, json, len);
     }
 }
 
@@ -69,6 +72,14 @@ static void write_alert_file(void *ud, const char *json, size_t len)
 int pipeline_add_alert_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud)
 {
     return alerter_add_sink(p->alerter, fn, ud);
+}
+
+int pipeline_add_flow_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud)
+{
+    if (p->flow_sink) return -1;
+    p->flow_sink = fn;
+    p->flow_sink_ud = ud;
+    return 0;
 }
 
 /* The zone-pair matrix of the config, by zone id. */

@@ -33,6 +33,8 @@ struct pipeline_options {
 typedef void (*pipeline_sink_fn)(void *ud, const char *json, size_t len);
 /* Adds an alert output (Redis, stdout...), besides the alerts file. */
 int pipeline_add_alert_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud);
+/* Adds a flow-record output (the Redis flow stream), besides --flows. */
+int pipeline_add_flow_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud);
 
 struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
                                  char *err, size_t errlen);

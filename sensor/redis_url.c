@@ -49,8 +49,7 @@ static int parse_int(const char *s, size_t n, long lo, long hi, int *out)
 
 /* "[user]:pass@" before the host or path; the last '@' ends it so an
  * unencoded '@' in a password still works. */
-static int parse_userinfo(const char *auth, size_t n, struct redis_url *u, char *err,
-                          size_t errlen)
+static int parse_userinfo(const char *auth, size_t n, struct redis_url *u, char *err, size_t errlen)
 {
     const char *at = NULL;
     for (size_t i = 0; i < n; i++)
@@ -73,8 +72,7 @@ static int parse_userinfo(const char *auth, size_t n, struct redis_url *u, char 
     return (int)(at - auth) + 1;
 }
 
-static int parse_hostport(const char *s, size_t n, struct redis_url *u, char *err,
-                          size_t errlen)
+static int parse_hostport(const char *s, size_t n, struct redis_url *u, char *err, size_t errlen)
 {
     const char *host = s, *port = NULL;
     size_t hostlen = n;
@@ -104,7 +102,8 @@ static int parse_hostport(const char *s, size_t n, struct redis_url *u, char *er
         snprintf(err, errlen, "redis URL: host name too long");
         return -1;
     }
-    if (hostlen == 0) snprintf(u->host, sizeof(u->host), "127.0.0.1");
+    if (hostlen == 0)
+        snprintf(u->host, sizeof(u->host), "127.0.0.1");
     else {
         memcpy(u->host, host, hostlen);
         u->host[hostlen] = '\0';

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Redis output benchmark (SPEC section 8): starts a private redis-server
+# (127.0.0.1, free port, no persistence) and runs tests/bench/bench_redis.c
+# against it: delivered alerts/s over SECONDS (default 3; target >= 50,000)
+# and the latency of output_redis_alert() while redis-server is SIGSTOPped.
+#   scripts/bench-redis.sh [SECONDS]
+# Uses build/bench_redis if CMake built it, else compiles the few sources it
+# needs. Exit status 0 if the target is met and nothing was lost.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tests/integration/redis_helpers.sh
+
+work=$(mktemp -d /tmp/vigie-bench-redis.XXXXXX)
+trap 'redis_stop; rm -rf "$work"' EXIT INT TERM
+
+bench=build/bench_redis
+if [ ! -x "$bench" ]; then
+    bench=$work/bench_redis
+    cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Isensor -o "$bench" tests/bench/bench_redis.c \
+        sensor/output_redis.c sensor/output_redis_conn.c sensor/spool.c sensor/redis_url.c \
+        $(pkg-config --cflags --libs hiredis) -lpthread
+fi
+
+redis_start "$work/redis"
+echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$REDIS_PORT," \
+    "$(nproc) CPUs, load average $(cut -d' ' -f1 /proc/loadavg)"
+"$bench" "$REDIS_URL" "$REDIS_PID" "${1:-3}" "$work/spool"

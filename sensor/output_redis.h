@@ -1,0 +1,66 @@
+/* Redis output (SPEC section 6): alerts to the stream <prefix>:alerts and
+ * the channel of the same name, flows to <prefix>:flows, counters to the
+ * hash <prefix>:stats:<sensor>.
+ *
+ * The capture thread only copies JSON into preallocated lock-free rings;
+ * one output thread owns the connection. Every alert first goes to a
+ * durable spool (spool.h) and is then sent inside
+ *   MULTI, XADD + PUBLISH per alert, SET <prefix>:delivered:<sensor> <seq>, EXEC
+ * so the "delivered" mark moves atomically with the stream. At each
+ * connection the mark is read back and the spool resent from there: while
+ * Redis is away alerts wait on disk, and they arrive in order, exactly once,
+ * also across a restart of the sensor. Flows are best effort (dropped and
+ * counted while Redis is away). */
+#ifndef VIGIE_OUTPUT_REDIS_H
+#define VIGIE_OUTPUT_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct redis_options {
+    const char *url;          /* redis://[user:pass@]host[:port][/db] or unix:///path/to.sock */
+    const char *prefix;       /* "vigie" */
+    const char *sensor;       /* sensor name, for the stats hash key and the spool */
+    uint32_t maxlen;          /* XADD MAXLEN ~; 0 = no trimming */
+    int flows;                /* also stream flow events */
+    const char *spool_dir;    /* durable spool directory (created if missing) */
+    uint64_t spool_max_bytes; /* 0 = 256 MiB */
+};
+
+struct output_redis_stats {
+    uint64_t alerts_queued;  /* accepted by output_redis_alert() */
+    uint64_t alerts_sent;    /* confirmed in Redis */
+    uint64_t alerts_spooled; /* currently waiting in the spool */
+    uint64_t alerts_lost;    /* spool full or unwritable */
+    uint64_t flows_sent, flows_dropped;
+    uint64_t reconnects; /* successful connections after the first */
+    uint64_t connected;  /* 1 while a connection is up */
+    uint64_t errors;     /* failed connection attempts, auth and command errors */
+};
+
+struct output_redis;
+
+/* Parses the URL, opens the spool (a clear error if spool_dir is not
+ * writable), tries to connect once (an unreachable Redis is not an error:
+ * check output_redis_get_stats().connected) and starts the output thread. */
+struct output_redis *output_redis_create(const struct redis_options *o, char *err, size_t errlen);
+
+/* Capture thread (one producer): copies the alert and returns without
+ * waiting on the network. If the ring is full it appends to the spool
+ * itself. Returns -1 only if the alert was lost (spool full or failing). */
+int output_redis_alert(struct output_redis *r, const char *json, size_t len);
+/* Same thread as output_redis_alert or another single producer: best
+ * effort; -1 = dropped and counted (Redis down, ring full or flows off). */
+int output_redis_flow(struct output_redis *r, const char *json, size_t len);
+/* HSET <prefix>:stats:<sensor> f1 v1 ...; the latest call is sent by the
+ * output thread as soon as it can. Any thread. */
+void output_redis_stats(struct output_redis *r, const char *const *fields, const uint64_t *values,
+                        size_t n);
+void output_redis_get_stats(struct output_redis *r, struct output_redis_stats *st);
+
+/* Stops the thread: tries up to timeout_ms to deliver everything queued;
+ * whatever is not delivered stays in the spool for the next start. Call
+ * after the producers have stopped. NULL is a no-op. */
+void output_redis_close(struct output_redis *r, int timeout_ms);
+
+#endif

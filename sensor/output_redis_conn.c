@@ -1,0 +1,495 @@
+/* The output thread: owns the hiredis connection, moves alerts from the
+ * ring to the spool and from the spool to Redis, streams flows and stats. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output_redis_int.h"
+
+#define CONNECT_TIMEOUT_MS 1000
+#define IO_TIMEOUT_MS 2000 /* a stalled Redis is dropped and fenced after this */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define IDLE_SLEEP_US 1000
+#define RESET_BYTES (1u << 20) /* empty a delivered spool at least this often */
+
+static void sleep_us(uint64_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static struct timeval tv_ms(uint64_t ms)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    return tv;
+}
+
+/* While stopping, no wait may run past the close deadline. */
+static uint64_t bounded_ms(struct output_redis *r, uint64_t ms)
+{
+    if (!atomic_load(&r->stop)) return ms;
+    int64_t left = (atomic_load(&r->deadline_us) - (int64_t)or_now_us()) / 1000;
+    if (left < 10) left = 10;
+    return (uint64_t)left < ms ? (uint64_t)left : ms;
+}
+
+/* Counted every time, printed once per distinct problem so a long outage
+ * does not flood stderr with one line per retry. */
+static void report(struct output_redis *r, const char *fmt, ...)
+{
+    char msg[sizeof(r->last_error)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    atomic_fetch_add(&r->errors, 1);
+    if (strcmp(msg, r->last_error) == 0) return;
+    snprintf(r->last_error, sizeof(r->last_error), "%s", msg);
+    fprintf(stderr, "vigie: redis %s: %s\n", r->where, msg);
+}
+
+static void drop_flows(struct output_redis *r)
+{
+    size_t len;
+    if (!r->flows) return;
+    while (or_ring_peek(&r->flowq, &len)) {
+        or_ring_pop(&r->flowq);
+        atomic_fetch_add_explicit(&r->flows_dropped, 1, memory_order_relaxed);
+    }
+}
+
+/* in_flight: a transaction may sit unread in the server's socket buffer
+ * (timeout on a stalled server); the next connection kills that client
+ * before reading the delivered mark, so it cannot run later and duplicate. */
+static void disconnect(struct output_redis *r, int in_flight)
+{
+    if (in_flight && r->client_id > 0 && r->nstale < OR_MAX_STALE)
+        r->stale[r->nstale++] = r->client_id;
+    pthread_mutex_lock(&r->fd_mu);
+    if (r->c) redisFree(r->c);
+    r->c = NULL;
+    r->live_fd = -1;
+    pthread_mutex_unlock(&r->fd_mu);
+    r->client_id = 0;
+    atomic_store(&r->connected, 0);
+    r->next_attempt_us = or_now_us() + r->backoff_ms * 1000;
+    r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
+    drop_flows(r);
+}
+
+static void fail_io(struct output_redis *r, int in_flight)
+{
+    /* Past the close deadline the socket was shut down on purpose. */
+    if (!atomic_load(&r->stop) || (int64_t)or_now_us() < atomic_load(&r->deadline_us))
+        report(r, "connection lost: %s", r->c && r->c->errstr[0] ? r->c->errstr : "I/O error");
+    disconnect(r, in_flight);
+}
+
+static redisReply *get_reply(struct output_redis *r)
+{
+    void *reply = NULL;
+    if (redisGetReply(r->c, &reply) != REDIS_OK) return NULL;
+    return reply;
+}
+
+static void parse_run_id(struct output_redis *r, const redisReply *info)
+{
+    const char *p = info->type == REDIS_REPLY_STRING ? strstr(info->str, "run_id:") : NULL;
+    char id[sizeof(r->run_id)] = "";
+    if (p) sscanf(p + 7, "%40[0-9a-f]", id);
+    /* Another server process: the clients of the old one are gone. */
+    if (!id[0] || strcmp(id, r->run_id) != 0) r->nstale = 0;
+    snprintf(r->run_id, sizeof(r->run_id), "%s", id);
+}
+
+/* AUTH, SELECT, CLIENT ID, INFO server, pipelined. */
+static int handshake(struct output_redis *r)
+{
+    const struct redis_url *u = &r->url;
+    if (u->pass[0] && u->user[0])
+        redisAppendCommand(r->c, "AUTH %s %s", u->user, u->pass);
+    else if (u->pass[0])
+        redisAppendCommand(r->c, "AUTH %s", u->pass);
+    if (u->db > 0) redisAppendCommand(r->c, "SELECT %d", u->db);
+    redisAppendCommand(r->c, "CLIENT ID");
+    redisAppendCommand(r->c, "INFO server");
+    int n = (u->pass[0] ? 1 : 0) + (u->db > 0 ? 1 : 0), rc = 0;
+    for (int i = 0; i < n + 2; i++) {
+        redisReply *rep = get_reply(r);
+        if (!rep) return -1;
+        if (i < n && rep->type == REDIS_REPLY_ERROR && rc == 0) {
+            report(r, "%s failed: %s", u->pass[0] && i == 0 ? "authentication" : "SELECT",
+                   rep->str);
+            rc = -2;
+        } else if (i == n && rep->type == REDIS_REPLY_INTEGER) {
+            r->client_id = rep->integer;
+        } else if (i == n + 1) {
+            parse_run_id(r, rep);
+        }
+        freeReplyObject(rep);
+    }
+    return rc;
+}
+
+/* Fences off stale connections, then reads where delivery stopped. */
+static int read_delivered(struct output_redis *r, uint64_t *delivered)
+{
+    for (int i = 0; i < r->nstale; i++)
+        redisAppendCommand(r->c, "CLIENT KILL ID %lld", r->stale[i]);
+    redisAppendCommand(r->c, "GET %s", r->key_delivered);
+    int rc = 0;
+    for (int i = 0; i <= r->nstale; i++) {
+        redisReply *rep = get_reply(r);
+        if (!rep) return -1;
+        if (i == r->nstale) {
+            if (rep->type == REDIS_REPLY_STRING)
+                *delivered = strtoull(rep->str, NULL, 10);
+            else if (rep->type == REDIS_REPLY_NIL)
+                *delivered = 0;
+            else {
+                report(r, "GET %s failed: %s", r->key_delivered,
+                       rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+                rc = -2;
+            }
+        }
+        freeReplyObject(rep);
+    }
+    r->nstale = 0;
+    return rc;
+}
+
+static void connected_now(struct output_redis *r, uint64_t delivered)
+{
+    pthread_mutex_lock(&r->spool_mu);
+    spool_flush(r->spool);
+    uint64_t before = spool_pending(r->spool);
+    if (spool_rewind(r->spool, delivered) < 0)
+        fprintf(stderr, "vigie: spool %s: read error\n", spool_path(r->spool));
+    uint64_t after = spool_pending(r->spool);
+    or_publish_locked(r);
+    pthread_mutex_unlock(&r->spool_mu);
+    /* A transaction whose reply was lost did run: count it as sent. */
+    if (after < before) atomic_fetch_add(&r->alerts_sent, before - after);
+    if (r->ever_connected) atomic_fetch_add(&r->reconnects, 1);
+    r->ever_connected = 1;
+    r->backoff_ms = BACKOFF_MIN_MS;
+    atomic_store(&r->connected, 1);
+    if (r->last_error[0]) fprintf(stderr, "vigie: redis %s: connected\n", r->where);
+    r->last_error[0] = '\0';
+}
+
+static int or_connect(struct output_redis *r)
+{
+    struct timeval ctv = tv_ms(bounded_ms(r, CONNECT_TIMEOUT_MS));
+    redisContext *c = r->url.path[0] ? redisConnectUnixWithTimeout(r->url.path, ctv)
+                                     : redisConnectWithTimeout(r->url.host, r->url.port, ctv);
+    pthread_mutex_lock(&r->fd_mu);
+    r->c = c;
+    r->live_fd = c && !c->err ? c->fd : -1;
+    pthread_mutex_unlock(&r->fd_mu);
+    if (!r->c || r->c->err) {
+        report(r, "cannot connect: %s", r->c ? r->c->errstr : "out of memory");
+        disconnect(r, 0);
+        return -1;
+    }
+    redisSetTimeout(r->c, tv_ms(bounded_ms(r, IO_TIMEOUT_MS)));
+    uint64_t delivered = 0;
+    int rc = handshake(r);
+    if (rc == 0) rc = read_delivered(r, &delivered);
+    if (rc < 0) {
+        if (rc == -1)
+            fail_io(r, 0);
+        else
+            disconnect(r, 0);
+        return -1;
+    }
+    connected_now(r, delivered);
+    return 0;
+}
+
+static int cmd_reserve(struct output_redis *r, size_t need)
+{
+    if (r->cmd_len + need <= r->cmd_cap) return 0;
+    size_t cap = r->cmd_cap ? r->cmd_cap : 1 << 20;
+    while (cap < r->cmd_len + need)
+        cap *= 2;
+    char *nb = realloc(r->cmd, cap);
+    if (!nb) return -1;
+    r->cmd = nb;
+    r->cmd_cap = cap;
+    return 0;
+}
+
+/* Decimal digits at w, returns the end; printf is a visible cost at
+ * 100,000 alerts/s. */
+static char *put_u64(char *w, uint64_t v)
+{
+    char tmp[20];
+    int i = 0;
+    do
+        tmp[i++] = (char)('0' + v % 10);
+    while ((v /= 10));
+    while (i)
+        *w++ = tmp[--i];
+    return w;
+}
+
+/* RESP framing of one argument; the caller reserved the room. */
+static void put_arg(struct output_redis *r, const char *s, size_t n)
+{
+    char *w = r->cmd + r->cmd_len;
+    *w++ = '$';
+    w = put_u64(w, n);
+    *w++ = '\r';
+    *w++ = '\n';
+    memcpy(w, s, n);
+    memcpy(w + n, "\r\n", 2);
+    r->cmd_len = (size_t)(w + n + 2 - r->cmd);
+}
+
+static void put_str(struct output_redis *r, const char *s)
+{
+    put_arg(r, s, strlen(s));
+}
+
+static void put_count(struct output_redis *r, int n)
+{
+    char *w = r->cmd + r->cmd_len;
+    *w++ = '*';
+    w = put_u64(w, (uint64_t)n);
+    *w++ = '\r';
+    *w++ = '\n';
+    r->cmd_len = (size_t)(w - r->cmd);
+}
+
+/* XADD <key> [MAXLEN ~ n] * <field> <json> */
+static void put_xadd(struct output_redis *r, const char *key, const char *field, const char *json,
+                     size_t len)
+{
+    put_count(r, r->maxlen[0] ? 8 : 5);
+    put_str(r, "XADD");
+    put_str(r, key);
+    if (r->maxlen[0]) {
+        put_str(r, "MAXLEN");
+        put_str(r, "~");
+        put_str(r, r->maxlen);
+    }
+    put_str(r, "*");
+    put_str(r, field);
+    put_arg(r, json, len);
+}
+
+/* MULTI, XADD + PUBLISH per record, SET delivered, EXEC: one round trip. */
+static int build_alert_txn(struct output_redis *r, const struct spool_record *recs, int n)
+{
+    size_t keys = 2 * strlen(r->key_alerts) + 160;
+    size_t need = 128 + strlen(r->key_delivered);
+    for (int i = 0; i < n; i++)
+        need += 2 * recs[i].len + keys;
+    r->cmd_len = 0;
+    if (cmd_reserve(r, need) < 0) return -1;
+    char seq[24];
+    put_count(r, 1);
+    put_str(r, "MULTI");
+    for (int i = 0; i < n; i++) {
+        put_xadd(r, r->key_alerts, "alert", recs[i].json, recs[i].len);
+        put_count(r, 3);
+        put_str(r, "PUBLISH");
+        put_str(r, r->key_alerts);
+        put_arg(r, recs[i].json, recs[i].len);
+    }
+    put_count(r, 3);
+    put_str(r, "SET");
+    put_str(r, r->key_delivered);
+    put_arg(r, seq, (size_t)(put_u64(seq, recs[n - 1].seq) - seq));
+    put_count(r, 1);
+    put_str(r, "EXEC");
+    return 0;
+}
+
+/* 1 = the transaction ran (the mark moved), 0 = it was refused, -1 = I/O.
+ * *failed: entries the server refused inside a transaction that ran. */
+static int read_txn_replies(struct output_redis *r, int n, uint64_t *failed)
+{
+    redisReply *rep;
+    for (int i = 0; i < 2 * n + 2; i++) { /* MULTI, QUEUED..., SET QUEUED */
+        if (!(rep = get_reply(r))) return -1;
+        freeReplyObject(rep);
+    }
+    if (!(rep = get_reply(r))) return -1;
+    int ran = rep->type == REDIS_REPLY_ARRAY && rep->elements == (size_t)(2 * n + 1);
+    if (!ran) {
+        report(r, "transaction refused: %s",
+               rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected EXEC reply");
+    } else {
+        for (size_t i = 0; i + 1 < rep->elements; i += 2) {
+            const redisReply *e = rep->element[i];
+            if (e->type != REDIS_REPLY_ERROR) continue;
+            /* E.g. WRONGTYPE. The mark moved with the batch, so resending
+             * would duplicate the rest: count the entry as lost. */
+            report(r, "XADD %s failed: %s", r->key_alerts, e->str);
+            (*failed)++;
+        }
+    }
+    freeReplyObject(rep);
+    return ran;
+}
+
+static void after_delivery(struct output_redis *r, int n, uint64_t failed)
+{
+    atomic_fetch_add(&r->alerts_refused, failed);
+    pthread_mutex_lock(&r->spool_mu);
+    spool_consume(r->spool, r->recs, (size_t)n);
+    size_t len;
+    /* Emptying a drained spool is a rename: at most once a megabyte while
+     * alerts keep coming. */
+    if (spool_pending(r->spool) > 0 || spool_bytes(r->spool) >= RESET_BYTES ||
+        !or_ring_peek(&r->alerts, &len))
+        spool_trim(r->spool);
+    or_publish_locked(r);
+    pthread_mutex_unlock(&r->spool_mu);
+    atomic_fetch_add(&r->alerts_sent, (uint64_t)n - failed);
+}
+
+/* Sends the next batch from the spool. Returns records sent, -1 if the
+ * connection is gone. */
+static int send_alerts(struct output_redis *r)
+{
+    pthread_mutex_lock(&r->spool_mu);
+    int n = spool_peek(r->spool, r->recs, OR_BATCH);
+    int built = n > 0 ? build_alert_txn(r, r->recs, n) : 0;
+    pthread_mutex_unlock(&r->spool_mu);
+    if (n <= 0 || built < 0) return 0;
+    uint64_t failed = 0;
+    int ran = redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) == REDIS_OK
+                  ? read_txn_replies(r, n, &failed)
+                  : -1;
+    if (ran < 0) {
+        fail_io(r, 1);
+        return -1;
+    }
+    if (!ran) { /* e.g. OOM or NOPERM: retry after a backoff */
+        disconnect(r, 0);
+        return -1;
+    }
+    after_delivery(r, n, failed);
+    return n;
+}
+
+/* Pipelines up to a batch of flows; no transaction, they are not spooled. */
+static int send_flows(struct output_redis *r)
+{
+    const char *p;
+    size_t len;
+    int n = 0;
+    r->cmd_len = 0;
+    while (n < OR_BATCH && (p = or_ring_peek(&r->flowq, &len))) {
+        if (cmd_reserve(r, len + strlen(r->key_flows) + 160) < 0) break;
+        put_xadd(r, r->key_flows, "flow", p, len);
+        or_ring_pop(&r->flowq);
+        n++;
+    }
+    if (n == 0) return 0;
+    if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK) {
+        atomic_fetch_add(&r->flows_dropped, (uint64_t)n);
+        fail_io(r, 0);
+        return -1;
+    }
+    uint64_t ok = 0;
+    for (int i = 0; i < n; i++) {
+        redisReply *rep = get_reply(r);
+        if (!rep) {
+            atomic_fetch_add(&r->flows_dropped, (uint64_t)(n - i));
+            fail_io(r, 0);
+            return -1;
+        }
+        if (rep->type == REDIS_REPLY_ERROR) {
+            report(r, "XADD %s failed: %s", r->key_flows, rep->str);
+            atomic_fetch_add(&r->flows_dropped, 1);
+        } else
+            ok++;
+        freeReplyObject(rep);
+    }
+    atomic_fetch_add(&r->flows_sent, ok);
+    return n;
+}
+
+static int send_stats(struct output_redis *r)
+{
+    pthread_mutex_lock(&r->stats_mu);
+    int fresh = r->stats_new;
+    r->cmd_len = 0;
+    if (fresh && cmd_reserve(r, r->stats_len) == 0) {
+        memcpy(r->cmd, r->stats_cmd, r->stats_len);
+        r->cmd_len = r->stats_len;
+    }
+    r->stats_new = 0;
+    pthread_mutex_unlock(&r->stats_mu);
+    if (r->cmd_len == 0) return 0;
+    redisReply *rep = NULL;
+    if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK ||
+        !(rep = get_reply(r))) {
+        fail_io(r, 0);
+        return -1;
+    }
+    if (rep->type == REDIS_REPLY_ERROR) report(r, "HSET %s failed: %s", r->key_stats, rep->str);
+    freeReplyObject(rep);
+    return 1;
+}
+
+static int stats_waiting(struct output_redis *r)
+{
+    pthread_mutex_lock(&r->stats_mu);
+    int fresh = r->stats_new;
+    pthread_mutex_unlock(&r->stats_mu);
+    return fresh;
+}
+
+/* One pass while connected; returns 1 if anything was sent. */
+static int connected_pass(struct output_redis *r)
+{
+    if (atomic_load(&r->stop)) redisSetTimeout(r->c, tv_ms(bounded_ms(r, IO_TIMEOUT_MS)));
+    int a = send_alerts(r);
+    if (a < 0) return 1;
+    int f = r->flows ? send_flows(r) : 0;
+    if (f < 0) return 1;
+    int s = send_stats(r);
+    if (s < 0) return 1;
+    return a + f + s > 0;
+}
+
+void *or_thread_main(void *arg)
+{
+    struct output_redis *r = arg;
+    size_t len;
+    or_connect(r);
+    atomic_store(&r->first_done, 1);
+    for (;;) {
+        int stopping = atomic_load(&r->stop);
+        uint64_t now = or_now_us();
+        if (stopping && (int64_t)now >= atomic_load(&r->deadline_us)) break;
+        pthread_mutex_lock(&r->spool_mu);
+        or_drain_locked(r);
+        uint64_t pending = spool_pending(r->spool);
+        pthread_mutex_unlock(&r->spool_mu);
+        int flows_waiting = r->flows && or_ring_peek(&r->flowq, &len);
+        if (stopping && !pending && !flows_waiting && !stats_waiting(r)) break;
+        if (!r->c) {
+            drop_flows(r);
+            if (now >= r->next_attempt_us)
+                or_connect(r);
+            else
+                sleep_us(IDLE_SLEEP_US);
+            continue;
+        }
+        if (!connected_pass(r)) sleep_us(IDLE_SLEEP_US);
+    }
+    pthread_mutex_lock(&r->spool_mu);
+    or_drain_locked(r);
+    pthread_mutex_unlock(&r->spool_mu);
+    return NULL;
+}

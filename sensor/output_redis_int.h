@@ -1,0 +1,91 @@
+/* Internals shared by output_redis.c (producer side, lifecycle) and
+ * output_redis_conn.c (the output thread). Not a public surface. */
+#ifndef VIGIE_OUTPUT_REDIS_INT_H
+#define VIGIE_OUTPUT_REDIS_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#include "output_redis.h"
+#include "redis_url.h"
+#include "spool.h"
+
+#define OR_BATCH 512   /* alerts per MULTI/EXEC, flows per pipeline */
+#define OR_MAX_STALE 8 /* abandoned connections to fence off */
+
+/* Single-producer single-consumer byte ring of length-prefixed records.
+ * The producer never locks; the consumer role belongs to whoever holds the
+ * spool mutex (the output thread, or the producer when the ring is full). */
+struct or_ring {
+    char *buf;
+    size_t cap;                         /* power of two */
+    _Alignas(64) _Atomic uint64_t head; /* written by the producer */
+    uint64_t tail_cache;
+    _Alignas(64) _Atomic uint64_t tail; /* written by the consumer */
+    uint64_t head_cache;
+};
+
+int or_ring_init(struct or_ring *q, size_t cap);
+void or_ring_free(struct or_ring *q);
+int or_ring_push(struct or_ring *q, const char *data, size_t len);
+/* Next record or NULL; or_ring_pop() releases it. */
+const char *or_ring_peek(struct or_ring *q, size_t *len);
+void or_ring_pop(struct or_ring *q);
+size_t or_ring_max_record(const struct or_ring *q);
+
+struct output_redis {
+    struct redis_url url;
+    char where[300]; /* host:port or socket path, for messages */
+    char *key_alerts, *key_flows, *key_delivered, *key_stats;
+    char maxlen[16]; /* "" = no MAXLEN */
+    int flows;
+
+    struct or_ring alerts, flowq;
+    pthread_mutex_t spool_mu; /* spool, and the consumer side of alerts */
+    struct spool *spool;
+
+    pthread_mutex_t stats_mu;
+    char *stats_cmd; /* latest HSET, RESP-encoded */
+    size_t stats_len, stats_cap;
+    int stats_new;
+
+    /* The socket, so close() can cut a wait on a stalled server short. */
+    pthread_mutex_t fd_mu;
+    int live_fd;
+
+    pthread_t thread, spooler;
+    int thread_started, spooler_started;
+    _Atomic int stop, first_done, spooler_stop;
+    _Atomic int64_t deadline_us;
+
+    _Atomic uint64_t alerts_queued, alerts_sent, alerts_spooled, alerts_lost;
+    _Atomic uint64_t flows_sent, flows_dropped, reconnects, connected, errors;
+    _Atomic uint64_t alerts_refused; /* XADD errors inside a transaction that ran */
+
+    /* Output thread only. */
+    redisContext *c;
+    int ever_connected;
+    uint64_t backoff_ms, next_attempt_us;
+    char last_error[256];
+    char run_id[48];
+    long long client_id;
+    long long stale[OR_MAX_STALE]; /* connections that may still hold a transaction */
+    int nstale;
+    char *cmd;
+    size_t cmd_len, cmd_cap;
+    struct spool_record recs[OR_BATCH];
+};
+
+uint64_t or_now_us(void);
+/* Under spool_mu: moves every queued alert into the spool file; returns
+ * how many. */
+size_t or_drain_locked(struct output_redis *r);
+/* Under spool_mu: mirrors spool counters into the atomics. */
+void or_publish_locked(struct output_redis *r);
+/* The output thread: connection, spool -> Redis, flows, stats. */
+void *or_thread_main(void *arg);
+
+#endif
