@@ -1,17 +1,56 @@
 #!/usr/bin/env bash
-# One command for a newcomer: installs what is missing, builds, generates a
-# small capture of mixed traffic with the project's own generator, runs the
-# sensor over it and prints the flow records it produces.
+# One command for a newcomer: installs what is missing, builds, starts a
+# private redis-server, runs generated municipal traffic through the sensor
+# with the shipped config, and prints the alerts as a SOC subscriber
+# receives them from the Redis channel, then a summary. Stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build.sh Release build >/dev/null
-mkdir -p build/demo
-pcap=build/demo/mixed.pcap
-[ -s "$pcap" ] || /usr/bin/python3 scripts/gen-traffic --out "$pcap" --flows 40 --packets 600 --seed 7
-echo "== vigie -r $pcap --no-redis --flows -"
-./build/vigie -r "$pcap" --no-redis --flows build/demo/flows.json
-echo "== flow records (client -> server, nDPI protocol, packets both ways)"
-jq -r '"\(.flow.start[11:23])  \(.src_ip):\(.src_port // "-") -> \(.dest_ip):\(.dest_port // "-")  \(.proto)  \(.ndpi.proto) [\(.ndpi.category)]  \(.flow.pkts_toserver)/\(.flow.pkts_toclient) pkts  \(.src_zone) -> \(.dest_zone)"' build/demo/flows.json
-echo "== $(wc -l <build/demo/flows.json) flows; protocols:"
-jq -r '.ndpi.proto' build/demo/flows.json | sort | uniq -c | sort -rn
+
+D=build/demo
+rm -rf "$D" && mkdir -p "$D"
+REDIS_PID=""
+SUB_PID=""
+cleanup() {
+    [ -n "$SUB_PID" ] && kill "$SUB_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# A private Redis on a unix socket: nothing else on the machine is touched.
+SOCK=$(pwd)/$D/redis.sock
+redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' --appendonly no \
+    --dir "$D" --logfile redis.log &
+REDIS_PID=$!
+for _ in $(seq 50); do redis-cli -s "$SOCK" PING 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+
+# The shipped config, with the spool kept inside the demo directory.
+sed "s|spool_dir: /var/lib/vigie/spool|spool_dir: $(pwd)/$D/spool|" config/vigie.yaml >"$D/vigie.yaml"
+/usr/bin/python3 scripts/gen-traffic --out "$D/traffic.pcap" --flows 400 --packets 4000 --seed 7 2>/dev/null
+
+# The SOC side: a subscriber on the live channel.
+redis-cli -s "$SOCK" --raw SUBSCRIBE vigie:alerts >"$D/subscriber.txt" &
+SUB_PID=$!
+sleep 0.3
+
+echo "== vigie -c $D/vigie.yaml -r $D/traffic.pcap --redis unix://$SOCK --flows $D/flows.json"
+./build/vigie -c "$D/vigie.yaml" -r "$D/traffic.pcap" --redis "unix://$SOCK" --flows "$D/flows.json"
+sleep 0.5
+kill "$SUB_PID" 2>/dev/null || true
+SUB_PID=""
+
+# Messages on the channel are the EVE JSON lines themselves.
+grep "^{" "$D/subscriber.txt" >"$D/alerts.json" || true
+echo
+echo "== alerts as the subscriber received them (time, severity, detector, ATT&CK, zones, evidence)"
+jq -r '"\(.timestamp[11:19])  sev \(.alert.severity)  \(.vigie.detector)  \((.alert.metadata.mitre_technique_id // .alert.metadata.mitre_tactic_id) | join(","))  \(.vigie.src_zone) -> \(.vigie.dest_zone)  \(.src_ip) -> \(.dest_ip):\(.dest_port // "-")  \(.vigie.evidence | to_entries | map("\(.key)=\(.value)") | join(" "))\(if .vigie.count > 1 then "  (x\(.vigie.count))" else "" end)"' "$D/alerts.json"
+echo
+echo "== summary"
+echo "alerts in the stream vigie:alerts: $(redis-cli -s "$SOCK" XLEN vigie:alerts)"
+echo "-- by detector"
+jq -r '.vigie.detector' "$D/alerts.json" | sort | uniq -c | sort -rn
+echo "-- by zone pair"
+jq -r '"\(.vigie.src_zone) -> \(.vigie.dest_zone)"' "$D/alerts.json" | sort | uniq -c | sort -rn | head -10
+echo "-- flows by nDPI protocol ($(wc -l <"$D/flows.json") flows)"
+jq -r '.ndpi.proto' "$D/flows.json" | sort | uniq -c | sort -rn | head -10
