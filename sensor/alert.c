@@ -123,6 +123,7 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
     if (community_id_v1(0, f->key.family, f->key.addr[c], f->key.port[c], f->key.addr[!c],
                         f->key.port[!c], f->key.proto, cid, sizeof(cid)) == 0)
         ndpi_serialize_string_string(s, "community_id", cid);
+    eve_geo(s, &a->eve, f);
 
     ndpi_serialize_start_of_block(s, "alert");
     ndpi_serialize_string_string(s, "action", "allowed");

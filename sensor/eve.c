@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "eve.h"
+#include "geoip.h"
 
 void eve_format_time(uint64_t ts_us, char *buf, size_t len)
 {
@@ -99,4 +100,26 @@ void eve_flow_event(ndpi_serializer *s, const struct eve_context *ctx, const str
     eve_flow_counters(s, f, 1, reason);
     ndpi_serialize_string_string(s, "src_zone", zones_name(ctx->zones, f->zone[f->client]));
     ndpi_serialize_string_string(s, "dest_zone", zones_name(ctx->zones, f->zone[!f->client]));
+}
+
+static void geo_block(ndpi_serializer *s, const char *key, const struct eve_context *ctx,
+                      const struct flow *f, int side)
+{
+    struct geo_info g;
+    if (f->zone[side] != ZONE_EXTERNAL ||
+        !geoip_lookup(ctx->geoip, f->key.addr[side], f->key.family, &g))
+        return;
+    ndpi_serialize_start_of_block(s, key);
+    if (g.country[0]) ndpi_serialize_string_string(s, "country", g.country);
+    if (g.country_name[0]) ndpi_serialize_string_string(s, "country_name", g.country_name);
+    if (g.asn) ndpi_serialize_string_uint32(s, "asn", g.asn);
+    if (g.as_org[0]) ndpi_serialize_string_string(s, "as_org", g.as_org);
+    ndpi_serialize_end_of_block(s);
+}
+
+void eve_geo(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f)
+{
+    if (!ctx->geoip) return;
+    geo_block(s, "src_geo", ctx, f, f->client);
+    geo_block(s, "dest_geo", ctx, f, !f->client);
 }

@@ -11,10 +11,13 @@
 #include "flow_table.h"
 #include "zones.h"
 
+struct geoip;
+
 struct eve_context {
     const struct classifier *cls;
     const struct zones *zones;
-    const char *host; /* sensor name */
+    const struct geoip *geoip; /* NULL: no GeoIP configured */
+    const char *host;          /* sensor name */
 };
 
 /* "2023-07-25T08:14:03.123456+0000" */
@@ -31,6 +34,8 @@ void eve_common(ndpi_serializer *s, const struct eve_context *ctx, const char *e
 /* The "flow" object: packets and bytes both ways, start [, end, reason]. */
 void eve_flow_counters(ndpi_serializer *s, const struct flow *f, int with_end,
                        enum flow_end_reason reason);
+/* src_geo / dest_geo for the flow's external endpoints, if GeoIP is on. */
+void eve_geo(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f);
 /* A complete flow event for a finished flow. */
 void eve_flow_event(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f,
                     enum flow_end_reason reason);

@@ -8,6 +8,7 @@
 #include "detect.h"
 #include "dissect.h"
 #include "eve.h"
+#include "geoip.h"
 #include "output_file.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -19,6 +20,7 @@ struct pipeline {
     struct flow_table *ft;
     struct classifier *cls;
     struct zones *zones;
+    struct geoip *geoip;
     struct output_file *flows_out;
     struct output_file *alerts_out;
     struct alerter *alerter;
@@ -118,6 +120,14 @@ static struct policy *policy_from_config(const struct config *cfg, const struct 
     return pol;
 }
 
+/* NULL with err empty: no GeoIP configured. */
+static struct geoip *open_geoip(const struct config *cfg, char *err, size_t errlen)
+{
+    *err = 0;
+    if (!cfg->geoip.country[0] && !cfg->geoip.asn[0]) return NULL;
+    return geoip_open(cfg->geoip.country, cfg->geoip.asn, err, errlen);
+}
+
 static void rezone(struct flow *f, void *ud)
 {
     const struct zones *z = ud;
@@ -130,10 +140,15 @@ int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, siz
     struct zones *z = zones_create(cfg, err, errlen);
     if (!z) return -1;
     struct policy *pol = policy_from_config(cfg, z, err, errlen);
-    if (!pol) {
+    struct geoip *geo = pol ? open_geoip(cfg, err, errlen) : NULL;
+    if (!pol || (!geo && *err)) {
         zones_destroy(z);
+        policy_destroy(pol);
         return -1;
     }
+    geoip_close(p->geoip);
+    p->geoip = geo;
+    p->eve.geoip = geo;
     /* Live flows keep going: only their zones are looked up again. */
     alerter_flush(p->alerter);
     zones_destroy(p->zones);
@@ -178,8 +193,10 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (!(p->geoip = open_geoip(cfg, err, errlen)) && *err) goto fail;
     p->eve.cls = p->cls;
     p->eve.zones = p->zones;
+    p->eve.geoip = p->geoip;
     p->eve.host = p->host;
     if (!(p->alerter = alerter_create(&p->eve, cfg->detect.dedup_window_s)) ||
         !(p->dissect = dissect_create(on_dissect_event, p))) {
@@ -209,6 +226,7 @@ void pipeline_destroy(struct pipeline *p)
     flow_table_destroy(p->ft);
     classify_destroy(p->cls);
     zones_destroy(p->zones);
+    geoip_close(p->geoip);
     output_file_close(p->flows_out);
     output_file_close(p->alerts_out);
     alerter_destroy(p->alerter);
