@@ -281,3 +281,10 @@ uint16_t classify_proto_id(const struct classifier *c, const char *name)
 {
     return (uint16_t)ndpi_get_protocol_id(c->mod, (char *)name);
 }
+
+const char *classify_id_name(const struct classifier *c, uint16_t id, char *buf, size_t len)
+{
+    const char *n = ndpi_get_proto_name(c->mod, id);
+    snprintf(buf, len, "%s", n ? n : "Unknown");
+    return buf;
+}

@@ -42,6 +42,8 @@ const char *classify_app_proto(const struct classifier *c, const struct flow *f,
 const char *classify_next_risk(const struct flow *f, int *pos);
 /* nDPI protocol id of an application name such as "SMBv23" (0 if none). */
 uint16_t classify_proto_id(const struct classifier *c, const char *name);
+/* nDPI's name of one protocol id ("SMBv23"). */
+const char *classify_id_name(const struct classifier *c, uint16_t id, char *buf, size_t len);
 /* nDPI master or app id, whichever names the application. */
 static inline uint16_t classify_app_id(const struct flow *f)
 {

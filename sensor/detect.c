@@ -5,10 +5,12 @@
 
 extern struct detector detector_policy_violation;
 extern struct detector detector_admin_protocol_cross_zone;
+extern struct detector detector_new_edge;
 
 static struct detector *registry[] = {
     &detector_policy_violation,
     &detector_admin_protocol_cross_zone,
+    &detector_new_edge,
 };
 #define NDETECTORS (sizeof(registry) / sizeof(registry[0]))
 

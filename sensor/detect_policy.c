@@ -7,6 +7,7 @@
 
 struct detector detector_policy_violation;
 struct detector detector_admin_protocol_cross_zone;
+struct detector detector_new_edge;
 
 static void policy_violation(struct detect_ctx *ctx, struct flow *f)
 {
@@ -94,4 +95,36 @@ struct detector detector_admin_protocol_cross_zone = {
     .info = {.id = "admin_protocol_cross_zone", .sid = 9100200, .category = "Lateral Movement",
              .techniques = {"T1021"}, .severity = 2},
     .on_classified = admin_cross_zone,
+};
+
+/* new_edge: with a baseline (allow rules, typically a learned policy
+ * included from the config), a cross-zone edge none of them covers. */
+static void new_edge(struct detect_ctx *ctx, struct flow *f)
+{
+    uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
+    uint16_t port = detect_server_port(f);
+    if (sz == dz || policy_rule_count(ctx->policy) == 0 ||
+        policy_edge_known(ctx->policy, sz, dz, f->cls.master, f->cls.app, port))
+        return;
+    char sig[256], app[64];
+    classify_proto_name(ctx->cls, f, app, sizeof(app));
+    snprintf(sig, sizeof(sig), "VIGIE New edge %s -> %s (%s) not in the baseline",
+             zones_name(ctx->zones, sz), zones_name(ctx->zones, dz), app);
+    const char *rule;
+    struct alert a = {
+        .det = &detector_new_edge.info,
+        .signature = sig,
+        .severity = detect_severity(ctx, f, 3) == 1 ? 2 : 3,
+        .policy = policy_verdict_name(policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app,
+                                                   port, &rule)),
+    };
+    alert_add_str(&a, "app", app);
+    alert_add_num(&a, "server_port", port);
+    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+}
+
+struct detector detector_new_edge = {
+    .info = {.id = "new_edge", .sid = 9102400, .category = "Policy Violation",
+             .techniques = {"TA0008"}, .severity = 3},
+    .on_classified = new_edge,
 };

@@ -416,6 +416,7 @@ int main(int argc, char **argv)
     struct pipeline_options po = {
         .flows_path = nonempty(opt.flows_path, cfg->outputs.flows_file),
         .alerts_path = nonempty(opt.alerts_path, cfg->outputs.alerts_file),
+        .learn = opt.learn_path != NULL,
         .live = capture_is_live(cap),
     };
     struct pipeline *pipe = pipeline_create(cfg, &po, err, sizeof(err));
@@ -451,6 +452,12 @@ int main(int argc, char **argv)
     int forced = capture_is_live(cap) || stop_requested;
     if (pipeline_finish(pipe, forced ? FLOW_END_FORCED : FLOW_END_EOF) != 0) {
         fprintf(stderr, "vigie: writing output files failed\n");
+        rc = -1;
+    }
+    if (opt.learn_path &&
+        pipeline_write_learned(pipe, opt.learn_path, opt.read_path ? opt.read_path : "live capture",
+                               err, sizeof(err)) != 0) {
+        fprintf(stderr, "vigie: --learn: %s\n", err);
         rc = -1;
     }
     double secs = (double)(now_us(CLOCK_MONOTONIC) - t0) / 1e6;

@@ -9,6 +9,7 @@
 #include "dissect.h"
 #include "eve.h"
 #include "geoip.h"
+#include "learn.h"
 #include "output_file.h"
 #include "pipeline.h"
 #include "policy.h"
@@ -21,6 +22,7 @@ struct pipeline {
     struct classifier *cls;
     struct zones *zones;
     struct geoip *geoip;
+    struct learner *learner;
     struct output_file *flows_out;
     struct output_file *alerts_out;
     struct alerter *alerter;
@@ -40,12 +42,19 @@ struct pipeline {
     struct pipeline_stats st;
 };
 
+/* The flow's application is final: detectors decide, learn mode learns. */
+static void classified(struct pipeline *p, struct flow *f)
+{
+    detect_classified(&p->detect, f);
+    if (p->learner) learner_add(p->learner, f);
+}
+
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     struct pipeline *p = ud;
     if (!f->cls.done) {
         classify_finish(p->cls, f);
-        detect_classified(&p->detect, f);
+        classified(p, f);
     }
     dissect_flow_end(p->dissect, f);
     detect_flow_end(&p->detect, f);
@@ -205,6 +214,10 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     }
     if (!(p->policy = policy_from_config(cfg, p->zones, err, errlen))) goto fail;
     detect_configure(cfg);
+    if (opt->learn && !(p->learner = learner_create())) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (opt->alerts_path) {
         if (!(p->alerts_out = output_file_open(opt->alerts_path, err, errlen))) goto fail;
         alerter_add_sink(p->alerter, write_alert_file, p);
@@ -227,6 +240,7 @@ void pipeline_destroy(struct pipeline *p)
     classify_destroy(p->cls);
     zones_destroy(p->zones);
     geoip_close(p->geoip);
+    learner_destroy(p->learner);
     output_file_close(p->flows_out);
     output_file_close(p->alerts_out);
     alerter_destroy(p->alerter);
@@ -306,7 +320,7 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     f->pkts[pkt.dir]++;
     f->bytes[pkt.dir] += wire_len;
     if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
-    if (!f->cls.done && classify_packet(p->cls, f, &pkt)) detect_classified(&p->detect, f);
+    if (!f->cls.done && classify_packet(p->cls, f, &pkt)) classified(p, f);
     dissect_packet(p->dissect, f, &pkt);
 }
 
@@ -326,6 +340,12 @@ int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
     if (p->flows_out && output_file_flush(p->flows_out) != 0) rc = -1;
     if (p->alerts_out && output_file_flush(p->alerts_out) != 0) rc = -1;
     return rc;
+}
+
+int pipeline_write_learned(struct pipeline *p, const char *path, const char *source, char *err,
+                           size_t errlen)
+{
+    return learner_write(p->learner, path, source, p->zones, p->cls, err, errlen);
 }
 
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)

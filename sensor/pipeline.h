@@ -27,6 +27,7 @@ struct pipeline_stats {
 struct pipeline_options {
     const char *flows_path;  /* NULL = no flow records */
     const char *alerts_path; /* NULL = no alerts file */
+    int learn;               /* collect cross-zone edges for --learn */
     int live;
 };
 
@@ -53,6 +54,10 @@ int pipeline_finish(struct pipeline *p, enum flow_end_reason reason);
 /* SIGHUP: new zones, roles, policy and detector settings; flows are kept.
  * cfg must outlive the pipeline (or the next reload). */
 int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, size_t errlen);
+
+/* --learn: writes the cross-zone edges seen as an includable policy. */
+int pipeline_write_learned(struct pipeline *p, const char *path, const char *source, char *err,
+                           size_t errlen);
 
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st);
 

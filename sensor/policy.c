@@ -48,6 +48,22 @@ static int rule_matches(const struct policy_rule *r, uint16_t master, uint16_t a
     return r->napps == 0 && r->nports == 0;
 }
 
+size_t policy_rule_count(const struct policy *p)
+{
+    return p->n;
+}
+
+int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
+                      uint16_t master, uint16_t app, uint16_t server_port)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const struct policy_rule *r = &p->rules[i];
+        if (r->from == src_zone && r->to == dst_zone && rule_matches(r, master, app, server_port))
+            return 1;
+    }
+    return 0;
+}
+
 enum policy_verdict policy_check(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
                                  uint16_t master, uint16_t app, uint16_t server_port,
                                  const char **rule)

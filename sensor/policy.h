@@ -31,5 +31,10 @@ enum policy_verdict policy_check(const struct policy *p, uint16_t src_zone, uint
                                  uint16_t master, uint16_t app, uint16_t server_port,
                                  const char **rule);
 const char *policy_verdict_name(enum policy_verdict v);
+/* Allow rules loaded (a learned baseline is a set of allow rules). */
+size_t policy_rule_count(const struct policy *p);
+/* Does an allow rule cover this edge, whatever the default? */
+int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
+                      uint16_t master, uint16_t app, uint16_t server_port);
 
 #endif
