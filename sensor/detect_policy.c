@@ -97,13 +97,14 @@ struct detector detector_admin_protocol_cross_zone = {
     .on_classified = admin_cross_zone,
 };
 
-/* new_edge: with a baseline (allow rules, typically a learned policy
- * included from the config), a cross-zone edge none of them covers. */
+/* new_edge: with a baseline (the allow rules of a policy file included
+ * from the config, typically learned with --learn), a cross-zone edge none
+ * of them covers. */
 static void new_edge(struct detect_ctx *ctx, struct flow *f)
 {
     uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
     uint16_t port = detect_server_port(f);
-    if (sz == dz || policy_rule_count(ctx->policy) == 0 ||
+    if (sz == dz || policy_baseline_count(ctx->policy) == 0 ||
         policy_edge_known(ctx->policy, sz, dz, f->cls.master, f->cls.app, port))
         return;
     char sig[256], app[64];

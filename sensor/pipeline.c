@@ -120,6 +120,9 @@ static struct policy *policy_from_config(const struct config *cfg, const struct 
         r.nports = cr->n_ports;
         memcpy(r.ports, cr->ports, cr->n_ports * sizeof(uint16_t));
         snprintf(r.source, sizeof(r.source), "%s", cr->source);
+        /* Rules written in another file than the config were included. */
+        size_t plen = strlen(cfg->path);
+        r.baseline = strncmp(cr->source, cfg->path, plen) != 0 || cr->source[plen] != ':';
         if (policy_add_rule(pol, &r) != 0) {
             snprintf(err, errlen, "out of memory");
             policy_destroy(pol);

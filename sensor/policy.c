@@ -48,9 +48,11 @@ static int rule_matches(const struct policy_rule *r, uint16_t master, uint16_t a
     return r->napps == 0 && r->nports == 0;
 }
 
-size_t policy_rule_count(const struct policy *p)
+size_t policy_baseline_count(const struct policy *p)
 {
-    return p->n;
+    size_t n = 0;
+    for (size_t i = 0; i < p->n; i++) n += p->rules[i].baseline != 0;
+    return n;
 }
 
 int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
@@ -58,7 +60,8 @@ int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zo
 {
     for (size_t i = 0; i < p->n; i++) {
         const struct policy_rule *r = &p->rules[i];
-        if (r->from == src_zone && r->to == dst_zone && rule_matches(r, master, app, server_port))
+        if (r->baseline && r->from == src_zone && r->to == dst_zone &&
+            rule_matches(r, master, app, server_port))
             return 1;
     }
     return 0;

@@ -17,6 +17,7 @@ struct policy_rule {
     uint16_t ports[64];
     size_t nports;
     char source[256];       /* "file:line" of the rule, for evidence */
+    int baseline;           /* from an included (learned) file */
 };
 
 struct policy;
@@ -31,9 +32,9 @@ enum policy_verdict policy_check(const struct policy *p, uint16_t src_zone, uint
                                  uint16_t master, uint16_t app, uint16_t server_port,
                                  const char **rule);
 const char *policy_verdict_name(enum policy_verdict v);
-/* Allow rules loaded (a learned baseline is a set of allow rules). */
-size_t policy_rule_count(const struct policy *p);
-/* Does an allow rule cover this edge, whatever the default? */
+/* Allow rules from included (learned) files: the baseline of new_edge. */
+size_t policy_baseline_count(const struct policy *p);
+/* Does a baseline rule cover this edge, whatever the default? */
 int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
                       uint16_t master, uint16_t app, uint16_t server_port);
 

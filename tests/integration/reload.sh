@@ -3,16 +3,7 @@
 # classified afterwards, no flow is lost, and a broken file is refused
 # while the running config stays.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-VIGIE=${VIGIE:-$ROOT/build/vigie}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
-check() {
-    local name=$1; shift
-    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+. "$(dirname "$0")/../lib.sh"
 /usr/bin/python3 "$ROOT/scripts/gen-traffic" --out "$T/mix.pcap" --flows 300 --packets 2500 --seed 13 --duration 30 2>/dev/null
 base='zones:
   - {name: users, cidrs: [10.20.0.0/16]}
@@ -41,5 +32,4 @@ check "the new policy applies after the reload" jq -e -s '[.[] | select(.vigie.d
 n_all=$(jq -s '[.[] | select(.vigie.detector == "policy_violation")] | length' "$T/all.json")
 n_run=$(jq -s '[.[] | select(.vigie.detector == "policy_violation")] | length' "$T/alerts.json")
 check "and not before it ($n_run of $n_all)" test "$n_run" -lt "$n_all"
-echo "reload: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish reload

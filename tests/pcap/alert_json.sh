@@ -3,16 +3,7 @@
 # section 4 (Suricata EVE fields, ATT&CK metadata, vigie block), with GeoIP
 # and ASN from small MaxMind-format databases built here.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-VIGIE=${VIGIE:-$ROOT/build/vigie}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
-check() {
-    local name=$1; shift
-    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+. "$(dirname "$0")/../lib.sh"
 
 /usr/bin/python3 "$ROOT/scripts/gen-traffic" --out "$T/mix.pcap" --flows 400 --packets 3000 --seed 5 2>/dev/null
 geo=""
@@ -74,5 +65,4 @@ if [ -n "$geo" ]; then
     check "GeoIP: quotes in AS names stay valid JSON" \
         jq -e -s '[.[] | select(.dest_ip | startswith("203.0.113."))] | all(.dest_geo.as_org == "Example \"Bulletproof\" Hosting")' "$T/alerts.json"
 fi
-echo "alert_json: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish alert_json

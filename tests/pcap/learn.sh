@@ -4,16 +4,7 @@
 # exactly the edges the baseline lacks (here: SMB, filtered out while
 # learning) and nothing else.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-VIGIE=${VIGIE:-$ROOT/build/vigie}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
-check() {
-    local name=$1; shift
-    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+. "$(dirname "$0")/../lib.sh"
 /usr/bin/python3 "$ROOT/scripts/gen-traffic" --out "$T/mix.pcap" --flows 500 --packets 4000 --seed 11 2>/dev/null
 zones='zones:
   - {name: users, cidrs: [10.20.0.0/16]}
@@ -35,5 +26,4 @@ check "new_edge fires on nothing else" jq -e -s '[.[] | select(.vigie.detector =
 check "no policy violation under default allow" jq -e -s '[.[] | select(.vigie.detector == "policy_violation")] | length == 0' "$T/alerts.json"
 "$VIGIE" -c "$T/learn.yaml" -r "$T/mix.pcap" --no-redis -A "$T/none.json" -q 2>/dev/null
 check "no baseline, no new_edge" jq -e -s '[.[] | select(.vigie.detector == "new_edge")] | length == 0' "$T/none.json"
-echo "learn: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish learn
