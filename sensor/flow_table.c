@@ -9,6 +9,7 @@
  * of packet time (when its last packet's second changes), not on every
  * packet, which would touch two neighbour slots (two cache misses) each
  * time. The tail is thus the next flow to expire, give or take a second. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,3 +406,5 @@ void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *
     *st = ft->st;
     st->mem_bytes = mem_in_use(ft);
 }
+
+_Static_assert(offsetof(struct flow, bytes) == 64, "per-packet fields fill the first cache line");

@@ -25,23 +25,30 @@ struct flow_classification {
     uint8_t done;
 };
 
+/* Field order matters: a packet of a classified flow touches the first
+ * two cache lines only (key and counters, then bytes and classification);
+ * ids and list links are cold. */
 struct flow {
+    /* line 1: lookup and per-packet counters */
     struct flow_key key;
-    uint64_t id;
-    uint64_t first_us, last_us;
-    uint64_t bytes[2]; /* sent by key endpoint 0 / 1 */
-    uint32_t pkts[2];
-    uint32_t lru_prev, lru_next;
-    uint32_t hash;
+    uint64_t last_us;
+    uint32_t pkts[2];  /* sent by key endpoint 0 / 1 */
     uint32_t lru_s;    /* packet time (s) when placed at its LRU head */
     uint8_t client;    /* key endpoint that opened the flow */
     uint8_t fclass;    /* enum flow_class */
     uint8_t tcp_fin;   /* bit per endpoint that sent a FIN */
     uint8_t flags;
-    uint16_t zone[2];  /* zone id per key endpoint */
-    uint32_t alerted;  /* bit per detector that alerted on this flow */
+    /* line 2 */
+    uint64_t bytes[2]; /* sent by key endpoint 0 / 1 */
     struct flow_classification cls;
     void *app_state;   /* dissector state, if any */
+    uint64_t first_us;
+    /* cold */
+    uint64_t id;
+    uint32_t lru_prev, lru_next;
+    uint32_t hash;
+    uint16_t zone[2];  /* zone id per key endpoint */
+    uint32_t alerted;  /* bit per detector that alerted on this flow */
 };
 
 typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason reason, void *ud);
