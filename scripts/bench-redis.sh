@@ -25,3 +25,28 @@ redis_start "$work/redis"
 echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$REDIS_PORT," \
     "$(nproc) CPUs, load average $(cut -d' ' -f1 /proc/loadavg)"
 "$bench" "$REDIS_URL" "$REDIS_PID" "${1:-3}" "$work/spool"
+
+# The sensor itself: capture rate with Redis up, then with redis-server
+# SIGSTOPped (alerts go to the spool): the capture must not slow down.
+[ -x build/vigie ] || ./scripts/build.sh Release build >/dev/null
+pcap=$work/mix.pcap
+/usr/bin/python3 scripts/gen-traffic --out "$pcap" --flows 50000 --packets 500000 --seed 9 2>/dev/null
+cat >"$work/vigie.yaml" <<YAML
+sensor: {name: bench}
+zones:
+  - {name: users, cidrs: [10.20.0.0/16]}
+  - {name: servers, cidrs: [10.10.0.0/16, 172.16.0.0/12]}
+policy: {default: deny}
+detect: {dedup_window: 0}
+outputs: {redis: {url: "$REDIS_URL", spool_dir: "$work/spool-vigie"}}
+YAML
+rate() { # rate LABEL
+    local out
+    out=$(./build/vigie -c "$work/vigie.yaml" -r "$pcap" -q 2>&1 | grep -o '[0-9]* alerts.*packets/s')
+    echo "  $1: $(grep -o '[0-9]* alerts' <<<"$out"), $(grep -o '[0-9]* packets/s' <<<"$out")"
+}
+echo "sensor capture rate, $(cut -d' ' -f1 "$pcap.count") packets:"
+rate "redis up     "
+kill -STOP "$REDIS_PID"
+rate "redis stopped"
+kill -CONT "$REDIS_PID"
