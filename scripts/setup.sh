@@ -8,7 +8,7 @@ PKGS=(
   libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev libhiredis-dev
   libyaml-dev libcmocka-dev libssl-dev
   redis-server redis-tools tshark tcpreplay jq python3-scapy
-  libmaxmind-db-writer-perl iproute2 procps time
+  libmaxmind-db-writer-perl iproute2 procps time chromium
 )
 
 missing=()

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# scripts/report end to end:
+#  - from an inline fixture (3 zones, 8 detectors, an aggregated alert, and
+#    hostile strings in the data): the page is self-contained (no external
+#    source), escapes the data, and holds the zone names, the technique ids
+#    and their attack.mitre.org links, the alert count;
+#  - 0 alerts, and 100,000 alerts (table cut at 5,000 rows, with a note);
+#  - from Redis (XRANGE of vigie:alerts) when redis-server is installed;
+#  - from build/demo output when ./scripts/demo.sh has been run;
+#  - rendered by headless Chromium (skipped if `chromium` is missing: the
+#    Debian package): the DOM after the inline script ran, and a screenshot
+#    (> 10 KB), kept as build/report.png (REPORT_PNG=... to change).
+# Installs nothing.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+PY=/usr/bin/python3
+REPORT=$ROOT/scripts/report
+REPORT_PNG=${REPORT_PNG:-$ROOT/build/report.png}
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+# --- Fixture: an intrusion story over an hour between three zones. -------
+$PY - "$T" <<'EOF'
+import json, random, sys
+out = sys.argv[1]
+rnd = random.Random(7)
+Z = {"agglo-users": "10.10.1.", "mairie-servers": "10.20.0.", "agglo-dc": "10.30.0."}
+TACTIC = {"T1021.002": ("TA0008", "Lateral Movement"), "T1569.002": ("TA0002", "Execution"),
+          "T1543.003": ("TA0003", "Persistence"), "T1018": ("TA0007", "Discovery"),
+          "T1087.002": ("TA0007", "Discovery"), "T1003.006": ("TA0006", "Credential Access"),
+          "T1558.003": ("TA0006", "Credential Access"), "T1046": ("TA0007", "Discovery"),
+          "T1110.003": ("TA0006", "Credential Access")}
+NAME = {"T1021.002": "Remote Services: SMB/Windows Admin Shares", "T1569.002": "System Services: Service Execution",
+        "T1543.003": "Create or Modify System Process: Windows Service",
+        "T1018": "Remote System Discovery", "T1087.002": "Account Discovery: Domain Account",
+        "T1003.006": "OS Credential Dumping: DCSync", "T1558.003": "Steal or Forge Kerberos Tickets: Kerberoasting",
+        "T1046": "Network Service Discovery", "T1110.003": "Brute Force: Password Spraying"}
+# (minute, detector, techniques, severity, src zone, dest zone, port, app, evidence, count)
+story = [
+    (2, "internal_scan", ["T1046"], 2, "agglo-users", "mairie-servers", 445, "failed", {"hosts": 42, "ports": 7, "window": 60}, 1),
+    (5, "password_spray", ["T1110.003"], 1, "agglo-users", "agglo-dc", 88, "krb5", {"accounts": 57, "failures": 61}, 1),
+    (9, "kerberoast", ["T1558.003"], 1, "agglo-users", "agglo-dc", 88, "krb5", {"services": 14, "etype": "rc4-hmac"}, 1),
+    (14, "rpc_discovery", ["T1018", "T1087.002"], 3, "agglo-users", "agglo-dc", 445, "dcerpc", {"interface": "samr", "calls": 23}, 5),
+    (21, "smb_admin_share", ["T1021.002"], 1, "agglo-users", "mairie-servers", 445, "smb", {"share": "\\\\SRV-FIC\\ADMIN$", "user": "<script>alert(1)</script>"}, 1),
+    (23, "remote_service", ["T1569.002", "T1543.003"], 1, "agglo-users", "mairie-servers", 445, "dcerpc", {"interface": "svcctl", "opnum": 12, "function": "RCreateServiceW", "service": "PSEXESVC"}, 1),
+    (35, "dcsync", ["T1003.006"], 1, "mairie-servers", "agglo-dc", 49667, "dcerpc", {"interface": "drsuapi", "function": "DRSGetNCChanges"}, 1),
+    (40, "policy_violation", [], 2, "mairie-servers", "agglo-users", 3389, "rdp", {"app": "RDP", "server_port": 3389, "rule": "default deny"}, 1),
+]
+fid = 1000
+with open(out + "/alerts.json", "w") as f:
+    for minute, det, techs, sev, sz, dz, port, app, ev, count in story:
+        for rep in range(3):  # each detector fires a few times
+            fid += 1
+            sec = minute * 60 + rep * 97 + rnd.randint(0, 30)
+            tactics = []
+            for t in techs:
+                if TACTIC[t] not in tactics:
+                    tactics.append(TACTIC[t])
+            md = {"mitre_tactic_id": [t[0] for t in tactics] or ["TA0008"],
+                  "mitre_tactic_name": [t[1] for t in tactics] or ["Lateral Movement"]}
+            if techs:
+                md["mitre_technique_id"] = techs
+                md["mitre_technique_name"] = [NAME[t] for t in techs]
+            a = {"timestamp": "2024-03-12T%02d:%02d:%02d.%06d+0000" % (9 + sec // 3600, sec // 60 % 60, sec % 60, rnd.randint(0, 999999)),
+                 "flow_id": fid, "community_id": "1:fixture%d=" % fid, "event_type": "alert", "host": "span-test",
+                 "src_ip": Z[sz] + str(20 + rep), "src_port": 49700 + fid % 100, "dest_ip": Z[dz] + str(10 + rep),
+                 "dest_port": port, "proto": "TCP", "app_proto": app,
+                 "alert": {"action": "allowed", "gid": 1, "signature_id": 9100000 + len(det), "rev": 1,
+                           "signature": "VIGIE %s %s -> %s" % (det, sz, dz), "category": "Fixture",
+                           "severity": sev, "metadata": md},
+                 "vigie": {"detector": det, "src_zone": sz, "dest_zone": dz,
+                           "policy": "deny" if sz != dz else "allow", "count": count if rep == 2 else 1,
+                           "evidence": ev},
+                 "flow": {"pkts_toserver": 5, "pkts_toclient": 4, "bytes_toserver": 900, "bytes_toclient": 700,
+                          "start": "2024-03-12T09:00:00.000000+0000"}}
+            f.write(json.dumps(a) + "\n")
+with open(out + "/flows.json", "w") as f:
+    for i in range(300):
+        sz, dz = rnd.choice(list(Z)), rnd.choice(list(Z))
+        f.write(json.dumps({"timestamp": "2024-03-12T09:30:00.000000+0000", "flow_id": i, "event_type": "flow",
+                            "src_ip": Z[sz] + "5", "dest_ip": Z[dz] + "6", "proto": "TCP", "app_proto": "smb",
+                            "flow": {"bytes_toserver": 100, "bytes_toclient": 200}, "src_zone": sz, "dest_zone": dz}) + "\n")
+EOF
+NALERTS=$(wc -l <"$T/alerts.json")
+ZONES=(agglo-users mairie-servers agglo-dc)
+TECHS=(T1021.002 T1569.002 T1543.003 T1018 T1087.002 T1003.006 T1558.003 T1046 T1110.003)
+LINKS=(https://attack.mitre.org/techniques/T1021/002/ https://attack.mitre.org/techniques/T1046/
+    https://attack.mitre.org/techniques/T1003/006/ https://attack.mitre.org/tactics/TA0008/)
+DETECTORS=(internal_scan password_spray kerberoast rpc_discovery smb_admin_share remote_service dcsync
+    policy_violation)
+
+has_all() { # FILE WORD... : every word occurs in FILE
+    local f=$1 w; shift
+    for w in "$@"; do grep -qF -- "$w" "$f" || { echo "missing: $w" >&2; return 1; }; done
+}
+count_card() { # FILE N : the "Alerts" key figure is N
+    grep -Eq "id=\"card-alerts\"[^>]*><div class=\"v\" data-n=\"$2\">" "$1"
+}
+self_contained() { # no src=, no url(, no @import, and every link is to attack.mitre.org
+    ! grep -Eqi '\ssrc=|url\(|@import' "$1" &&
+        ! grep -Eo 'href="[^"]*"' "$1" | grep -qv 'href="https://attack.mitre.org/'
+}
+escaped() {
+    grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$1" && ! grep -qF '<script>alert(' "$1" &&
+        [ "$(grep -o '<script' "$1" | wc -l)" -eq 1 ]
+}
+
+H=$T/report.html
+check "report builds from alerts + flows" $PY "$REPORT" --alerts "$T/alerts.json" --flows "$T/flows.json" \
+    --out "$H" --title "Vigie fixture report"
+check "page holds zones, techniques, detectors, MITRE links" has_all "$H" "${ZONES[@]}" "${TECHS[@]}" "${DETECTORS[@]}" "${LINKS[@]}"
+check "page shows the alert count ($NALERTS)" count_card "$H" "$NALERTS"
+check "flows are counted in the matrix" grep -qF '<span class="nf">300 flows</span>' "$H"
+check "aggregated count shown (x5)" grep -qF '>x5<' "$H"
+check "self-contained: nothing loaded from elsewhere" self_contained "$H"
+check "data is HTML-escaped" escaped "$H"
+check "tactic lanes: ATT&CK tactics in the timeline" sh -c "$PY '$REPORT' --alerts '$T/alerts.json' --lanes tactic \
+    --out '$T/tactic.html' && grep -q 'Credential Access TA0006' '$T/tactic.html'"
+
+check "0 alerts: a page saying so" sh -c "$PY '$REPORT' --alerts /dev/null --out '$T/empty.html' &&
+    grep -q 'No alerts' '$T/empty.html' && grep -q 'id=\"card-alerts\"><div class=\"v\" data-n=\"0\"' '$T/empty.html'"
+
+# 100,000 alerts: the fixture repeated with shifted times.
+$PY - "$T" <<'EOF'
+import json, sys
+src = [json.loads(l) for l in open(sys.argv[1] + "/alerts.json")]
+with open(sys.argv[1] + "/big.json", "w") as f:
+    for i in range(100000):
+        a = dict(src[i % len(src)])
+        a["timestamp"] = "2024-03-%02dT%02d:%02d:%02d.000000+0000" % (12 + i // 86400, i // 3600 % 24, i // 60 % 60, i % 60)
+        f.write(json.dumps(a) + "\n")
+EOF
+big_ok() {
+    local t0=$SECONDS
+    $PY "$REPORT" --alerts "$T/big.json" --out "$T/big.html" 2>/dev/null || return 1
+    echo "     (100k alerts: $((SECONDS - t0)) s, $(($(wc -c <"$T/big.html") / 1024)) KB of HTML)"
+    [ $((SECONDS - t0)) -lt 120 ] &&
+        grep -q 'id="truncated"' "$T/big.html" &&
+        grep -qF 'id="truncated" data-shown="5000" data-total="100000"' "$T/big.html" &&
+        [ "$(grep -o '<tr class="r[0-9]"' "$T/big.html" | wc -l)" -eq 5000 ] &&
+        count_card "$T/big.html" 100000
+}
+if big_ok; then passed=$((passed + 1)); echo "ok   100k alerts: table cut at 5000 rows, with a note"
+else failed=$((failed + 1)); echo "FAIL 100k alerts: table cut at 5000 rows, with a note"; fi
+
+# From Redis: the stream vigie:alerts, as the sensor writes it.
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+    . "$ROOT/tests/integration/redis_helpers.sh"
+    if redis_start "$T/redis"; then
+        PIDS+=("$REDIS_PID")
+        redis-cli -p "$REDIS_PORT" CONFIG SET requirepass s3cret >/dev/null
+        while IFS= read -r line; do
+            redis-cli -p "$REDIS_PORT" -a s3cret --no-auth-warning XADD test:alerts '*' alert "$line" >/dev/null
+        done <"$T/alerts.json"
+        check "report --redis reads the stream (password, prefix)" sh -c "$PY '$REPORT' \
+            --redis 'redis://:s3cret@127.0.0.1:$REDIS_PORT' --prefix test --out '$T/redis.html' &&
+            grep -q 'id=\"card-alerts\"><div class=\"v\" data-n=\"$NALERTS\"' '$T/redis.html' &&
+            ! grep -q s3cret '$T/redis.html'"
+        check "report --redis over the unix socket" sh -c "$PY '$REPORT' \
+            --redis 'unix://:s3cret@$REDIS_SOCK' --prefix test --out '$T/redis2.html' &&
+            grep -q 'id=\"card-alerts\"><div class=\"v\" data-n=\"$NALERTS\"' '$T/redis2.html'"
+        redis_stop
+    else
+        failed=$((failed + 1)); echo "FAIL redis-server for report --redis"
+    fi
+else
+    echo "report --redis: skipped (no redis-server)"
+fi
+
+# The demo's real output, when ./scripts/demo.sh has been run.
+DEMO=$ROOT/build/demo
+if [ -s "$DEMO/alerts.json" ] && [ -s "$DEMO/flows.json" ]; then
+    mapfile -t demo_zones < <(jq -r '.vigie.src_zone, .vigie.dest_zone' "$DEMO/alerts.json" | sort -u)
+    demo_n=$(grep -c '"event_type":"alert"' "$DEMO/alerts.json")
+    check "report from build/demo output ($demo_n alerts)" sh -c "$PY '$REPORT' --alerts '$DEMO/alerts.json' \
+        --flows '$DEMO/flows.json' --out '$T/demo.html' && grep -q 'id=\"card-alerts\"><div class=\"v\" data-n=\"$demo_n\"' '$T/demo.html'"
+    check "demo report holds the demo's zones" has_all "$T/demo.html" "${demo_zones[@]}"
+fi
+
+# --- Rendered by Chromium. --------------------------------------------------
+if ! command -v chromium >/dev/null; then
+    echo "report_chromium: rendering skipped (no chromium: apt-get install chromium)"
+    finish report_chromium
+    exit $?
+fi
+CHROME=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+    --disable-background-networking --disable-component-update --disable-sync
+    --disable-extensions --mute-audio --hide-scrollbars)
+PROFILE=$(mktemp -d -p "$T")
+timeout 120 "${CHROME[@]}" --user-data-dir="$PROFILE" --dump-dom "file://$H" >"$T/dom.html" 2>"$T/chromium.log"
+PROFILE=$(mktemp -d -p "$T")
+(cd "$T" && timeout 120 "${CHROME[@]}" --user-data-dir="$PROFILE" --screenshot="$T/out.png" \
+    --window-size=1400,1800 "file://$H" >>"$T/chromium.log" 2>&1)
+# The page's script at work: sort by severity (twice), then filter rows.
+# (a script after </html> still runs, in the body)
+cat "$H" - >"$T/probe.html" <<'EOF'
+<script>
+var th = document.querySelector("#alert-table th:nth-child(3)"), first = function () {
+  return document.querySelector("#alert-table tbody tr td:nth-child(3)").getAttribute("data-k"); };
+th.click(); var up = first(); th.click(); var down = first();
+var f = document.getElementById("filter"); f.value = "dcsync"; f.dispatchEvent(new Event("input"));
+var shown = Array.prototype.filter.call(document.querySelectorAll("#alert-table tbody tr"),
+  function (r) { return r.style.display !== "none"; }).length;
+document.body.setAttribute("data-probe", "sorted " + up + "," + down + " shown " + shown);
+</script>
+EOF
+PROFILE=$(mktemp -d -p "$T")
+timeout 120 "${CHROME[@]}" --user-data-dir="$PROFILE" --dump-dom "file://$T/probe.html" >"$T/probe.dom" 2>>"$T/chromium.log"
+check "chromium dumps the DOM" test -s "$T/dom.html"
+check "sorting by severity and filtering work" grep -q 'data-probe="sorted 1,3 shown 3"' "$T/probe.dom"
+check "DOM: zone names" has_all "$T/dom.html" "${ZONES[@]}"
+check "DOM: technique ids" has_all "$T/dom.html" "${TECHS[@]}"
+check "DOM: MITRE links" has_all "$T/dom.html" "${LINKS[@]}"
+check "DOM: alert count" count_card "$T/dom.html" "$NALERTS"
+check "DOM: the inline script ran (sortable headers)" grep -q 'sortable-h' "$T/dom.html"
+check "DOM: hostile data stayed text" grep -qF '&lt;script&gt;alert(1)' "$T/dom.html"
+check "screenshot is a PNG over 10 KB" sh -c "head -c 8 '$T/out.png' | grep -q PNG && [ \$(wc -c <'$T/out.png') -gt 10240 ]"
+if [ -s "$T/out.png" ]; then
+    mkdir -p "$(dirname "$REPORT_PNG")" && cp "$T/out.png" "$REPORT_PNG" && echo "screenshot: $REPORT_PNG"
+fi
+[ "$failed" -eq 0 ] || tail -5 "$T/chromium.log"
+finish report_chromium
