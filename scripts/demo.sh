@@ -44,7 +44,7 @@ SUB_PID=""
 grep "^{" "$D/subscriber.txt" >"$D/alerts.json" || true
 echo
 echo "== alerts as the subscriber received them (time, severity, detector, ATT&CK, zones, evidence)"
-jq -r '"\(.timestamp[11:19])  sev \(.alert.severity)  \(.vigie.detector)  \((.alert.metadata.mitre_technique_id // .alert.metadata.mitre_tactic_id) | join(","))  \(.vigie.src_zone) -> \(.vigie.dest_zone)  \(.src_ip) -> \(.dest_ip):\(.dest_port // "-")  \(.vigie.evidence | to_entries | map("\(.key)=\(.value)") | join(" "))\(if .vigie.count > 1 then "  (x\(.vigie.count))" else "" end)"' "$D/alerts.json"
+scripts/vigie-tail --file "$D/alerts.json"
 echo
 echo "== summary"
 echo "alerts in the stream vigie:alerts: $(redis-cli -s "$SOCK" XLEN vigie:alerts)"
@@ -54,3 +54,6 @@ echo "-- by zone pair"
 jq -r '"\(.vigie.src_zone) -> \(.vigie.dest_zone)"' "$D/alerts.json" | sort | uniq -c | sort -rn | head -10
 echo "-- flows by nDPI protocol ($(wc -l <"$D/flows.json") flows)"
 jq -r '.ndpi.proto' "$D/flows.json" | sort | uniq -c | sort -rn | head -10
+scripts/report --alerts "$D/alerts.json" --flows "$D/flows.json" --out "$D/report.html" \
+    --title "vigie demo" >/dev/null
+echo "== HTML report: $D/report.html"
