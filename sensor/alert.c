@@ -133,10 +133,13 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
     ndpi_serialize_string_string(s, "signature", al->signature);
     ndpi_serialize_string_string(s, "category", d->category);
     ndpi_serialize_string_uint32(s, "severity", (uint32_t)al->severity);
+    /* Detectors without an ATT&CK mapping (ndpi_risk) have no metadata. */
     ndpi_serialize_start_of_block(s, "metadata");
-    serialize_list(s, "mitre_tactic_id", tech, 0, 1);
-    serialize_list(s, "mitre_tactic_name", tech, 1, 1);
-    if (strncmp(tech[0], "TA", 2) != 0) {
+    if (tech[0]) {
+        serialize_list(s, "mitre_tactic_id", tech, 0, 1);
+        serialize_list(s, "mitre_tactic_name", tech, 1, 1);
+    }
+    if (tech[0] && strncmp(tech[0], "TA", 2) != 0) {
         serialize_list(s, "mitre_technique_id", tech, 0, 0);
         serialize_list(s, "mitre_technique_name", tech, 1, 0);
     }
