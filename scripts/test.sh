@@ -51,6 +51,7 @@ stage "alert JSON + GeoIP" run_if_present tests/pcap/alert_json.sh
 stage "learn mode + new_edge" run_if_present tests/pcap/learn.sh
 stage "live view (vigie-tail)" run_if_present tests/integration/tail_test.sh
 stage "HTML report (chromium)" run_if_present tests/integration/report_chromium.sh
+stage "attack scenario (tshark)" run_if_present tests/pcap/scenario_check.sh
 for t in tests/pcap/tshark_*.sh tests/pcap/detect_*.sh; do
     [ -e "$t" ] && stage "$(basename "$t" .sh)" run_if_present "$t"
 done
