@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for a newcomer: installs what is missing, builds, starts a
-# private redis-server, runs generated municipal traffic through the sensor
+# private redis-server, runs the bundled attack scenario through the sensor
 # with the shipped config, and prints the alerts as a SOC subscriber
 # receives them from the Redis channel, then a summary. Stops everything.
 set -euo pipefail
@@ -27,15 +27,17 @@ for _ in $(seq 50); do redis-cli -s "$SOCK" PING 2>/dev/null | grep -q PONG && b
 
 # The shipped config, with the spool kept inside the demo directory.
 sed "s|spool_dir: /var/lib/vigie/spool|spool_dir: $(pwd)/$D/spool|" config/vigie.yaml >"$D/vigie.yaml"
-/usr/bin/python3 scripts/gen-traffic --out "$D/traffic.pcap" --flows 400 --packets 4000 --seed 7 2>/dev/null
+# The bundled scenario: Grand Angouleme 2023, phishing to ransomware across
+# the agglomeration, the city hall and the media library, in benign traffic.
+/usr/bin/python3 scripts/gen-scenario --out "$D/scenario.pcap" 2>/dev/null
 
 # The SOC side: a subscriber on the live channel.
 redis-cli -s "$SOCK" --raw SUBSCRIBE vigie:alerts >"$D/subscriber.txt" &
 SUB_PID=$!
 sleep 0.3
 
-echo "== vigie -c $D/vigie.yaml -r $D/traffic.pcap --redis unix://$SOCK --flows $D/flows.json"
-./build/vigie -c "$D/vigie.yaml" -r "$D/traffic.pcap" --redis "unix://$SOCK" --flows "$D/flows.json"
+echo "== vigie -c $D/vigie.yaml -r $D/scenario.pcap --redis unix://$SOCK --flows $D/flows.json"
+./build/vigie -c "$D/vigie.yaml" -r "$D/scenario.pcap" --redis "unix://$SOCK" --flows "$D/flows.json"
 sleep 0.5
 kill "$SUB_PID" 2>/dev/null || true
 SUB_PID=""
@@ -50,6 +52,8 @@ echo "== summary"
 echo "alerts in the stream vigie:alerts: $(redis-cli -s "$SOCK" XLEN vigie:alerts)"
 echo "-- by detector"
 jq -r '.vigie.detector' "$D/alerts.json" | sort | uniq -c | sort -rn
+echo "-- by ATT&CK technique"
+jq -r '.alert.metadata.mitre_technique_id // [] | .[]' "$D/alerts.json" | sort | uniq -c | sort -rn
 echo "-- by zone pair"
 jq -r '"\(.vigie.src_zone) -> \(.vigie.dest_zone)"' "$D/alerts.json" | sort | uniq -c | sort -rn | head -10
 echo "-- flows by nDPI protocol ($(wc -l <"$D/flows.json") flows)"
