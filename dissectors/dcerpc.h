@@ -24,15 +24,27 @@ struct dcerpc_context {
  * smb.c can embed one per open pipe. */
 struct dcerpc_conn {
     struct dcerpc_context ctx[DCERPC_MAX_CONTEXTS];
+    uint16_t pending[DCERPC_MAX_CONTEXTS]; /* ids of the last bind, for its ack */
     uint8_t nctx;
+    uint8_t npending;
+    uint8_t next_evict;   /* round robin when every slot is taken */
+    uint8_t bad;          /* PDUs in a row that did not parse */
+    uint8_t auth_pending; /* NTLM AUTHENTICATE sent, outcome not seen yet */
 };
 
 void dcerpc_conn_init(struct dcerpc_conn *c);
-/* Parses PDUs from in-order bytes of one direction. Same contract as
- * struct dissector's parse(): bytes consumed, 0 = need more, DISSECT_STOP.
- * pipe: SMB named pipe name ("svcctl"), NULL over TCP. */
-long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server,
-                  const uint8_t *data, size_t len, const char *pipe);
+/* Parses PDUs from in-order bytes of one direction. pipe: SMB named pipe
+ * name ("svcctl"), NULL over TCP.
+ * Over TCP (pipe NULL): struct dissector's parse() contract, one PDU per
+ * call: bytes consumed (more than len: skip the rest of a large PDU), 0 =
+ * need more, DISSECT_STOP when the stream is not DCE-RPC.
+ * Over a pipe: data is one SMB write/read/IOCTL payload, taken as all there
+ * is; every PDU in it is parsed, a truncated last one as far as it goes,
+ * and len is returned (never 0, never DISSECT_STOP). Emits EV_DCERPC_BIND
+ * per context, EV_DCERPC_REQUEST per request (first fragment),
+ * EV_NTLM_AUTH / EV_AUTH_RESULT for NTLM in auth verifiers. */
+long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server, const uint8_t *data,
+                  size_t len, const char *pipe);
 /* Well-known interface name ("svcctl", "drsuapi", ...) or NULL. */
 const char *dcerpc_interface_name(const uint8_t uuid[16]);
 /* "12345778-1234-abcd-ef00-0123456789ac" form of a UUID as on the wire

@@ -1,10 +1,466 @@
-/* Placeholder until the smb dissector lands: never claims a flow. */
-#include "dissect.h"
+/* SMB over TCP, any port (445 and 139 in practice): the 4-byte NetBIOS
+ * session header (RFC 1002 4.3.1; MS-SMB2 2.1 direct TCP uses the same
+ * with a 24-bit length), resynchronisation after lost bytes, the
+ * per-connection tables and the events shared by SMB1 (smb1.c) and SMB2/3
+ * (smb2.c). An SMB3 transform header (MS-SMB2 2.2.41) hides the rest of
+ * the message: EV_SMB_ENCRYPTED once per flow. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "flow_table.h"
+#include "ntlmssp.h"
+#include "smb.h"
+
+#define NBSS_HDR 4u
+/* The engine buffers at most this much of a message (sensor/dissect.c
+ * REASM_BUF): a larger one is read as a prefix and the rest skipped. */
+#define SMB_WAIT_MAX 2048u
+/* Smallest SMB message: the SMB1 header (MS-CIFS 2.2.3.1) and word count. */
+#define SMB_MIN_MSG 33u
+/* Bytes scanned for a message boundary before giving the flow up. */
+#define SMB_RESYNC_MAX (1u << 20)
+
+/* RFC 1002 4.3.1 packet types other than a session message. */
+#define NBSS_SESSION_REQUEST 0x81
+#define NBSS_KEEPALIVE 0x85
+
+/* "\0" + 24-bit length + one of the four SMB protocol ids. */
+static int is_header(const uint8_t *p, size_t len)
+{
+    struct cursor c = cursor_make(p, len);
+    uint8_t type = cursor_u8(&c);
+    uint32_t nblen = (uint32_t)cursor_u8(&c) << 16;
+    nblen |= cursor_be16(&c);
+    uint8_t proto = cursor_u8(&c);
+    uint8_t smb[3];
+    cursor_copy(&c, smb, 3);
+    return !c.err && type == 0 && nblen >= SMB_MIN_MSG - 1 && proto >= 0xFC &&
+           memcmp(smb, "SMB", 3) == 0;
+}
+
+/* RFC 1002 4.3.2: a session request carries two first-level encoded
+ * NetBIOS names (length 32, letters 'A'..'P'). */
+static int is_session_request(const uint8_t *p, size_t len)
+{
+    struct cursor c = cursor_make(p, len);
+    if (cursor_u8(&c) != NBSS_SESSION_REQUEST) return 0;
+    cursor_skip(&c, 3);
+    if (cursor_u8(&c) != 32) return 0;
+    for (int i = 0; i < 32; i++) {
+        uint8_t ch = cursor_u8(&c);
+        if (ch < 'A' || ch > 'P') return 0;
+    }
+    return !c.err;
+}
 
 static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
 {
-    (void)f, (void)to_server, (void)data, (void)len;
+    (void)to_server;
+    if (is_header(data, len) || is_session_request(data, len)) return 1;
+    /* Capture started mid-connection: a message boundary further on, on
+     * the SMB ports only, where a false match costs nothing. */
+    uint16_t sport = f->key.port[!f->client];
+    if (sport != 445 && sport != 139) return 0;
+    for (size_t i = 1; i + 8 <= len; i++)
+        if (is_header(data + i, len - i)) return 1;
     return 0;
 }
 
-const struct dissector dissector_smb = {.name = "smb", .transports = DISSECT_TCP, .probe = probe};
+/* --- strings --------------------------------------------------------- */
+
+void smb_string(const uint8_t *in, size_t len, int unicode, char *out, size_t out_len)
+{
+    if (!out_len) return;
+    out[0] = 0;
+    if (unicode) {
+        size_t n = 0;
+        while (n + 1 < len && (in[n] || in[n + 1])) n += 2;
+        dissect_utf16le_to_utf8(in, n, out, out_len);
+        return;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len && in[i] && o + 2 < out_len; i++) {
+        if (in[i] < 0x80) {
+            out[o++] = (char)in[i];
+        } else { /* OEM code page unknown: Latin-1 */
+            out[o++] = (char)(0xC0 | in[i] >> 6);
+            out[o++] = (char)(0x80 | (in[i] & 0x3F));
+        }
+    }
+    out[o] = 0;
+}
+
+const char *smb_pipe_name(const char *name)
+{
+    if (strncasecmp(name, "\\PIPE\\", 6) == 0) name += 6;
+    while (*name == '\\') name++;
+    return name;
+}
+
+int smb_is_ipc(const char *share)
+{
+    return strcasecmp(share, "IPC$") == 0;
+}
+
+static const char *last_component(const char *path)
+{
+    const char *s = strrchr(path, '\\');
+    return s ? s + 1 : path;
+}
+
+/* --- tables ---------------------------------------------------------- */
+
+static uint32_t tick(struct smb_state *st)
+{
+    return ++st->clock;
+}
+
+/* The slot to reuse among n of size sz: a free one, else the least
+ * recently used (the uint32_t at lru_off of each, used flag at used_off). */
+static void *victim(void *base, size_t n, size_t sz, size_t lru_off, size_t used_off)
+{
+    uint8_t *best = base;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = (uint8_t *)base + i * sz;
+        if (!e[used_off]) return e;
+        uint32_t lru, best_lru;
+        memcpy(&lru, e + lru_off, sizeof(lru));
+        memcpy(&best_lru, best + lru_off, sizeof(best_lru));
+        if (lru < best_lru) best = e;
+    }
+    return best;
+}
+
+#define VICTIM(arr, type)                                                                          \
+    ((type *)victim(arr, sizeof(arr) / sizeof(arr[0]), sizeof(arr[0]), offsetof(type, lru),      \
+                    offsetof(type, used)))
+
+struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id)
+{
+    for (size_t i = 0; i < SMB_TREES; i++) {
+        struct smb_tree *t = &st->trees[i];
+        if (t->used && t->id == id) {
+            t->lru = tick(st);
+            return t;
+        }
+    }
+    return NULL;
+}
+
+struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path)
+{
+    struct smb_tree *t = smb_tree_find(st, id);
+    if (!t) t = VICTIM(st->trees, struct smb_tree);
+    memset(t, 0, sizeof(*t));
+    t->used = 1;
+    t->id = id;
+    t->lru = tick(st);
+    strncpy(t->share, last_component(path), sizeof(t->share) - 1);
+    t->is_ipc = smb_is_ipc(t->share) != 0;
+    return t;
+}
+
+void smb_tree_del(struct smb_state *st, uint32_t id)
+{
+    struct smb_tree *t = smb_tree_find(st, id);
+    if (t) t->used = 0;
+}
+
+const char *smb_share_of(struct smb_state *st, uint32_t tree)
+{
+    struct smb_tree *t = smb_tree_find(st, tree);
+    return t ? t->share : NULL;
+}
+
+struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
+{
+    for (size_t i = 0; i < SMB_FILES; i++) {
+        struct smb_file *f = &st->files[i];
+        if (f->used && f->fid_v == fid_v && f->fid_p == fid_p) {
+            f->lru = tick(st);
+            return f;
+        }
+    }
+    return NULL;
+}
+
+struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v,
+                              uint32_t tree, const char *name)
+{
+    struct smb_file *f = smb_file_find(st, fid_p, fid_v);
+    if (!f) f = VICTIM(st->files, struct smb_file);
+    memset(f, 0, sizeof(*f));
+    f->used = 1;
+    f->fid_p = fid_p;
+    f->fid_v = fid_v;
+    f->tree = tree;
+    f->lru = tick(st);
+    f->gen = ++st->gen;
+    struct smb_tree *t = smb_tree_find(st, tree);
+    f->is_pipe = t && t->is_ipc;
+    strncpy(f->name, name, sizeof(f->name) - 1);
+    return f;
+}
+
+void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
+{
+    struct smb_file *f = smb_file_find(st, fid_p, fid_v);
+    if (!f) return;
+    if (f->pipe && st->pipes[f->pipe - 1].gen == f->gen) st->pipes[f->pipe - 1].used = 0;
+    f->used = 0;
+}
+
+struct smb_pending *smb_pending_find(struct smb_state *st, uint64_t msg_id)
+{
+    for (size_t i = 0; i < SMB_PENDING; i++)
+        if (st->pending[i].used && st->pending[i].msg_id == msg_id) return &st->pending[i];
+    return NULL;
+}
+
+struct smb_pending *smb_pending_add(const struct smb_msg *m, uint64_t msg_id,
+                                    enum smb_pending_kind kind)
+{
+    struct smb_state *st = m->st;
+    struct smb_pending *p = smb_pending_find(st, msg_id);
+    if (!p) p = VICTIM(st->pending, struct smb_pending);
+    if (p->used) smb_pending_report(m->dc, st, p);
+    memset(p, 0, sizeof(*p));
+    p->used = 1;
+    p->msg_id = msg_id;
+    p->kind = (uint8_t)kind;
+    p->lru = tick(st);
+    return p;
+}
+
+void smb_pending_report(struct dissect_ctx *dc, struct smb_state *st, struct smb_pending *p)
+{
+    if (p->kind == PEND_TREE) {
+        smb_emit_tree(dc, 1, 0, p->name);
+    } else if (p->kind == PEND_CREATE) {
+        struct smb_file_event fe = {.type = EV_SMB_CREATE,
+                                    .share = smb_share_of(st, p->tree),
+                                    .name = p->name,
+                                    .disposition = p->disposition};
+        smb_emit_file(dc, 1, &fe);
+    }
+    p->used = 0;
+}
+
+/* --- events ---------------------------------------------------------- */
+
+void smb_emit_file(struct dissect_ctx *dc, int to_server, const struct smb_file_event *fe)
+{
+    struct dissect_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = fe->type;
+    ev.to_server = to_server;
+    ev.status = fe->status;
+    ev.u.file.share = fe->share;
+    ev.u.file.name = fe->name;
+    ev.u.file.new_name = fe->new_name;
+    ev.u.file.disposition = fe->disposition;
+    ev.u.file.offset = fe->offset;
+    ev.u.file.length = fe->length;
+    ev.u.file.pe_header = fe->pe_header;
+    dc->emit(dc, &ev);
+}
+
+void smb_emit_tree(struct dissect_ctx *dc, int to_server, uint32_t status, const char *path)
+{
+    struct dissect_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = EV_SMB_TREE_CONNECT;
+    ev.to_server = to_server;
+    ev.status = status;
+    ev.u.tree.path = path;
+    ev.u.tree.share = last_component(path);
+    dc->emit(dc, &ev);
+}
+
+void smb_emit_dialect(const struct smb_msg *m, uint16_t dialect)
+{
+    struct dissect_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = EV_SMB_NEGOTIATE;
+    ev.to_server = m->to_server;
+    ev.u.smb.dialect = dialect;
+    m->dc->emit(m->dc, &ev);
+}
+
+static void emit_auth(const struct smb_msg *m, enum dissect_event_type type, uint32_t status)
+{
+    struct dissect_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.to_server = m->to_server;
+    ev.status = status;
+    ev.u.auth.user = m->st->user;
+    ev.u.auth.domain = m->st->domain;
+    ev.u.auth.workstation = m->st->workstation;
+    m->dc->emit(m->dc, &ev);
+}
+
+void smb_account(const struct smb_msg *m, const char *user, const char *domain)
+{
+    struct smb_state *st = m->st;
+    snprintf(st->user, sizeof(st->user), "%s", user);
+    snprintf(st->domain, sizeof(st->domain), "%s", domain);
+    st->workstation[0] = 0;
+    st->auth_pending = 1;
+    emit_auth(m, EV_NTLM_AUTH, 0);
+}
+
+void smb_security_blob(const struct smb_msg *m, const uint8_t *blob, size_t len)
+{
+    struct ntlmssp_info info;
+    if (ntlmssp_find(blob, len, &info) != 0 || info.msg_type != NTLMSSP_AUTHENTICATE) return;
+    struct smb_state *st = m->st;
+    snprintf(st->user, sizeof(st->user), "%s", info.user);
+    snprintf(st->domain, sizeof(st->domain), "%s", info.domain);
+    snprintf(st->workstation, sizeof(st->workstation), "%s", info.workstation);
+    st->auth_pending = 1;
+    emit_auth(m, EV_NTLM_AUTH, 0);
+}
+
+void smb_session_result(const struct smb_msg *m, uint32_t status)
+{
+    if (status == STATUS_MORE_PROCESSING_REQUIRED || status == STATUS_PENDING) return;
+    if (m->st->auth_pending) emit_auth(m, EV_AUTH_RESULT, status);
+    m->st->auth_pending = 0;
+    emit_auth(m, EV_SMB_SESSION_SETUP, status);
+}
+
+static struct smb_pipe *pipe_of(struct smb_state *st, struct smb_file *f)
+{
+    if (f->pipe) {
+        struct smb_pipe *p = &st->pipes[f->pipe - 1];
+        if (p->used && p->gen == f->gen) {
+            p->lru = tick(st);
+            return p;
+        }
+    }
+    struct smb_pipe *p = VICTIM(st->pipes, struct smb_pipe);
+    p->used = 1;
+    p->gen = f->gen;
+    p->lru = tick(st);
+    dcerpc_conn_init(&p->rpc);
+    f->pipe = (uint8_t)(p - st->pipes + 1);
+    return p;
+}
+
+void smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *data, size_t len)
+{
+    if (!f || !f->is_pipe || len == 0) return;
+    struct smb_pipe *p = pipe_of(m->st, f);
+    dcerpc_parse(m->dc, &p->rpc, m->to_server, data, len, smb_pipe_name(f->name));
+}
+
+/* --- framing ----------------------------------------------------------- */
+
+/* Looking for the next message boundary after lost bytes. */
+static long resync(struct smb_dir *d, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i + 8 <= len; i++) {
+        if (!is_header(data + i, len - i)) continue;
+        d->lost = 0;
+        d->scanned = 0;
+        return (long)i;
+    }
+    size_t keep = len < 7 ? len : 7; /* a header may straddle */
+    d->scanned += (uint32_t)(len - keep);
+    if (d->scanned > SMB_RESYNC_MAX) return DISSECT_STOP;
+    return (long)(len - keep);
+}
+
+static void dispatch(struct smb_msg *m)
+{
+    struct cursor c = cursor_make(m->p, m->avail);
+    uint8_t proto = cursor_u8(&c);
+    if (proto == 0xFF) {
+        smb1_parse(m);
+    } else if (proto == 0xFE) {
+        smb2_parse(m);
+    } else if (proto == 0xFD && !m->st->encrypted) {
+        struct dissect_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = EV_SMB_ENCRYPTED;
+        ev.to_server = m->to_server;
+        m->st->encrypted = 1;
+        m->dc->emit(m->dc, &ev);
+    } /* 0xFC: compressed (MS-SMB2 2.2.42), not decoded */
+}
+
+/* One NetBIOS message: consumed bytes, more than len to skip the rest of a
+ * large one, 0 to wait for more, or a resync position. */
+static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server,
+                  const uint8_t *data, size_t len)
+{
+    struct smb_dir *d = &st->dir[!to_server];
+    if (len < NBSS_HDR) return 0;
+    struct cursor c = cursor_make(data, len);
+    uint8_t type = cursor_u8(&c);
+    size_t total = NBSS_HDR + ((size_t)cursor_u8(&c) << 16 | cursor_be16(&c));
+    if (type != 0) {
+        /* Session request, positive/negative response, retarget, keepalive. */
+        if (type >= NBSS_SESSION_REQUEST && type <= NBSS_KEEPALIVE && total <= 256) {
+            if (len < total) return 0;
+            return (long)total;
+        }
+        d->lost = 1;
+        return 0;
+    }
+    if (len < total && len < SMB_WAIT_MAX) return 0;
+    if (!is_header(data, len)) {
+        d->lost = 1;
+        return 0;
+    }
+    struct smb_msg m = {dc, st, to_server, data + NBSS_HDR, (len < total ? len : total) - NBSS_HDR,
+                        total - NBSS_HDR};
+    dispatch(&m);
+    return (long)total;
+}
+
+static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint8_t *data,
+                  size_t len)
+{
+    struct smb_state *st = state;
+    struct smb_dir *d = &st->dir[!to_server];
+    size_t off = 0;
+    for (;;) {
+        if (d->lost) {
+            long r = resync(d, data + off, len - off);
+            if (r == DISSECT_STOP) return r;
+            off += (size_t)r;
+            if (d->lost || r > 0) return (long)off;
+        }
+        long r = frame(dc, st, to_server, data + off, len - off);
+        if (!d->lost) return r == 0 ? (long)off : (long)off + r;
+    }
+}
+
+/* Lost bytes: the next message boundary is unknown. Pending requests stay:
+ * their responses may still come, else flow end reports them. */
+static void gap(void *state, int to_server)
+{
+    struct smb_state *st = state;
+    st->dir[!to_server].lost = 1;
+    st->dir[!to_server].scanned = 0;
+}
+
+static void end(struct dissect_ctx *dc, void *state)
+{
+    struct smb_state *st = state;
+    for (size_t i = 0; i < SMB_PENDING; i++)
+        if (st->pending[i].used) smb_pending_report(dc, st, &st->pending[i]);
+}
+
+const struct dissector dissector_smb = {
+    .name = "smb",
+    .transports = DISSECT_TCP,
+    .probe = probe,
+    .state_size = sizeof(struct smb_state),
+    .parse = parse,
+    .gap = gap,
+    .end = end,
+};

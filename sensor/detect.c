@@ -6,11 +6,53 @@
 extern struct detector detector_policy_violation;
 extern struct detector detector_admin_protocol_cross_zone;
 extern struct detector detector_new_edge;
+extern struct detector detector_remote_service;
+extern struct detector detector_remote_task;
+extern struct detector detector_remote_wmi;
+extern struct detector detector_remote_dcom;
+extern struct detector detector_remote_registry;
+extern struct detector detector_remote_log_clear;
+extern struct detector detector_remote_shutdown;
+extern struct detector detector_remote_persistence;
+extern struct detector detector_rpc_discovery;
+extern struct detector detector_dcsync;
+extern struct detector detector_zerologon;
+extern struct detector detector_auth_coercion;
+extern struct detector detector_share_discovery;
+extern struct detector detector_account_discovery;
+extern struct detector detector_smb_admin_share;
+extern struct detector detector_lateral_tool_transfer;
+extern struct detector detector_smb_ransomware;
+extern struct detector detector_password_spray;
+extern struct detector detector_kerberoast;
+extern struct detector detector_internal_scan;
+extern struct detector detector_ndpi_risk;
 
 static struct detector *registry[] = {
     &detector_policy_violation,
     &detector_admin_protocol_cross_zone,
     &detector_new_edge,
+    &detector_remote_service,
+    &detector_remote_task,
+    &detector_remote_wmi,
+    &detector_remote_dcom,
+    &detector_remote_registry,
+    &detector_remote_log_clear,
+    &detector_remote_shutdown,
+    &detector_remote_persistence,
+    &detector_rpc_discovery,
+    &detector_dcsync,
+    &detector_zerologon,
+    &detector_auth_coercion,
+    &detector_share_discovery,
+    &detector_account_discovery,
+    &detector_smb_admin_share,
+    &detector_lateral_tool_transfer,
+    &detector_smb_ransomware,
+    &detector_password_spray,
+    &detector_kerberoast,
+    &detector_internal_scan,
+    &detector_ndpi_risk,
 };
 #define NDETECTORS (sizeof(registry) / sizeof(registry[0]))
 

@@ -1,0 +1,398 @@
+/* SMB2/3 messages (MS-SMB2 2.2): negotiate, session setup (NTLMSSP),
+ * tree connect, create, close, read, write, IOCTL pipe transceive and
+ * SET_INFO rename/delete, over compounded chains (2.2.1 NextCommand).
+ * Requests are remembered by MessageId until their response completes
+ * them (a tree's id, a file's id, a pipe read's data). */
+#include <string.h>
+
+#include "smb.h"
+
+/* MS-SMB2 2.2.1 */
+#define SMB2_HDR 64u
+#define SMB2_PROTO 0x424D53FEu
+#define FLAG_RESPONSE 0x00000001u
+#define FLAG_ASYNC 0x00000002u
+#define FLAG_RELATED 0x00000004u
+#define MAX_CHAIN 32
+
+enum {
+    CMD_NEGOTIATE = 0,
+    CMD_SESSION_SETUP = 1,
+    CMD_TREE_CONNECT = 3,
+    CMD_TREE_DISCONNECT = 4,
+    CMD_CREATE = 5,
+    CMD_CLOSE = 6,
+    CMD_READ = 8,
+    CMD_WRITE = 9,
+    CMD_IOCTL = 0x0B,
+    CMD_SET_INFO = 0x11,
+};
+
+/* MS-SMB2 2.2.39 InfoType / MS-FSCC 2.4 classes */
+#define INFO_FILE 1
+#define FILE_RENAME_INFORMATION 10
+#define FILE_DISPOSITION_INFORMATION 13
+#define FILE_DISPOSITION_INFORMATION_EX 64
+#define FILE_DISPOSITION_DELETE 0x1u
+
+struct smb2_hdr {
+    uint32_t status, flags, next, tree;
+    uint16_t cmd;
+    uint64_t msg_id;
+    const uint8_t *p; /* the header; len bytes of this command are present */
+    size_t len;
+};
+
+/* 2.2.1 related operations: a FileId of all ones means the file of the
+ * create before it in the same compound. */
+struct chain {
+    uint32_t tree;
+    int has_name, has_fid;
+    uint64_t fid_p, fid_v;
+    char name[SMB_NAME_LEN];
+};
+
+static int read_hdr(const uint8_t *p, size_t len, struct smb2_hdr *h)
+{
+    struct cursor c = cursor_make(p, len);
+    uint32_t proto = cursor_le32(&c);
+    uint16_t size = cursor_le16(&c);
+    cursor_skip(&c, 2); /* CreditCharge */
+    h->status = cursor_le32(&c);
+    h->cmd = cursor_le16(&c);
+    cursor_skip(&c, 2); /* CreditRequest/Response */
+    h->flags = cursor_le32(&c);
+    h->next = cursor_le32(&c);
+    h->msg_id = cursor_le64(&c);
+    if (h->flags & FLAG_ASYNC) { /* 2.2.1.1 AsyncId instead of TreeId */
+        cursor_skip(&c, 8);
+        h->tree = 0;
+    } else {
+        cursor_skip(&c, 4);
+        h->tree = cursor_le32(&c);
+    }
+    cursor_skip(&c, 24); /* SessionId, Signature */
+    h->p = p;
+    h->len = len;
+    return !c.err && proto == SMB2_PROTO && size == SMB2_HDR;
+}
+
+/* The command body (after the header). */
+static struct cursor body(const struct smb2_hdr *h)
+{
+    return cursor_at(h->p, h->len, SMB2_HDR, h->len - SMB2_HDR);
+}
+
+/* A buffer given by offset (from the header) and length; a message read
+ * as a prefix yields what is present of it. */
+static struct cursor buffer(const struct smb2_hdr *h, uint32_t off, uint32_t len)
+{
+    if (off < SMB2_HDR || off > h->len) return cursor_at(h->p, 0, 1, 0);
+    size_t n = len < h->len - off ? len : h->len - off;
+    return cursor_at(h->p, h->len, off, n);
+}
+
+static void name_at(const struct smb2_hdr *h, uint32_t off, uint32_t len, char *out,
+                    size_t out_len)
+{
+    out[0] = 0;
+    struct cursor c = buffer(h, off, len);
+    if (!c.err) smb_string(c.p, c.left, 1, out, out_len);
+}
+
+static int all_ones(uint64_t p, uint64_t v)
+{
+    return p == UINT64_MAX && v == UINT64_MAX;
+}
+
+/* The open a FileId names: a related one from the chain; an unknown one on
+ * IPC$ is a pipe opened before the capture started. */
+static struct smb_file *resolve(const struct smb_msg *m, const struct smb2_hdr *h,
+                                const struct chain *ch, uint64_t fid_p, uint64_t fid_v)
+{
+    if (all_ones(fid_p, fid_v)) {
+        if (!ch->has_fid) return NULL;
+        fid_p = ch->fid_p, fid_v = ch->fid_v;
+    }
+    struct smb_file *f = smb_file_find(m->st, fid_p, fid_v);
+    if (!f) {
+        struct smb_tree *t = smb_tree_find(m->st, h->tree);
+        if (t && t->is_ipc) f = smb_file_add(m->st, fid_p, fid_v, h->tree, "");
+    }
+    return f;
+}
+
+/* Name and tree of the file a request names, for its event: the open's,
+ * or for a related request the name its compound's create gave. */
+static struct smb_file *target(const struct smb_msg *m, const struct smb2_hdr *h,
+                               const struct chain *ch, uint64_t fid_p, uint64_t fid_v,
+                               struct smb_file_event *fe)
+{
+    struct smb_file *f = resolve(m, h, ch, fid_p, fid_v);
+    int related = all_ones(fid_p, fid_v);
+    fe->name = f ? f->name : related && ch->has_name ? ch->name : NULL;
+    fe->share = smb_share_of(m->st, f ? f->tree : related ? ch->tree : h->tree);
+    return f;
+}
+
+/* 2.2.4 NEGOTIATE response: the dialect the server chose. */
+static void negotiate(const struct smb_msg *m, const struct smb2_hdr *h)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, 4); /* StructureSize, SecurityMode */
+    uint16_t dialect = cursor_le16(&c);
+    if (!c.err && h->status == 0) smb_emit_dialect(m, dialect);
+}
+
+/* 2.2.5 SESSION_SETUP request: the security buffer; 2.2.6 response: the
+ * outcome. */
+static void session_setup(const struct smb_msg *m, const struct smb2_hdr *h, int response)
+{
+    if (response) {
+        smb_session_result(m, h->status);
+        return;
+    }
+    struct cursor c = body(h);
+    cursor_skip(&c, 12); /* StructureSize .. Channel */
+    uint16_t off = cursor_le16(&c), len = cursor_le16(&c);
+    struct cursor b = buffer(h, off, len);
+    if (!c.err && !b.err) smb_security_blob(m, b.p, b.left);
+}
+
+/* 2.2.9 TREE_CONNECT request: "\\host\share"; 2.2.10 response: TreeId. */
+static void tree_connect(const struct smb_msg *m, const struct smb2_hdr *h, int response)
+{
+    if (!response) {
+        struct cursor c = body(h);
+        cursor_skip(&c, 4); /* StructureSize, Flags */
+        uint16_t off = cursor_le16(&c), len = cursor_le16(&c);
+        if (c.err) return;
+        struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_TREE);
+        name_at(h, off, len, p->name, sizeof(p->name));
+        return;
+    }
+    struct smb_pending *p = smb_pending_find(m->st, h->msg_id);
+    if (!p || p->kind != PEND_TREE || h->status == STATUS_PENDING) return;
+    if (h->status == 0) smb_tree_add(m->st, h->tree, p->name);
+    smb_emit_tree(m->dc, m->to_server, h->status, p->name);
+    p->used = 0;
+}
+
+/* 2.2.13 CREATE request: name (relative to the share), disposition. */
+static void create_request(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, 36); /* StructureSize .. ShareAccess */
+    uint32_t disposition = cursor_le32(&c), options = cursor_le32(&c);
+    uint16_t off = cursor_le16(&c), len = cursor_le16(&c);
+    if (c.err) return;
+    uint32_t tree = (h->flags & FLAG_RELATED) && h->tree == UINT32_MAX ? ch->tree : h->tree;
+    struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_CREATE);
+    name_at(h, off, len, p->name, sizeof(p->name));
+    p->tree = tree;
+    p->disposition = disposition;
+    p->options = options;
+    ch->tree = tree;
+    ch->has_name = 1;
+    memcpy(ch->name, p->name, sizeof(ch->name));
+}
+
+/* 2.2.14 CREATE response: the FileId of the name the request gave. */
+static void create_response(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
+{
+    struct smb_pending *p = smb_pending_find(m->st, h->msg_id);
+    if (!p || p->kind != PEND_CREATE || h->status == STATUS_PENDING) return;
+    struct cursor c = body(h);
+    cursor_skip(&c, 64); /* StructureSize .. Reserved2 */
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    const char *share = smb_share_of(m->st, p->tree);
+    if (h->status == 0 && !c.err) {
+        smb_file_add(m->st, fid_p, fid_v, p->tree, p->name);
+        ch->has_fid = 1;
+        ch->fid_p = fid_p, ch->fid_v = fid_v;
+    }
+    struct smb_file_event fe = {.type = EV_SMB_CREATE, .status = h->status, .share = share,
+                                .name = p->name, .disposition = p->disposition};
+    smb_emit_file(m->dc, m->to_server, &fe);
+    if (h->status == 0 && (p->options & FILE_DELETE_ON_CLOSE)) {
+        fe.type = EV_SMB_DELETE;
+        smb_emit_file(m->dc, m->to_server, &fe);
+    }
+    p->used = 0;
+}
+
+/* 2.2.15 CLOSE request. */
+static void close_request(const struct smb_msg *m, const struct smb2_hdr *h)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, 8); /* StructureSize, Flags, Reserved */
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    if (!c.err) smb_file_del(m->st, fid_p, fid_v);
+}
+
+/* 2.2.19 READ request: only pipe reads are followed, for their data. */
+static void read_request(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, 16); /* StructureSize .. Offset */
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    if (c.err) return;
+    struct smb_file *f = resolve(m, h, ch, fid_p, fid_v);
+    if (!f || !f->is_pipe) return;
+    struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_READ);
+    p->fid_p = f->fid_p, p->fid_v = f->fid_v;
+}
+
+/* 2.2.20 READ response: DataOffset, DataLength. A pipe message longer
+ * than the read comes with STATUS_BUFFER_OVERFLOW and its first part. */
+static void read_response(const struct smb_msg *m, const struct smb2_hdr *h)
+{
+    struct smb_pending *p = smb_pending_find(m->st, h->msg_id);
+    if (!p || p->kind != PEND_READ || h->status == STATUS_PENDING) return;
+    p->used = 0;
+    if (h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) return;
+    struct cursor c = body(h);
+    cursor_skip(&c, 2);
+    uint8_t off = cursor_u8(&c);
+    cursor_skip(&c, 1);
+    uint32_t len = cursor_le32(&c);
+    struct cursor d = buffer(h, off, len);
+    if (!c.err && !d.err)
+        smb_pipe_data(m, smb_file_find(m->st, p->fid_p, p->fid_v), d.p, d.left);
+}
+
+/* 2.2.21 WRITE request: to a pipe, DCE-RPC; to a file, EV_SMB_WRITE. */
+static void write_request(const struct smb_msg *m, const struct smb2_hdr *h,
+                          const struct chain *ch)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, 2);
+    uint16_t off = cursor_le16(&c);
+    uint32_t len = cursor_le32(&c);
+    uint64_t offset = cursor_le64(&c);
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    if (c.err) return;
+    struct smb_file_event fe = {.type = EV_SMB_WRITE, .offset = offset, .length = len};
+    struct smb_file *f = target(m, h, ch, fid_p, fid_v, &fe);
+    struct cursor d = buffer(h, off, len);
+    if (f && f->is_pipe) {
+        if (!d.err) smb_pipe_data(m, f, d.p, d.left);
+        return;
+    }
+    fe.pe_header = offset == 0 && !d.err && d.left >= 2 && d.p[0] == 'M' && d.p[1] == 'Z';
+    smb_emit_file(m->dc, m->to_server, &fe);
+}
+
+/* 2.2.31 IOCTL request / 2.2.32 response: FSCTL_PIPE_TRANSCEIVE carries a
+ * DCE-RPC request in its input and the response in its output. */
+static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch,
+                  int response)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, 4);
+    uint32_t code = cursor_le32(&c);
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    uint32_t off = cursor_le32(&c), len = cursor_le32(&c); /* InputOffset, InputCount */
+    if (response) {
+        off = cursor_le32(&c); /* OutputOffset, OutputCount */
+        len = cursor_le32(&c);
+    }
+    if (c.err || code != FSCTL_PIPE_TRANSCEIVE) return;
+    if (response && h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) return;
+    struct cursor d = buffer(h, off, len);
+    if (!d.err) smb_pipe_data(m, resolve(m, h, ch, fid_p, fid_v), d.p, d.left);
+}
+
+/* 2.2.39 SET_INFO request: MS-FSCC 2.4.37.2 FileRenameInformation (type 2
+ * for SMB2) and 2.4.11 FileDispositionInformation(Ex). */
+static void set_info(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, 2);
+    uint8_t type = cursor_u8(&c), cls = cursor_u8(&c);
+    uint32_t len = cursor_le32(&c);
+    uint16_t off = cursor_le16(&c);
+    cursor_skip(&c, 6);
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    struct cursor b = buffer(h, off, len);
+    if (c.err || b.err || type != INFO_FILE) return;
+    struct smb_file_event fe;
+    memset(&fe, 0, sizeof(fe));
+    target(m, h, ch, fid_p, fid_v, &fe);
+    char new_name[SMB_NAME_LEN];
+    if (cls == FILE_RENAME_INFORMATION) {
+        cursor_skip(&b, 16); /* ReplaceIfExists, Reserved, RootDirectory */
+        uint32_t nlen = cursor_le32(&b);
+        if (b.err) return;
+        smb_string(b.p, nlen < b.left ? nlen : b.left, 1, new_name, sizeof(new_name));
+        fe.type = EV_SMB_RENAME;
+        fe.new_name = new_name;
+    } else if (cls == FILE_DISPOSITION_INFORMATION) {
+        if (!cursor_u8(&b) || b.err) return;
+        fe.type = EV_SMB_DELETE;
+    } else if (cls == FILE_DISPOSITION_INFORMATION_EX) {
+        if (!(cursor_le32(&b) & FILE_DISPOSITION_DELETE) || b.err) return;
+        fe.type = EV_SMB_DELETE;
+    } else {
+        return;
+    }
+    smb_emit_file(m->dc, m->to_server, &fe);
+}
+
+static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
+{
+    int response = (h->flags & FLAG_RESPONSE) != 0;
+    switch (h->cmd) {
+    case CMD_NEGOTIATE:
+        if (response) negotiate(m, h);
+        break;
+    case CMD_SESSION_SETUP:
+        session_setup(m, h, response);
+        break;
+    case CMD_TREE_CONNECT:
+        tree_connect(m, h, response);
+        break;
+    case CMD_TREE_DISCONNECT:
+        if (!response) smb_tree_del(m->st, h->tree);
+        break;
+    case CMD_CREATE:
+        if (response) create_response(m, h, ch);
+        else create_request(m, h, ch);
+        break;
+    case CMD_CLOSE:
+        if (!response) close_request(m, h);
+        break;
+    case CMD_READ:
+        if (response) read_response(m, h);
+        else read_request(m, h, ch);
+        break;
+    case CMD_WRITE:
+        if (!response) write_request(m, h, ch);
+        break;
+    case CMD_IOCTL:
+        ioctl(m, h, ch, response);
+        break;
+    case CMD_SET_INFO:
+        if (!response) set_info(m, h, ch);
+        break;
+    default:
+        break;
+    }
+}
+
+void smb2_parse(const struct smb_msg *m)
+{
+    struct chain ch;
+    memset(&ch, 0, sizeof(ch));
+    size_t off = 0;
+    for (int i = 0; i < MAX_CHAIN && off < m->avail; i++) {
+        struct smb2_hdr h;
+        if (!read_hdr(m->p + off, m->avail - off, &h)) return;
+        /* 2.2.1: NextCommand is the offset of the next header from this
+         * one; this command ends there. */
+        if (h.next && h.next < h.len) h.len = h.next;
+        command(m, &h, &ch);
+        if (h.next < SMB2_HDR || h.next >= m->avail - off) return;
+        off += h.next;
+    }
+}
