@@ -1,0 +1,297 @@
+/* SMB technique detectors (SPEC section 7), from the SMB dissector's
+ * events:
+ *   - smb_admin_share: a tree connect to ADMIN$ or a hidden drive share;
+ *   - lateral_tool_transfer: an executable written over SMB (PE header at
+ *     offset 0, or an executable name created or written), with a variant
+ *     for admin shares, the file-copy half of remote_service (PsExec);
+ *   - smb_ransomware: one client writing, renaming or deleting many
+ *     distinct files within a window.
+ * The account of a flow (its last NTLM AUTHENTICATE) is kept in a small
+ * table keyed by flow id so alerts can name it; the per-client file sets
+ * of smb_ransomware are fixed-size too. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect.h"
+
+struct detector detector_smb_admin_share;
+struct detector detector_lateral_tool_transfer;
+struct detector detector_smb_ransomware;
+
+/* --- the account of a flow ------------------------------------------------ */
+
+#define USER_SLOTS 1024u /* power of two; a collision only loses a name */
+#define USER_LEN 64
+
+static struct {
+    uint64_t flow_id;
+    uint8_t used;
+    char user[USER_LEN], domain[USER_LEN];
+} users[USER_SLOTS];
+
+static unsigned user_slot(uint64_t flow_id)
+{
+    return (unsigned)((flow_id * 0x9E3779B97F4A7C15ull) >> 54) & (USER_SLOTS - 1);
+}
+
+static void note_user(const struct flow *f, const struct dissect_event *ev)
+{
+    if (ev->type != EV_NTLM_AUTH || !ev->u.auth.user || !ev->u.auth.user[0]) return;
+    unsigned i = user_slot(f->id);
+    users[i].used = 1;
+    users[i].flow_id = f->id;
+    snprintf(users[i].user, USER_LEN, "%s", ev->u.auth.user);
+    snprintf(users[i].domain, USER_LEN, "%s", ev->u.auth.domain ? ev->u.auth.domain : "");
+}
+
+static void add_user(struct alert *a, const struct flow *f)
+{
+    unsigned i = user_slot(f->id);
+    if (!users[i].used || users[i].flow_id != f->id) return;
+    alert_add_str(a, "user", users[i].user);
+    if (users[i].domain[0]) alert_add_str(a, "domain", users[i].domain);
+}
+
+static void forget_user(struct detect_ctx *ctx, struct flow *f)
+{
+    (void)ctx;
+    unsigned i = user_slot(f->id);
+    if (users[i].flow_id == f->id) users[i].used = 0;
+}
+
+/* --- shared ----------------------------------------------------------------- */
+
+/* ADMIN$, or a drive letter and '$' (C$, D$, ...); never IPC$. */
+static int is_admin_share(const char *share)
+{
+    if (!share) return 0;
+    if (strcasecmp(share, "ADMIN$") == 0) return 1;
+    return ((share[0] >= 'A' && share[0] <= 'Z') || (share[0] >= 'a' && share[0] <= 'z')) &&
+           share[1] == '$' && share[2] == 0;
+}
+
+static const char *policy_of(const struct detect_ctx *ctx, const struct flow *f)
+{
+    if (!ctx->policy) return "none";
+    const char *rule;
+    return policy_verdict_name(policy_check(ctx->policy, f->zone[f->client], f->zone[!f->client],
+                                            f->cls.master, f->cls.app, detect_server_port(f),
+                                            &rule));
+}
+
+/* --- smb_admin_share ------------------------------------------------------ */
+
+static void admin_share(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+{
+    note_user(f, ev);
+    if (ev->type != EV_SMB_TREE_CONNECT || ev->status != 0 || !is_admin_share(ev->u.tree.share))
+        return;
+    char sig[160];
+    snprintf(sig, sizeof(sig), "VIGIE SMB admin share %s connected", ev->u.tree.share);
+    struct alert a = {
+        .det = &detector_smb_admin_share.info,
+        .signature = sig,
+        .severity = detect_severity(ctx, f, detector_smb_admin_share.info.severity),
+        .policy = policy_of(ctx, f),
+    };
+    alert_add_str(&a, "share", ev->u.tree.share);
+    alert_add_str(&a, "path", ev->u.tree.path);
+    add_user(&a, f);
+    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+}
+
+struct detector detector_smb_admin_share = {
+    .info = {.id = "smb_admin_share", .sid = 9100300, .category = "Lateral Movement",
+             .techniques = {"T1021.002"}, .severity = 2},
+    .on_event = admin_share,
+    .on_end = forget_user,
+};
+
+/* --- lateral_tool_transfer ------------------------------------------------ */
+
+static int executable_name(const char *name)
+{
+    static const char *const ext[] = {".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs",
+                                      ".scr", ".sys", ".hta", ".js"};
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    if (!dot) return 0;
+    for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+        if (strcasecmp(dot, ext[i]) == 0) return 1;
+    return 0;
+}
+
+/* MS-SMB2 2.2.13 CreateDisposition values that make or replace a file:
+ * SUPERSEDE, CREATE, OVERWRITE, OVERWRITE_IF (not OPEN, OPEN_IF). */
+static int creates_file(uint32_t disposition)
+{
+    return disposition == 0 || disposition == 2 || disposition == 4 || disposition == 5;
+}
+
+/* What makes this event a transfer, or NULL. */
+static const char *transfer_trigger(const struct dissect_event *ev)
+{
+    if (ev->type == EV_SMB_WRITE) {
+        if (ev->u.file.pe_header) return "pe_header";
+        if (executable_name(ev->u.file.name)) return "write";
+    } else if (ev->type == EV_SMB_CREATE) {
+        if (ev->status == 0 && creates_file(ev->u.file.disposition) &&
+            executable_name(ev->u.file.name))
+            return "create";
+    }
+    return NULL;
+}
+
+static void tool_transfer(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+{
+    note_user(f, ev);
+    const char *trigger = transfer_trigger(ev);
+    const char *share = ev->u.file.share;
+    if (!trigger || (share && strcasecmp(share, "IPC$") == 0)) return;
+    int admin = is_admin_share(share);
+    const char *file = ev->u.file.name && ev->u.file.name[0] ? ev->u.file.name : "?";
+    char sig[256];
+    static const char *const admin_tech[4] = {"T1570", "T1569.002", "T1543.003"};
+    if (admin)
+        snprintf(sig, sizeof(sig), "VIGIE Executable written to admin share %s (remote service): %s",
+                 share, file);
+    else
+        snprintf(sig, sizeof(sig), "VIGIE Executable transferred over SMB: %s", file);
+    int base = admin ? 1 : detector_lateral_tool_transfer.info.severity;
+    struct alert a = {
+        .det = &detector_lateral_tool_transfer.info,
+        .variant = admin ? 1 : 0,
+        .signature = sig,
+        .techniques = admin ? admin_tech : NULL,
+        .severity = detect_severity(ctx, f, base),
+        .policy = policy_of(ctx, f),
+    };
+    alert_add_str(&a, "file", file);
+    if (share) alert_add_str(&a, "share", share);
+    alert_add_str(&a, "trigger", trigger);
+    if (admin) alert_add_str(&a, "admin_share", share);
+    if (ev->type == EV_SMB_WRITE) alert_add_num(&a, "length", ev->u.file.length);
+    add_user(&a, f);
+    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+}
+
+struct detector detector_lateral_tool_transfer = {
+    .info = {.id = "lateral_tool_transfer", .sid = 9100400, .category = "Lateral Movement",
+             .techniques = {"T1570"}, .severity = 2},
+    .on_event = tool_transfer,
+    .on_end = forget_user,
+};
+
+/* --- smb_ransomware ------------------------------------------------------- */
+
+#define RW_CLIENTS 256u /* power of two */
+#define RW_PROBE 8u
+#define RW_FILES 128u /* distinct files remembered per client: the largest threshold */
+
+struct rw_client {
+    uint8_t addr[16];
+    uint8_t used;
+    uint16_t n;
+    uint64_t last_us;
+    uint32_t writes, renames, deletes;
+    uint32_t hash[RW_FILES], seen_s[RW_FILES];
+};
+
+static struct rw_client clients[RW_CLIENTS];
+
+static uint32_t fnv(uint32_t h, const char *s, int fold)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (fold && c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+        h = (h ^ c) * 16777619u;
+    }
+    return h;
+}
+
+/* The client's entry: found, free, or its probe window's least recent. */
+static struct rw_client *rw_client(const uint8_t addr[16], uint64_t now)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 16; i++) h = (h ^ addr[i]) * 16777619u;
+    struct rw_client *victim = NULL;
+    for (uint32_t i = 0; i < RW_PROBE; i++) {
+        struct rw_client *c = &clients[(h + i) & (RW_CLIENTS - 1)];
+        if (c->used && memcmp(c->addr, addr, 16) == 0) return c;
+        if (!victim || (victim->used && (!c->used || c->last_us < victim->last_us))) victim = c;
+    }
+    memset(victim, 0, sizeof(*victim));
+    victim->used = 1;
+    memcpy(victim->addr, addr, 16);
+    victim->last_us = now;
+    return victim;
+}
+
+/* Records a file; returns the distinct files seen within the window. */
+static uint32_t rw_record(struct rw_client *c, uint32_t hash, uint32_t now_s, uint32_t win_s)
+{
+    unsigned slot = RW_FILES, oldest = 0;
+    uint32_t n = 0;
+    for (unsigned i = 0; i < c->n; i++) {
+        if (c->hash[i] == hash) slot = i;
+        if (c->seen_s[i] < c->seen_s[oldest]) oldest = i;
+    }
+    if (slot == RW_FILES) slot = c->n < RW_FILES ? c->n++ : oldest;
+    c->hash[slot] = hash;
+    c->seen_s[slot] = now_s;
+    for (unsigned i = 0; i < c->n; i++)
+        if (now_s - c->seen_s[i] < win_s) n++;
+    return n;
+}
+
+static void ransomware_alert(struct detect_ctx *ctx, struct flow *f, struct rw_client *c,
+                             uint32_t files, uint32_t win_s, const struct dissect_event *ev)
+{
+    char sig[160];
+    snprintf(sig, sizeof(sig), "VIGIE SMB ransomware-like burst: %u files changed in %us", files,
+             win_s);
+    struct alert a = {
+        .det = &detector_smb_ransomware.info,
+        .signature = sig,
+        .severity = detect_severity(ctx, f, detector_smb_ransomware.info.severity),
+        .policy = policy_of(ctx, f),
+    };
+    alert_add_num(&a, "files", files);
+    alert_add_num(&a, "writes", c->writes);
+    alert_add_num(&a, "renames", c->renames);
+    alert_add_num(&a, "deletes", c->deletes);
+    alert_add_num(&a, "window", win_s);
+    if (ev->u.file.share) alert_add_str(&a, "share", ev->u.file.share);
+    alert_add_str(&a, "last_file", ev->u.file.name);
+    add_user(&a, f);
+    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+}
+
+static void ransomware(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+{
+    if (ev->type != EV_SMB_WRITE && ev->type != EV_SMB_RENAME && ev->type != EV_SMB_DELETE)
+        return;
+    if (!ev->u.file.name || !ev->u.file.name[0]) return;
+    double files_param = detect_param(ctx, "smb_ransomware", "files", 50);
+    double win_param = detect_param(ctx, "smb_ransomware", "window", 60);
+    uint32_t need = files_param > RW_FILES ? RW_FILES : files_param < 2 ? 2 : (uint32_t)files_param;
+    uint32_t win_s = win_param < 1 ? 1 : (uint32_t)win_param;
+    struct rw_client *c = rw_client(f->key.addr[f->client], ctx->now_us);
+    c->last_us = ctx->now_us;
+    c->writes += ev->type == EV_SMB_WRITE;
+    c->renames += ev->type == EV_SMB_RENAME;
+    c->deletes += ev->type == EV_SMB_DELETE;
+    uint32_t hash = fnv(fnv(2166136261u, ev->u.file.share, 1), ev->u.file.name, 1);
+    uint32_t files = rw_record(c, hash, (uint32_t)(ctx->now_us / 1000000u), win_s);
+    if (files < need) return;
+    ransomware_alert(ctx, f, c, files, win_s, ev);
+    /* The next alert needs a new burst. */
+    c->n = 0;
+    c->writes = c->renames = c->deletes = 0;
+}
+
+struct detector detector_smb_ransomware = {
+    .info = {.id = "smb_ransomware", .sid = 9100500, .category = "Impact",
+             .techniques = {"T1486"}, .severity = 1},
+    .on_event = ransomware,
+};
