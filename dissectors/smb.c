@@ -54,17 +54,31 @@ static int is_session_request(const uint8_t *p, size_t len)
     return !c.err;
 }
 
+/* Offset of the first message boundary at or after from, or len: "SMB"
+ * located with memmem, the header then checked around it. */
+static size_t find_header(const uint8_t *data, size_t len, size_t from)
+{
+    size_t at = from + 5;
+    while (at + 3 <= len) {
+        const uint8_t *hit = memmem(data + at, len - at, "SMB", 3);
+        if (!hit) break;
+        size_t i = (size_t)(hit - data) - 5;
+        if (is_header(data + i, len - i)) return i;
+        at = (size_t)(hit - data) + 1;
+    }
+    return len;
+}
+
 static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)to_server;
     if (is_header(data, len) || is_session_request(data, len)) return 1;
     /* Capture started mid-connection: a message boundary further on, on
      * the SMB ports only, where a false match costs nothing. */
-    uint16_t sport = f->key.port[!f->client];
-    if (sport != 445 && sport != 139) return 0;
-    for (size_t i = 1; i + 8 <= len; i++)
-        if (is_header(data + i, len - i)) return 1;
-    return 0;
+    int smb_port = 0;
+    for (int i = 0; i < 2; i++) smb_port |= f->key.port[i] == 445 || f->key.port[i] == 139;
+    if (!smb_port) return 0;
+    return find_header(data, len, 1) < len;
 }
 
 /* --- strings --------------------------------------------------------- */
@@ -361,8 +375,8 @@ void smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *d
 /* Looking for the next message boundary after lost bytes. */
 static long resync(struct smb_dir *d, const uint8_t *data, size_t len)
 {
-    for (size_t i = 0; i + 8 <= len; i++) {
-        if (!is_header(data + i, len - i)) continue;
+    size_t i = find_header(data, len, 0);
+    if (i < len) {
         d->lost = 0;
         d->scanned = 0;
         return (long)i;

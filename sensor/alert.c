@@ -185,7 +185,7 @@ static void send_aggregate(struct alerter *a, struct aggregate *g)
 
 int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint64_t ts_us)
 {
-    uint32_t bit = 1u << (al->det->index % 32);
+    uint64_t bit = 1ull << al->det->index;
     if (f->alerted & bit) {
         a->st.duplicates++;
         return 0;

@@ -55,6 +55,8 @@ static struct detector *registry[] = {
     &detector_ndpi_risk,
 };
 #define NDETECTORS (sizeof(registry) / sizeof(registry[0]))
+/* One bit per detector in struct flow's alerted mask. */
+_Static_assert(NDETECTORS <= 64, "more detectors than alerted bits");
 
 static uint8_t disabled[NDETECTORS];
 
@@ -93,6 +95,14 @@ void detect_configure(const struct config *cfg)
     for (size_t i = 0; i < NDETECTORS; i++) {
         const struct detector_settings *s = config_detector(cfg, registry[i]->info.id);
         disabled[i] = s && !s->enabled;
+    }
+}
+
+void detect_flow_start(struct detect_ctx *ctx, struct flow *f)
+{
+    for (size_t i = 0; i < NDETECTORS; i++) {
+        struct detector *d = detect_get(i);
+        if (d->on_start && detect_enabled(d)) d->on_start(ctx, f);
     }
 }
 

@@ -25,6 +25,8 @@ struct detect_ctx {
 
 struct detector {
     struct detector_info info;
+    /* A new flow: its first packet, client and zones are known. */
+    void (*on_start)(struct detect_ctx *ctx, struct flow *f);
     /* The flow's application is final (named or given up). */
     void (*on_classified)(struct detect_ctx *ctx, struct flow *f);
     /* A dissector saw something (share opened, RPC call, ticket...). */
@@ -42,6 +44,7 @@ int detect_enabled(const struct detector *d);
 
 /* Enables/disables detectors as the config's detect: section says. */
 void detect_configure(const struct config *cfg);
+void detect_flow_start(struct detect_ctx *ctx, struct flow *f);
 void detect_classified(struct detect_ctx *ctx, struct flow *f);
 void detect_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev);
 void detect_flow_end(struct detect_ctx *ctx, struct flow *f);

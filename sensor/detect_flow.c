@@ -1,11 +1,12 @@
-/* Flow detectors that need no dissector: internal_scan (T1046) and
- * ndpi_risk. Both decide when a flow's application is final, which every
- * flow reaches once (a flow nDPI never named reaches it when it ends), so
- * unanswered SYNs and refused connections are counted too. */
+/* Flow detectors that need no dissector: internal_scan (T1046), counted
+ * when a flow starts, so unanswered SYNs and refused connections count as
+ * soon as they are seen; ndpi_risk, decided when a flow's application is
+ * final (which every flow reaches once). */
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <ndpi_api.h>
 
 #include "detect.h"
@@ -141,7 +142,8 @@ static void internal_scan(struct detect_ctx *ctx, struct flow *f)
     if (!is_host(dst) || !is_host(src)) return;
     const char *id = "internal_scan";
     uint64_t win = (uint64_t)(detect_param(ctx, id, "window", 60) * 1e6);
-    /* Flows decided at their end come late: their own start is what counts. */
+    /* Counted when the connection attempt starts, as Zeek's scan detection
+     * does: unanswered probes are only classified when they time out. */
     uint64_t t = f->first_us;
 
     struct scan_slot *s = scan_slot(scan_sources, SCAN_SOURCES, src, NULL, t);
@@ -169,7 +171,7 @@ static void internal_scan(struct detect_ctx *ctx, struct flow *f)
 struct detector detector_internal_scan = {
     .info = {.id = "internal_scan", .sid = 9102200, .category = "Discovery",
              .techniques = {"T1046"}, .severity = 2},
-    .on_classified = internal_scan,
+    .on_start = internal_scan,
 };
 
 /* ndpi_risk: the nDPI 4.2 flow risks (ndpi_typedefs.h ndpi_risk_enum) a SOC
@@ -214,6 +216,31 @@ static uint64_t risk_bit(ndpi_risk_enum r)
     return 1ull << (unsigned)r;
 }
 
+static void risk_alert(struct detect_ctx *ctx, struct flow *f, size_t which, const char *names,
+                       uint64_t other)
+{
+    char app[64], sig[192];
+    classify_proto_name(ctx->cls, f, app, sizeof(app));
+    snprintf(sig, sizeof(sig), "VIGIE nDPI risk: %s (%s) %s -> %s", risks[which].what, app,
+             zones_name(ctx->zones, f->zone[f->client]), zones_name(ctx->zones, f->zone[!f->client]));
+    struct alert a = {
+        .det = &detector_ndpi_risk.info,
+        .variant = risks[which].variant,
+        .signature = sig,
+        .severity = detect_severity(ctx, f, risks[which].severity),
+    };
+    alert_add_str(&a, "risks", names);
+    alert_add_str(&a, "app", app);
+    alert_add_num(&a, "server_port", detect_server_port(f));
+    alert_add_num(&a, "other_risks", other);
+    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+}
+
+static int is_http(const struct flow *f)
+{
+    return f->cls.master == NDPI_PROTOCOL_HTTP || f->cls.app == NDPI_PROTOCOL_HTTP;
+}
+
 static void risk_found(struct detect_ctx *ctx, struct flow *f)
 {
     uint64_t wanted = 0;
@@ -225,6 +252,10 @@ static void risk_found(struct detect_ctx *ctx, struct flow *f)
     /* nDPI calls every NetBIOS browser announcement (SMBv1 mailslots to a
      * broadcast address) unsafe: only protocols spoken to a host count. */
     if (!is_host(f->key.addr[!f->client])) wanted &= ~risk_bit(NDPI_UNSAFE_PROTOCOL);
+    /* nDPI 4.2 says clear-text credentials for any HTTP Authorization
+     * header, NTLM and Negotiate (WinRM) included: the http dissector's
+     * scheme decides instead (basic_auth below). */
+    if (is_http(f)) wanted &= ~risk_bit(NDPI_CLEAR_TEXT_CREDENTIALS);
     uint64_t found = f->cls.risk & wanted;
     /* A TCP flow that never got past the handshake was named by its port
      * alone (a scan of port 23 is not Telnet). */
@@ -235,31 +266,28 @@ static void risk_found(struct detect_ctx *ctx, struct flow *f)
     while (!(found & risk_bit(risks[first].risk))) first++;
 
     /* Evidence: the names nDPI gives the selected risks. */
-    char names[256] = "", app[64], sig[192];
+    char names[256] = "";
     size_t o = 0;
     int pos = 0;
     const char *name;
-    uint64_t all = f->cls.risk;
     struct flow only = *f;
     only.cls.risk = found;
     while ((name = classify_next_risk(&only, &pos)) && o < sizeof(names)) {
         int w = snprintf(names + o, sizeof(names) - o, "%s%s", o ? "," : "", name);
         if (w > 0) o += (size_t)w;
     }
-    classify_proto_name(ctx->cls, f, app, sizeof(app));
-    snprintf(sig, sizeof(sig), "VIGIE nDPI risk: %s (%s) %s -> %s", risks[first].what, app,
-             zones_name(ctx->zones, f->zone[f->client]), zones_name(ctx->zones, f->zone[!f->client]));
-    struct alert a = {
-        .det = &detector_ndpi_risk.info,
-        .variant = risks[first].variant,
-        .signature = sig,
-        .severity = detect_severity(ctx, f, risks[first].severity),
-    };
-    alert_add_str(&a, "risks", names);
-    alert_add_str(&a, "app", app);
-    alert_add_num(&a, "server_port", detect_server_port(f));
-    alert_add_num(&a, "other_risks", (uint64_t)__builtin_popcountll(all & ~found));
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    risk_alert(ctx, f, first, names, (uint64_t)__builtin_popcountll(f->cls.risk & ~found));
+}
+
+/* HTTP Basic authentication (RFC 7617): the password in base64. */
+static void basic_auth(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+{
+    if (ev->type != EV_HTTP_REQUEST || !ev->u.http.auth_scheme ||
+        strcasecmp(ev->u.http.auth_scheme, "Basic") != 0)
+        return;
+    size_t i = 0;
+    while (risks[i].risk != NDPI_CLEAR_TEXT_CREDENTIALS) i++;
+    risk_alert(ctx, f, i, "Clear-Text Credentials (HTTP Basic)", 0);
 }
 
 /* SPEC section 7 maps ndpi_risk to no ATT&CK technique. */
@@ -267,4 +295,5 @@ struct detector detector_ndpi_risk = {
     .info = {.id = "ndpi_risk", .sid = 9102300, .category = "Potentially Bad Traffic",
              .techniques = {NULL}, .severity = 3},
     .on_classified = risk_found,
+    .on_event = basic_auth,
 };

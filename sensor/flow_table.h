@@ -48,7 +48,7 @@ struct flow {
     uint32_t lru_prev, lru_next;
     uint32_t hash;
     uint16_t zone[2];  /* zone id per key endpoint */
-    uint32_t alerted;  /* bit per detector that alerted on this flow */
+    uint64_t alerted;  /* bit per detector that alerted on this flow */
 };
 
 typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason reason, void *ud);

@@ -318,7 +318,10 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
         f = flow_table_get(p->ft, &pkt, &created);
     }
     if (!f) return; /* table full and nothing evictable: counted there */
-    if (created) init_flow(p, f, &pkt);
+    if (created) {
+        init_flow(p, f, &pkt);
+        detect_flow_start(&p->detect, f);
+    }
 
     f->pkts[pkt.dir]++;
     f->bytes[pkt.dir] += wire_len;

@@ -109,7 +109,7 @@ static void fields(const struct dissect_event *ev)
 static void on_event(void *ud, struct flow *f, const struct dissect_event *ev)
 {
     (void)ud;
-    const char *name = (unsigned)ev->type < EV_MAX ? names[ev->type] : "?";
+    const char *name = (unsigned)ev->type < EV_MAX && names[ev->type] ? names[ev->type] : "?";
     if (nwanted) {
         int keep = 0;
         for (int i = 0; i < nwanted; i++) keep |= strcmp(wanted[i], name) == 0;
