@@ -26,4 +26,19 @@ check "new_edge fires on nothing else" jq -e -s '[.[] | select(.vigie.detector =
 check "no policy violation under default allow" jq -e -s '[.[] | select(.vigie.detector == "policy_violation")] | length == 0' "$T/alerts.json"
 "$VIGIE" -c "$T/learn.yaml" -r "$T/mix.pcap" --no-redis -A "$T/none.json" -q 2>/dev/null
 check "no baseline, no new_edge" jq -e -s '[.[] | select(.vigie.detector == "new_edge")] | length == 0' "$T/none.json"
+
+# The municipal scenario: learn on its benign part (everything but the
+# intruder's hosts), then detect on the whole capture.
+/usr/bin/python3 "$ROOT/scripts/gen-scenario" --out "$T/scenario.pcap" 2>/dev/null
+sed "s|spool_dir: /var/lib/vigie/spool|spool_dir: $T/spool|" "$ROOT/config/vigie.yaml" >"$T/city.yaml"
+benign='not host 10.10.1.42 and not host 10.10.0.20 and not host 10.30.1.15'
+"$VIGIE" -c "$T/city.yaml" -r "$T/scenario.pcap" --no-redis --learn "$T/city-learned.yaml" -q "$benign" 2>/dev/null
+"$VIGIE" -c "$T/city.yaml" -r "$T/scenario.pcap" --no-redis --learn "$T/city-learned2.yaml" -q "$benign" 2>/dev/null
+check "scenario: a second learn gives the same file" cmp "$T/city-learned.yaml" "$T/city-learned2.yaml"
+sed -e "s|spool_dir: /var/lib/vigie/spool|spool_dir: $T/spool|" -e "s|^policy:|policy:\n  include: city-learned.yaml|" \
+    "$ROOT/config/vigie.yaml" >"$T/city-baseline.yaml"
+check "scenario: baseline config valid" "$VIGIE" -c "$T/city-baseline.yaml" -T
+"$VIGIE" -c "$T/city-baseline.yaml" -r "$T/scenario.pcap" --no-redis -A "$T/city-alerts.json" -q 2>/dev/null
+check "scenario: new_edge fires on the attack" jq -e -s '[.[] | select(.vigie.detector == "new_edge")] | length > 0' "$T/city-alerts.json"
+check "scenario: every new edge involves the intruder's hosts" jq -e -s '[.[] | select(.vigie.detector == "new_edge")] | all(.src_ip as $s | .dest_ip as $d | ["10.10.1.42","10.10.0.20","10.30.1.15"] | any(. == $s or . == $d))' "$T/city-alerts.json"
 finish learn
