@@ -109,6 +109,10 @@ struct dissector {
 
 /* UTF-16LE -> UTF-8 into out (NUL-terminated, truncated to fit). Used by
  * SMB, NTLMSSP and DCE-RPC string fields. Returns the output length. */
+/* Printable ASCII copy of a header field (HTTP line, RDP cookie): any
+ * other byte becomes '?', out is NUL-terminated and truncated to fit. */
+void dissect_copy_printable(const uint8_t *p, size_t n, char *out, size_t out_len);
+
 size_t dissect_utf16le_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_len);
 
 #endif

@@ -1,6 +1,7 @@
 #include <iconv.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "dissect.h"
 
 size_t dissect_utf16le_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_len)
@@ -18,4 +19,15 @@ size_t dissect_utf16le_to_utf8(const uint8_t *in, size_t in_len, char *out, size
     iconv(cd, &ip, &il, &op, &ol);
     *op = 0;
     return (size_t)(op - out);
+}
+
+void dissect_copy_printable(const uint8_t *p, size_t n, char *out, size_t out_len)
+{
+    size_t o = 0;
+    struct cursor c = cursor_make(p, n);
+    while (c.left && o + 1 < out_len) {
+        uint8_t b = cursor_u8(&c);
+        out[o++] = (b >= 0x20 && b < 0x7f) ? (char)b : '?';
+    }
+    out[o] = 0;
 }

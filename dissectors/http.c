@@ -61,18 +61,6 @@ static int probe(const struct flow *f, int to_server, const uint8_t *data, size_
     return to_server && request_method(data, len) > 0;
 }
 
-/* Printable ASCII copy; anything else becomes '?'. */
-static void copy_text(const uint8_t *p, size_t n, char *out, size_t out_len)
-{
-    size_t o = 0;
-    struct cursor c = cursor_make(p, n);
-    while (c.left && o + 1 < out_len) {
-        uint8_t b = cursor_u8(&c);
-        out[o++] = (b >= 0x20 && b < 0x7f) ? (char)b : '?';
-    }
-    out[o] = 0;
-}
-
 static int header_is(const uint8_t *line, size_t n, const char *name, struct cursor *value)
 {
     size_t k = strlen(name);
@@ -89,7 +77,7 @@ static void authorization(struct dissect_ctx *dc, struct http_state *st, struct 
 {
     const uint8_t *sp = memchr(v.p, ' ', v.left);
     size_t scheme_len = sp ? (size_t)(sp - v.p) : v.left;
-    copy_text(v.p, scheme_len, st->scheme, sizeof(st->scheme));
+    dissect_copy_printable(v.p, scheme_len, st->scheme, sizeof(st->scheme));
     if (!sp || !complete) return;
     if (strcasecmp(st->scheme, "NTLM") != 0 && strcasecmp(st->scheme, "Negotiate") != 0) return;
     cursor_skip(&v, scheme_len + 1);
@@ -126,7 +114,7 @@ static void header(struct dissect_ctx *dc, struct http_state *st, struct http_di
     } else if (header_is(line, n, "Transfer-Encoding", &v)) {
         d->chunked = memmem(v.p, v.left, "chunked", 7) != NULL;
     } else if (to_server && header_is(line, n, "Host", &v)) {
-        copy_text(v.p, v.left, st->host, sizeof(st->host));
+        dissect_copy_printable(v.p, v.left, st->host, sizeof(st->host));
     } else if (to_server && header_is(line, n, "Authorization", &v)) {
         authorization(dc, st, v, complete);
     }
@@ -153,9 +141,9 @@ static int start_line(struct dissect_ctx *dc, struct http_state *st, int to_serv
     if (to_server) {
         size_t m = request_method(line, n);
         if (!m || ++st->requests > MAX_REQUESTS) return -1;
-        copy_text(line, m, st->method, sizeof(st->method));
+        dissect_copy_printable(line, m, st->method, sizeof(st->method));
         const uint8_t *uri = line + m + 1, *end = memchr(uri, ' ', n - m - 1);
-        copy_text(uri, end ? (size_t)(end - uri) : n - m - 1, st->uri, sizeof(st->uri));
+        dissect_copy_printable(uri, end ? (size_t)(end - uri) : n - m - 1, st->uri, sizeof(st->uri));
         st->host[0] = st->scheme[0] = 0;
         st->head = m == 4 && memcmp(line, "HEAD", 4) == 0;
         return 0;

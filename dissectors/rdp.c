@@ -55,19 +55,6 @@ static int probe(const struct flow *f, int to_server, const uint8_t *data, size_
     return rdp_variable_part(c.p, rest < c.left ? rest : c.left);
 }
 
-/* The cookie's user, printable ASCII only (mstsc truncates it to 9
- * characters; other clients send the whole DOMAIN\user). */
-static void copy_user(const uint8_t *p, size_t n, char *out, size_t out_len)
-{
-    size_t o = 0;
-    struct cursor c = cursor_make(p, n);
-    while (c.left && o + 1 < out_len) {
-        uint8_t b = cursor_u8(&c);
-        out[o++] = (b >= 0x20 && b < 0x7f) ? (char)b : '?';
-    }
-    out[o] = 0;
-}
-
 static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint8_t *data,
                   size_t len)
 {
@@ -88,7 +75,8 @@ static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint
         const uint8_t *eol = memmem(c.p, c.left, "\r\n", 2);
         size_t line = eol ? (size_t)(eol - c.p) : c.left;
         if (line >= strlen(MSTSHASH) && memcmp(c.p, MSTSHASH, strlen(MSTSHASH)) == 0) {
-            copy_user(c.p + strlen(MSTSHASH), line - strlen(MSTSHASH), user, sizeof(user));
+            /* The cookie's user (mstsc truncates it to 9 characters). */
+            dissect_copy_printable(c.p + strlen(MSTSHASH), line - strlen(MSTSHASH), user, sizeof(user));
             have_user = 1;
         }
         cursor_skip(&c, eol ? line + 2 : line);
