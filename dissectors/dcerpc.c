@@ -9,7 +9,7 @@
 #include "cursor.h"
 #include "dcerpc.h"
 #include "ntlmssp.h"
-#include "rpc_table.h"
+#include "detect/rpc_table.h"
 
 /* C706 12.6.3.1 (packet types), MS-RPCE 2.2.2.1 (auth3 and later). */
 enum {

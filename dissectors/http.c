@@ -17,7 +17,7 @@
 #include "ntlmssp.h"
 
 #define MAX_REQUESTS 4
-/* The engine buffers 2048 bytes (sensor/dissect.c REASM_BUF): a longer
+/* The engine buffers 2048 bytes (dissectors/engine.c REASM_BUF): a longer
  * line is read from its first 2048 bytes and the rest skipped. */
 #define LINE_MAX_LEN 2048u
 #define STATUS_LOGON_FAILURE 0xC000006Du

@@ -8,7 +8,7 @@
 
 #include "asn1.h"
 #include "dissect.h"
-#include "flow_table.h"
+#include "flow/flow_table.h"
 
 /* Message types = APPLICATION tags (RFC 4120 5.10). */
 #define KRB_AS_REQ 10
@@ -17,7 +17,7 @@
 #define KRB_TGS_REP 13
 #define KRB_ERROR 30
 
-/* The engine buffers at most this much of a PDU (sensor/dissect.c
+/* The engine buffers at most this much of a PDU (dissectors/engine.c
  * REASM_BUF): larger TCP records are read as a prefix. */
 #define KRB_WAIT_MAX 2048u
 /* RFC 4120 7.2.2 puts no bound on a record; real ones are a few KiB. */

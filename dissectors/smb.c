@@ -8,12 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "flow_table.h"
+#include "flow/flow_table.h"
 #include "ntlmssp.h"
 #include "smb.h"
 
 #define NBSS_HDR 4u
-/* The engine buffers at most this much of a message (sensor/dissect.c
+/* The engine buffers at most this much of a message (dissectors/engine.c
  * REASM_BUF): a larger one is read as a prefix and the rest skipped. */
 #define SMB_WAIT_MAX 2048u
 /* Smallest SMB message: the SMB1 header (MS-CIFS 2.2.3.1) and word count. */

@@ -13,11 +13,11 @@
 #include <ndpi_api.h>
 #include <pcap/pcap.h>
 
-#include "capture.h"
-#include "config.h"
-#include "output_redis.h"
-#include "pipeline.h"
-#include "stats.h"
+#include "capture/capture.h"
+#include "config/config.h"
+#include "output/output_redis.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/stats.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2

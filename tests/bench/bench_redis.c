@@ -18,7 +18,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "output_redis.h"
+#include "output/output_redis.h"
 
 static uint64_t now_ns(void)
 {

@@ -14,7 +14,7 @@
 
 extern const struct dissector dissector_dcerpc;
 
-#define REASM 2048u /* sensor/dissect.c REASM_BUF */
+#define REASM 2048u /* dissectors/engine.c REASM_BUF */
 
 static void check_event(struct dissect_ctx *dc, const struct dissect_event *ev)
 {
@@ -66,7 +66,7 @@ struct stream {
     size_t len, skip;
 };
 
-/* sensor/dissect.c feed(), reduced: returns -1 when the parser stopped. */
+/* dissectors/engine.c feed(), reduced: returns -1 when the parser stopped. */
 static int feed(struct dcerpc_conn *c, struct stream *s, int to_server, const uint8_t *d,
                 size_t len)
 {

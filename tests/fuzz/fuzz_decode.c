@@ -8,7 +8,7 @@
 #include <string.h>
 #include <pcap/dlt.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 
 static const int link_types[] = {
     DLT_EN10MB,     DLT_LINUX_SLL,  276 /* LINUX_SLL2 */,

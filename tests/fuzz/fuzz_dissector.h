@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect.h"
+#include "engine.h"
 
 
 static void touch(const char *s)

@@ -3,7 +3,7 @@
  * The input is a list of segments: a control byte (bit 0: direction, 1 to
  * server; bit 1: a hole in the sequence before it; bits 2..7 + the next
  * byte: its length) then the bytes. Segments go through the real engine
- * (sensor/dissect.c: probe, reassembly, skips, gaps), each copied into an
+ * (dissectors/engine.c: probe, reassembly, skips, gaps), each copied into an
  * exact-size heap buffer so ASan flags any read past it; the whole input
  * also goes straight into parse() in both directions with a fresh state,
  * so inputs the probe refuses still reach the parser (libFuzzer's buffer
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect.h"
+#include "engine.h"
 
 extern const struct dissector dissector_smb;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DCE-RPC detectors (sensor/detect_rpc.c) on the shared corpus: each
+# The DCE-RPC detectors (sensor/detect/detect_rpc.c) on the shared corpus: each
 # fires on the capture of its technique, and none fires on the nDPI
 # captures nor on zeek/smb_smb2*.pcap (ordinary traffic).
 #

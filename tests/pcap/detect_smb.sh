@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SMB detectors (sensor/detect_smb.c: smb_admin_share 9100300,
+# The SMB detectors (sensor/detect/detect_smb.c: smb_admin_share 9100300,
 # lateral_tool_transfer 9100400/9100401, smb_ransomware 9100500) on the
 # shared corpus and on small generated captures:
 #   - PsExec (pcap-attack/LM_psexec_smb_dcerpc_epm_svcctl.pcapng) makes

@@ -5,7 +5,7 @@
 #   tests/pcap/tshark_dcerpc.sh [-v] [FILE...]
 #
 # vigie's side: `test_dcerpc --dump FILE` (tests/unit/test_dcerpc.c) prints
-# the dissector's events, fed as sensor/pipeline.c does. tshark's side: its
+# the dissector's events, fed as sensor/pipeline/pipeline.c does. tshark's side: its
 # binds (dcerpc.cn_ctx_id -> dcerpc.cn_bind_to_uuid, per connection and SMB
 # file id) and requests (dcerpc.cn_ctx_id, dcerpc.opnum, first fragments).
 # Per connection, the (interface UUID, opnum) of every request and the

@@ -1,5 +1,5 @@
 /* dump_events: feeds a capture through decode -> flow table -> dissection
- * exactly like sensor/pipeline.c (without nDPI or detectors) and prints one
+ * exactly like sensor/pipeline/pipeline.c (without nDPI or detectors) and prints one
  * line per dissector event, for differential tests against tshark:
  *
  *   dump_events FILE [TYPE...]
@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "dcerpc.h"
-#include "decode.h"
-#include "dissect.h"
-#include "flow_table.h"
+#include "decode/decode.h"
+#include "engine.h"
+#include "flow/flow_table.h"
 
 static const char *const names[EV_MAX] = {
     "smb_negotiate", "smb_session_setup", "smb_tree_connect", "smb_create",
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
                 flow_table_set_class(ft, f, FLOW_TCP_CLOSED);
         }
         if (created) {
-            /* As sensor/pipeline.c: a SYN-ACK first means the capture
+            /* As sensor/pipeline/pipeline.c: a SYN-ACK first means the capture
              * started mid-handshake. */
             int synack = (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
             f->client = synack ? !pkt.dir : pkt.dir;

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "alert.h"
-#include "classify.h"
-#include "community_id.h"
-#include "decode.h"
-#include "zones.h"
+#include "alert/alert.h"
+#include "classify/classify.h"
+#include "alert/community_id.h"
+#include "decode/decode.h"
+#include "enrich/zones.h"
 
 static void addr4(uint8_t a[16], uint8_t x, uint8_t y, uint8_t z, uint8_t w)
 {

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "zones.h"
+#include "config/config.h"
+#include "enrich/zones.h"
 
 static char tmpdir[256];
 static char srcdir[1024];

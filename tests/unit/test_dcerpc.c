@@ -6,7 +6,7 @@
  *
  *   test_dcerpc --dump FILE.pcap   prints one line per DCE-RPC event of a
  *   capture (frame, connection, server port, BIND|REQ, uuid, opnum, context
- *   id, pipe), fed as sensor/pipeline.c does (decode -> flow table ->
+ *   id, pipe), fed as sensor/pipeline/pipeline.c does (decode -> flow table ->
  *   dissection): what tests/pcap/tshark_dcerpc.sh compares with tshark. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,9 +20,9 @@
 #include <pcap/pcap.h>
 
 #include "dcerpc.h"
-#include "decode.h"
-#include "dissect.h"
-#include "flow_table.h"
+#include "decode/decode.h"
+#include "engine.h"
+#include "flow/flow_table.h"
 
 /* --- event capture -------------------------------------------------------- */
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <pcap/dlt.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 
 #define DLT_SLL2_ 276
 #define PAYLOAD "hello, vigie"

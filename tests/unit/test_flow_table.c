@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "decode.h"
-#include "flow_table.h"
+#include "decode/decode.h"
+#include "flow/flow_table.h"
 
 #define SEC(s) ((uint64_t)(s)*1000000u)
 #define T0 SEC(1700000000)

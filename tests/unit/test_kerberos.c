@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dissect.h"
+#include "engine.h"
 
 extern const struct dissector dissector_kerberos;
 

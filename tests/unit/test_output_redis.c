@@ -23,7 +23,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "output_redis.h"
+#include "output/output_redis.h"
 
 #define MAX_SERVERS 4
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "policy.h"
+#include "enrich/policy.h"
 
 #define SMB 41
 #define DNS 5

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <ndpi_api.h>
 
-#include "dissect.h"
+#include "engine.h"
 #include "ntlmssp.h"
 
 extern const struct dissector dissector_rdp;

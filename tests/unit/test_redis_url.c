@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "redis_url.h"
+#include "output/redis_url.h"
 
 static struct redis_url parse_ok(const char *s)
 {

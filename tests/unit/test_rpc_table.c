@@ -14,10 +14,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "attack.h"
+#include "detect/attack.h"
 #include "dcerpc.h"
-#include "detect.h"
-#include "rpc_table.h"
+#include "detect/detect.h"
+#include "detect/rpc_table.h"
 
 /* SPEC section 7, the detector column. */
 static const char *const spec_detectors[] = {

@@ -2,7 +2,7 @@
  * session setup (NTLMSSP) / tree connect / create / write / rename / delete
  * / compounds / named pipes to DCE-RPC / transform header; SMB1 AndX chains;
  * bounded tables; large writes and gaps through the real engine
- * (sensor/dissect.c); truncation at every length and hostile lengths. */
+ * (dissectors/engine.c); truncation at every length and hostile lengths. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dissect.h"
-#include "flow_table.h"
+#include "engine.h"
+#include "flow/flow_table.h"
 #include "smb.h"
 
 extern const struct dissector dissector_smb;
@@ -625,7 +625,7 @@ static void test_large_write_prefix(void **state)
     assert_string_equal(find(EV_SMB_CREATE, 1)->a, "after.txt");
 }
 
-/* The same through sensor/dissect.c, in 1448-byte segments with a hole. */
+/* The same through dissectors/engine.c, in 1448-byte segments with a hole. */
 static void engine_event(void *ud, struct flow *f, const struct dissect_event *e)
 {
     (void)ud, (void)f;

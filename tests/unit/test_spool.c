@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool.h"
+#include "output/spool.h"
 
 struct fixture {
     char dir[64];

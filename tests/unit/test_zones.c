@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "zones.h"
+#include "enrich/zones.h"
 
 struct zones_case {
     const char *addr; /* IPv4 is looked up as ::ffff:a.b.c.d */

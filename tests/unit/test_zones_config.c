@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "cidr.h"
-#include "config.h"
-#include "zones.h"
+#include "enrich/cidr.h"
+#include "config/config.h"
+#include "enrich/zones.h"
 
 static char tmpdir[256];
 static char srcdir[1024];

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "eve.h"
-#include "flow_table.h"
+#include "flow/flow_table.h"
 
 /* What a detector is: fixed metadata, one entry per detector id. */
 struct detector_info {

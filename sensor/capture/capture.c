@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "capture.h"
-#include "decode.h"
+#include "decode/decode.h"
 
 #define BATCH 4096
 #define READ_BUFFER (1 << 20)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eve.h"
+#include "alert/eve.h"
 #include "learn.h"
 
 #define MAX_PORTS 8     /* more distinct server ports: the edge is by app only */

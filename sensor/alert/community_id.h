@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "packet.h"
+#include "decode/packet.h"
 
 /* Writes "1:<base64 sha1>" for the flow between (a, pa) and (b, pb). */
 int community_id_v1(uint16_t seed, uint8_t family, const uint8_t a[16], uint16_t pa,

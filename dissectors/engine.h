@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../dissectors/dissect.h"
-#include "flow_table.h"
-#include "packet.h"
+#include "dissect.h"
+#include "flow/flow_table.h"
+#include "decode/packet.h"
 
 typedef void (*dissect_event_fn)(void *ud, struct flow *f, const struct dissect_event *ev);
 

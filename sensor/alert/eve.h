@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <ndpi_api.h>
 
-#include "classify.h"
-#include "flow_table.h"
-#include "zones.h"
+#include "classify/classify.h"
+#include "flow/flow_table.h"
+#include "enrich/zones.h"
 
 struct geoip;
 

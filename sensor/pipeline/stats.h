@@ -3,7 +3,7 @@
 #define VIGIE_STATS_H
 
 #include <stdio.h>
-#include "capture.h"
+#include "capture/capture.h"
 #include "pipeline.h"
 
 /* Packets lost before or at the flow table: kernel drops + table full. */

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "alert.h"
-#include "attack.h"
+#include "detect/attack.h"
 #include "community_id.h"
 
 #define MAX_SINKS 4

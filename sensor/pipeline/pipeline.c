@@ -3,17 +3,17 @@
 #include <string.h>
 #include <ndpi_api.h>
 
-#include "alert.h"
-#include "classify.h"
-#include "detect.h"
-#include "dissect.h"
-#include "eve.h"
-#include "geoip.h"
-#include "learn.h"
-#include "output_file.h"
+#include "alert/alert.h"
+#include "classify/classify.h"
+#include "detect/detect.h"
+#include "engine.h"
+#include "alert/eve.h"
+#include "enrich/geoip.h"
+#include "enrich/learn.h"
+#include "output/output_file.h"
 #include "pipeline.h"
-#include "policy.h"
-#include "zones.h"
+#include "enrich/policy.h"
+#include "enrich/zones.h"
 
 #define EXPIRE_EVERY_US 1000000u
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "config_internal.h"
-#include "redis_url.h"
+#include "output/redis_url.h"
 
 #define CFG(m) offsetof(struct config, m)
 #define ZONE(m) offsetof(struct config_zone, m)

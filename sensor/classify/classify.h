@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "flow_table.h"
-#include "packet.h"
+#include "flow/flow_table.h"
+#include "decode/packet.h"
 
 struct classifier;
 

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect.h"
+#include "engine.h"
 
 /* Registry: every dissector, probed in this order. */
 extern const struct dissector dissector_smb;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "packet.h"
+#include "decode/packet.h"
 
 struct ndpi_flow_struct;
 

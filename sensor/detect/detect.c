@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "detect.h"
 
 extern struct detector detector_policy_violation;

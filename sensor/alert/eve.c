@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "eve.h"
-#include "geoip.h"
+#include "enrich/geoip.h"
 
 void eve_format_time(uint64_t ts_us, char *buf, size_t len)
 {

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "config.h"
+#include "config/config.h"
 
 #define ZONE_EXTERNAL 0
 /* MMDB zone names not in the config that get their own id; past that,

@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "classify.h"
-#include "flow_table.h"
+#include "classify/classify.h"
+#include "flow/flow_table.h"
 #include "zones.h"
 
 struct learner;

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "cidr.h"
-#include "flow_table.h"
+#include "enrich/cidr.h"
+#include "flow/flow_table.h"
 
 #define CONFIG_STR 256
 #define CONFIG_NAME 64      /* zone names, Redis prefix: 63 characters */

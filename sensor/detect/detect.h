@@ -5,12 +5,12 @@
 
 #include <stdint.h>
 
-#include "alert.h"
-#include "../dissectors/dissect.h"
-#include "classify.h"
-#include "flow_table.h"
-#include "policy.h"
-#include "zones.h"
+#include "alert/alert.h"
+#include "dissect.h"
+#include "classify/classify.h"
+#include "flow/flow_table.h"
+#include "enrich/policy.h"
+#include "enrich/zones.h"
 
 struct config;
 

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "decode.h"
-#include "flow_table.h"
+#include "config/config.h"
+#include "decode/decode.h"
+#include "flow/flow_table.h"
 
 struct pipeline;
 
