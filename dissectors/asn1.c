@@ -28,7 +28,8 @@ int asn1_read_header(struct cursor *c, struct asn1_tlv *t)
         unsigned n = l & 0x7f;
         if (n > 4) c->err = 1;
         len = 0;
-        for (unsigned i = 0; i < n && !c->err; i++) len = len << 8 | cursor_u8(c);
+        for (unsigned i = 0; i < n && !c->err; i++)
+            len = len << 8 | cursor_u8(c);
     }
     if (c->err) return -1;
     t->len = len;
@@ -64,7 +65,8 @@ int asn1_integer(const struct asn1_tlv *t, int64_t *out)
     struct cursor c = asn1_contents(t);
     uint8_t first = cursor_u8(&c);
     uint64_t v = (first & 0x80) ? ~(uint64_t)0xff | first : first;
-    for (size_t i = 1; i < t->len; i++) v = v << 8 | cursor_u8(&c);
+    for (size_t i = 1; i < t->len; i++)
+        v = v << 8 | cursor_u8(&c);
     *out = (int64_t)v;
     return 0;
 }
@@ -85,10 +87,14 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
     size_t len;
     uint32_t min;
     if (b < 0x80) return 1;
-    if ((b & 0xe0) == 0xc0) len = 2, min = 0x80;
-    else if ((b & 0xf0) == 0xe0) len = 3, min = 0x800;
-    else if ((b & 0xf8) == 0xf0) len = 4, min = 0x10000;
-    else return 0;
+    if ((b & 0xe0) == 0xc0)
+        len = 2, min = 0x80;
+    else if ((b & 0xf0) == 0xe0)
+        len = 3, min = 0x800;
+    else if ((b & 0xf8) == 0xf0)
+        len = 4, min = 0x10000;
+    else
+        return 0;
     if (len > n) return 0;
     uint32_t cp = b & (0x7f >> len);
     for (size_t i = 1; i < len; i++) {
@@ -112,7 +118,8 @@ size_t asn1_string_copy(const uint8_t *s, size_t n, char *out, size_t out_len)
             continue;
         }
         if (o + k >= out_len) break;
-        for (size_t j = 0; j < k; j++) out[o++] = (char)s[i + j];
+        for (size_t j = 0; j < k; j++)
+            out[o++] = (char)s[i + j];
         i += k;
     }
     out[o] = 0;

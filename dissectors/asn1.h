@@ -26,13 +26,13 @@
 #define ASN1_GENERALIZED_TIME 24
 
 struct asn1_tlv {
-    uint8_t cls;         /* ASN1_UNIVERSAL .. ASN1_PRIVATE */
+    uint8_t cls; /* ASN1_UNIVERSAL .. ASN1_PRIVATE */
     uint8_t constructed;
     uint32_t tag;
-    size_t len;          /* declared length of the value */
-    size_t hdr_len;      /* identifier + length octets */
-    const uint8_t *val;  /* value bytes (len of them, or avail if partial) */
-    size_t avail;        /* value bytes present: len unless read partially */
+    size_t len;         /* declared length of the value */
+    size_t hdr_len;     /* identifier + length octets */
+    const uint8_t *val; /* value bytes (len of them, or avail if partial) */
+    size_t avail;       /* value bytes present: len unless read partially */
 };
 
 /* Reads the identifier and length octets only. Returns 0, or -1 (and sets

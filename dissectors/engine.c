@@ -210,8 +210,10 @@ void dissect_packet(struct dissect_engine *e, struct flow *f, const struct packe
         if (pkt->payload_len == 0) return;
         if (!(df = attach(e, f, to_server, pkt))) {
             /* Probe the first few payload packets only. */
-            if ((f->flags & F_PROBES) == MAX_PROBES - 1) f->flags |= F_DISSECT_DONE;
-            else f->flags++;
+            if ((f->flags & F_PROBES) == MAX_PROBES - 1)
+                f->flags |= F_DISSECT_DONE;
+            else
+                f->flags++;
             return;
         }
     }

@@ -66,7 +66,8 @@ static int header_is(const uint8_t *line, size_t n, const char *name, struct cur
     size_t k = strlen(name);
     if (n <= k || line[k] != ':' || strncasecmp((const char *)line, name, k) != 0) return 0;
     *value = cursor_make(line + k + 1, n - k - 1);
-    while (value->left && (value->p[0] == ' ' || value->p[0] == '\t')) cursor_skip(value, 1);
+    while (value->left && (value->p[0] == ' ' || value->p[0] == '\t'))
+        cursor_skip(value, 1);
     return 1;
 }
 
@@ -82,7 +83,8 @@ static void authorization(struct dissect_ctx *dc, struct http_state *st, struct 
     if (strcasecmp(st->scheme, "NTLM") != 0 && strcasecmp(st->scheme, "Negotiate") != 0) return;
     cursor_skip(&v, scheme_len + 1);
     size_t tok_len = 0;
-    while (tok_len < v.left && v.p[tok_len] > ' ') tok_len++;
+    while (tok_len < v.left && v.p[tok_len] > ' ')
+        tok_len++;
     size_t blob_len = 0;
     u_char *blob = tok_len ? ndpi_base64_decode(v.p, tok_len, &blob_len) : NULL;
     if (!blob) return;
@@ -102,8 +104,8 @@ static void authorization(struct dissect_ctx *dc, struct http_state *st, struct 
     ndpi_free(blob);
 }
 
-static void header(struct dissect_ctx *dc, struct http_state *st, struct http_dir *d,
-                   int to_server, const uint8_t *line, size_t n, int complete)
+static void header(struct dissect_ctx *dc, struct http_state *st, struct http_dir *d, int to_server,
+                   const uint8_t *line, size_t n, int complete)
 {
     struct cursor v;
     if (header_is(line, n, "Content-Length", &v)) {
@@ -143,7 +145,8 @@ static int start_line(struct dissect_ctx *dc, struct http_state *st, int to_serv
         if (!m || ++st->requests > MAX_REQUESTS) return -1;
         dissect_copy_printable(line, m, st->method, sizeof(st->method));
         const uint8_t *uri = line + m + 1, *end = memchr(uri, ' ', n - m - 1);
-        dissect_copy_printable(uri, end ? (size_t)(end - uri) : n - m - 1, st->uri, sizeof(st->uri));
+        dissect_copy_printable(uri, end ? (size_t)(end - uri) : n - m - 1, st->uri,
+                               sizeof(st->uri));
         st->host[0] = st->scheme[0] = 0;
         st->head = m == 4 && memcmp(line, "HEAD", 4) == 0;
         return 0;

@@ -72,8 +72,7 @@ static void principal_name(const struct asn1_tlv *explicit_tag, char *out, size_
     while (seq.left && asn1_read_partial(&seq, &el) == 0) {
         if (!asn1_is(&el, ASN1_CONTEXT, 1, 1)) continue; /* [0] name-type */
         names = asn1_contents(&el);
-        if (asn1_read_partial(&names, &t) != 0 ||
-            !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE))
+        if (asn1_read_partial(&names, &t) != 0 || !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE))
             return;
         struct cursor s = asn1_contents(&t);
         while (s.left && asn1_read(&s, &el) == 0 && o + 1 < out_len) {
@@ -146,11 +145,16 @@ static void parse_req_body(const struct asn1_tlv *body, struct krb_msg *m)
     seq = asn1_contents(&t);
     while (seq.left && asn1_read(&seq, &el) == 0) {
         if (el.cls != ASN1_CONTEXT || !el.constructed) return;
-        if (el.tag == 1) principal_name(&el, m->cname, sizeof(m->cname));
-        else if (el.tag == 2) realm_string(&el, m->realm, sizeof(m->realm));
-        else if (el.tag == 3) principal_name(&el, m->sname, sizeof(m->sname));
-        else if (el.tag == 8) parse_etypes(&el, m);
-        else if (el.tag > 8) return;
+        if (el.tag == 1)
+            principal_name(&el, m->cname, sizeof(m->cname));
+        else if (el.tag == 2)
+            realm_string(&el, m->realm, sizeof(m->realm));
+        else if (el.tag == 3)
+            principal_name(&el, m->sname, sizeof(m->sname));
+        else if (el.tag == 8)
+            parse_etypes(&el, m);
+        else if (el.tag > 8)
+            return;
     }
 }
 
@@ -180,8 +184,7 @@ static int parse_message(const uint8_t *buf, size_t len, struct krb_msg *m, size
         return -1;
     m->type = (int)app.tag;
     c = asn1_contents(&app);
-    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE))
-        return -1;
+    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE)) return -1;
     seq = asn1_contents(&t);
     if (check_version(&seq, app.tag) != 0) return -1;
     int ok;
@@ -292,8 +295,8 @@ static long large_record(struct dissect_ctx *dc, struct krb_dir *st, int to_serv
 }
 
 /* Phase 1: data starts at the req-body [4] of a large KDC-REQ. */
-static long req_body(struct dissect_ctx *dc, struct krb_dir *st, int to_server,
-                     const uint8_t *data, size_t len)
+static long req_body(struct dissect_ctx *dc, struct krb_dir *st, int to_server, const uint8_t *data,
+                     size_t len)
 {
     struct cursor c = cursor_make(data, len);
     struct asn1_tlv body;

@@ -63,8 +63,10 @@ static int read_string(const uint8_t *msg, size_t len, struct field f, int unico
     if (f.len == 0) return 0;
     struct cursor c = cursor_at(msg, len, f.off, f.len);
     if (c.err) return -1;
-    if (unicode) dissect_utf16le_to_utf8(c.p, c.left, out, out_len);
-    else oem_to_utf8(c.p, c.left, out, out_len);
+    if (unicode)
+        dissect_utf16le_to_utf8(c.p, c.left, out, out_len);
+    else
+        oem_to_utf8(c.p, c.left, out, out_len);
     return 0;
 }
 
@@ -110,7 +112,7 @@ static int parse_challenge(const uint8_t *msg, size_t len, struct cursor *c,
     struct field f[2];
     f[0] = read_field(c); /* TargetNameFields */
     out->flags = cursor_le32(c);
-    cursor_skip(c, 16); /* ServerChallenge, Reserved */
+    cursor_skip(c, 16);   /* ServerChallenge, Reserved */
     f[1] = read_field(c); /* TargetInfoFields */
     if (c->err) return -1;
     if (cursor_at(msg, len, f[0].off, f[0].len).err || cursor_at(msg, len, f[1].off, f[1].len).err)
@@ -124,7 +126,8 @@ static int parse_authenticate(const uint8_t *msg, size_t len, struct cursor *c,
                               struct ntlmssp_info *out)
 {
     struct field f[6]; /* LM, NT, domain, user, workstation, session key */
-    for (int i = 0; i < 6; i++) f[i] = read_field(c);
+    for (int i = 0; i < 6; i++)
+        f[i] = read_field(c);
     out->flags = cursor_le32(c);
     if (c->err) return -1;
     for (int i = 0; i < 6; i++)

@@ -76,7 +76,8 @@ static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint
         size_t line = eol ? (size_t)(eol - c.p) : c.left;
         if (line >= strlen(MSTSHASH) && memcmp(c.p, MSTSHASH, strlen(MSTSHASH)) == 0) {
             /* The cookie's user (mstsc truncates it to 9 characters). */
-            dissect_copy_printable(c.p + strlen(MSTSHASH), line - strlen(MSTSHASH), user, sizeof(user));
+            dissect_copy_printable(c.p + strlen(MSTSHASH), line - strlen(MSTSHASH), user,
+                                   sizeof(user));
             have_user = 1;
         }
         cursor_skip(&c, eol ? line + 2 : line);

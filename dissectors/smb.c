@@ -76,7 +76,8 @@ static int probe(const struct flow *f, int to_server, const uint8_t *data, size_
     /* Capture started mid-connection: a message boundary further on, on
      * the SMB ports only, where a false match costs nothing. */
     int smb_port = 0;
-    for (int i = 0; i < 2; i++) smb_port |= f->key.port[i] == 445 || f->key.port[i] == 139;
+    for (int i = 0; i < 2; i++)
+        smb_port |= f->key.port[i] == 445 || f->key.port[i] == 139;
     if (!smb_port) return 0;
     return find_header(data, len, 1) < len;
 }
@@ -89,7 +90,8 @@ void smb_string(const uint8_t *in, size_t len, int unicode, char *out, size_t ou
     out[0] = 0;
     if (unicode) {
         size_t n = 0;
-        while (n + 1 < len && (in[n] || in[n + 1])) n += 2;
+        while (n + 1 < len && (in[n] || in[n + 1]))
+            n += 2;
         dissect_utf16le_to_utf8(in, n, out, out_len);
         return;
     }
@@ -108,7 +110,8 @@ void smb_string(const uint8_t *in, size_t len, int unicode, char *out, size_t ou
 const char *smb_pipe_name(const char *name)
 {
     if (strncasecmp(name, "\\PIPE\\", 6) == 0) name += 6;
-    while (*name == '\\') name++;
+    while (*name == '\\')
+        name++;
     return name;
 }
 
@@ -147,7 +150,7 @@ static void *victim(void *base, size_t n, size_t sz, size_t lru_off, size_t used
 }
 
 #define VICTIM(arr, type)                                                                          \
-    ((type *)victim(arr, sizeof(arr) / sizeof(arr[0]), sizeof(arr[0]), offsetof(type, lru),      \
+    ((type *)victim(arr, sizeof(arr) / sizeof(arr[0]), sizeof(arr[0]), offsetof(type, lru),        \
                     offsetof(type, used)))
 
 struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id)
@@ -199,8 +202,8 @@ struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fi
     return NULL;
 }
 
-struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v,
-                              uint32_t tree, const char *name)
+struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
+                              const char *name)
 {
     struct smb_file *f = smb_file_find(st, fid_p, fid_v);
     if (!f) f = VICTIM(st->files, struct smb_file);
@@ -407,8 +410,8 @@ static void dispatch(struct smb_msg *m)
 
 /* One NetBIOS message: consumed bytes, more than len to skip the rest of a
  * large one, 0 to wait for more, or a resync position. */
-static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server,
-                  const uint8_t *data, size_t len)
+static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server, const uint8_t *data,
+                  size_t len)
 {
     struct smb_dir *d = &st->dir[!to_server];
     if (len < NBSS_HDR) return 0;
@@ -429,7 +432,11 @@ static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server,
         d->lost = 1;
         return 0;
     }
-    struct smb_msg m = {dc, st, to_server, data + NBSS_HDR, (len < total ? len : total) - NBSS_HDR,
+    struct smb_msg m = {dc,
+                        st,
+                        to_server,
+                        data + NBSS_HDR,
+                        (len < total ? len : total) - NBSS_HDR,
                         total - NBSS_HDR};
     dispatch(&m);
     return (long)total;

@@ -20,8 +20,8 @@
  * SMB2/3 report MS-SMB2 2.2.4 DialectRevision (0x0202 .. 0x0311). */
 #define SMB_DIALECT_SMB1 0x0100
 
-#define SMB_NAME_LEN 128  /* file name or tree path, UTF-8 */
-#define SMB_SHARE_LEN 64  /* share name, UTF-8 */
+#define SMB_NAME_LEN 128    /* file name or tree path, UTF-8 */
+#define SMB_SHARE_LEN 64    /* share name, UTF-8 */
 #define SMB_ACCOUNT_LEN 128 /* as struct ntlmssp_info */
 #define SMB_TREES 8
 #define SMB_FILES 16
@@ -49,9 +49,9 @@ struct smb_file {
     uint64_t fid_p, fid_v; /* SMB2 FileId; SMB1: fid_v = FID */
     uint32_t tree;
     uint32_t lru;
-    uint32_t gen;   /* install serial: a pipe belongs to this open */
+    uint32_t gen; /* install serial: a pipe belongs to this open */
     uint8_t used, is_pipe;
-    uint8_t pipe;   /* index + 1 in pipes[], 0: none */
+    uint8_t pipe; /* index + 1 in pipes[], 0: none */
     char name[SMB_NAME_LEN];
 };
 
@@ -83,8 +83,8 @@ struct smb_dir {
 struct smb_state {
     struct smb_dir dir[2]; /* 0: to server */
     uint32_t clock, gen;
-    uint8_t encrypted;     /* EV_SMB_ENCRYPTED sent */
-    uint8_t auth_pending;  /* NTLM AUTHENTICATE seen, outcome not yet */
+    uint8_t encrypted;    /* EV_SMB_ENCRYPTED sent */
+    uint8_t auth_pending; /* NTLM AUTHENTICATE seen, outcome not yet */
     char user[SMB_ACCOUNT_LEN], domain[SMB_ACCOUNT_LEN], workstation[SMB_ACCOUNT_LEN];
     struct smb_tree trees[SMB_TREES];
     struct smb_file files[SMB_FILES];
@@ -110,8 +110,8 @@ struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id);
 struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path);
 void smb_tree_del(struct smb_state *st, uint32_t id);
 struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
-struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v,
-                              uint32_t tree, const char *name);
+struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
+                              const char *name);
 void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
 /* A new pending request; an evicted unanswered one is reported first. */
 struct smb_pending *smb_pending_add(const struct smb_msg *m, uint64_t msg_id,

@@ -101,7 +101,8 @@ static void string_at(const struct smb1_hdr *h, const struct block *b, size_t *o
     const uint8_t *s = h->p + *off;
     size_t left = b->bytes_end - *off, n = 0, unit = h->unicode ? 2 : 1;
     smb_string(s, left, h->unicode, out, out_len);
-    while (n + unit <= left && (s[n] || (unit == 2 && s[n + 1]))) n += unit;
+    while (n + unit <= left && (s[n] || (unit == 2 && s[n + 1])))
+        n += unit;
     *off += n + unit <= left ? n + unit : left;
 }
 
@@ -171,8 +172,10 @@ static void create_response(const struct smb_msg *m, const struct smb1_hdr *h, s
     cursor_skip(&w, 5); /* AndX, OplockLevel */
     uint16_t fid = cursor_le16(&w);
     if (h->status == 0 && !w.err) smb_file_add(m->st, 0, fid, p->tree, p->name);
-    struct smb_file_event fe = {.type = EV_SMB_CREATE, .status = h->status,
-                                .share = smb_share_of(m->st, p->tree), .name = p->name,
+    struct smb_file_event fe = {.type = EV_SMB_CREATE,
+                                .status = h->status,
+                                .share = smb_share_of(m->st, p->tree),
+                                .name = p->name,
                                 .disposition = p->disposition};
     smb_emit_file(m->dc, m->to_server, &fe);
     if (h->status == 0 && (p->options & FILE_DELETE_ON_CLOSE)) {
@@ -225,7 +228,9 @@ static void write_request(const struct smb_msg *m, const struct smb1_hdr *h, str
     }
     struct smb_file_event fe = {.type = EV_SMB_WRITE,
                                 .share = smb_share_of(m->st, f ? f->tree : h->tid),
-                                .name = f ? f->name : NULL, .offset = offset, .length = len};
+                                .name = f ? f->name : NULL,
+                                .offset = offset,
+                                .length = len};
     fe.pe_header = offset == 0 && !d.err && d.left >= 2 && d.p[0] == 'M' && d.p[1] == 'Z';
     smb_emit_file(m->dc, m->to_server, &fe);
 }
@@ -291,8 +296,8 @@ static void delete_rename(const struct smb_msg *m, const struct smb1_hdr *h, str
     char name[SMB_NAME_LEN], new_name[SMB_NAME_LEN];
     size_t off = b->bytes_off + 1;
     string_at(h, b, &off, name, sizeof(name));
-    struct smb_file_event fe = {.type = EV_SMB_DELETE, .share = smb_share_of(m->st, h->tid),
-                                .name = name};
+    struct smb_file_event fe = {
+        .type = EV_SMB_DELETE, .share = smb_share_of(m->st, h->tid), .name = name};
     if (b->cmd == COM_RENAME) {
         off++; /* BufferFormat2 */
         string_at(h, b, &off, new_name, sizeof(new_name));
@@ -381,8 +386,10 @@ void smb1_parse(const struct smb_msg *m)
     for (int i = 0; i < MAX_ANDX; i++) {
         struct block b;
         if (!read_block(&h, off, cmd, &b)) return;
-        if (h.response) response(m, &h, &b);
-        else request(m, &h, &b);
+        if (h.response)
+            response(m, &h, &b);
+        else
+            request(m, &h, &b);
         struct cursor w = b.words;
         uint8_t next = cursor_u8(&w);
         cursor_skip(&w, 1);

@@ -92,8 +92,7 @@ static struct cursor buffer(const struct smb2_hdr *h, uint32_t off, uint32_t len
     return cursor_at(h->p, h->len, off, n);
 }
 
-static void name_at(const struct smb2_hdr *h, uint32_t off, uint32_t len, char *out,
-                    size_t out_len)
+static void name_at(const struct smb2_hdr *h, uint32_t off, uint32_t len, char *out, size_t out_len)
 {
     out[0] = 0;
     struct cursor c = buffer(h, off, len);
@@ -211,8 +210,11 @@ static void create_response(const struct smb_msg *m, const struct smb2_hdr *h, s
         ch->has_fid = 1;
         ch->fid_p = fid_p, ch->fid_v = fid_v;
     }
-    struct smb_file_event fe = {.type = EV_SMB_CREATE, .status = h->status, .share = share,
-                                .name = p->name, .disposition = p->disposition};
+    struct smb_file_event fe = {.type = EV_SMB_CREATE,
+                                .status = h->status,
+                                .share = share,
+                                .name = p->name,
+                                .disposition = p->disposition};
     smb_emit_file(m->dc, m->to_server, &fe);
     if (h->status == 0 && (p->options & FILE_DELETE_ON_CLOSE)) {
         fe.type = EV_SMB_DELETE;
@@ -257,13 +259,11 @@ static void read_response(const struct smb_msg *m, const struct smb2_hdr *h)
     cursor_skip(&c, 1);
     uint32_t len = cursor_le32(&c);
     struct cursor d = buffer(h, off, len);
-    if (!c.err && !d.err)
-        smb_pipe_data(m, smb_file_find(m->st, p->fid_p, p->fid_v), d.p, d.left);
+    if (!c.err && !d.err) smb_pipe_data(m, smb_file_find(m->st, p->fid_p, p->fid_v), d.p, d.left);
 }
 
 /* 2.2.21 WRITE request: to a pipe, DCE-RPC; to a file, EV_SMB_WRITE. */
-static void write_request(const struct smb_msg *m, const struct smb2_hdr *h,
-                          const struct chain *ch)
+static void write_request(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch)
 {
     struct cursor c = body(h);
     cursor_skip(&c, 2);
@@ -356,15 +356,19 @@ static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct ch
         if (!response) smb_tree_del(m->st, h->tree);
         break;
     case CMD_CREATE:
-        if (response) create_response(m, h, ch);
-        else create_request(m, h, ch);
+        if (response)
+            create_response(m, h, ch);
+        else
+            create_request(m, h, ch);
         break;
     case CMD_CLOSE:
         if (!response) close_request(m, h);
         break;
     case CMD_READ:
-        if (response) read_response(m, h);
-        else read_request(m, h, ch);
+        if (response)
+            read_response(m, h);
+        else
+            read_request(m, h, ch);
         break;
     case CMD_WRITE:
         if (!response) write_request(m, h, ch);

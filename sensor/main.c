@@ -61,39 +61,73 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
     enum { OPT_REPLAY = 256, OPT_FLOWS, OPT_REDIS, OPT_NO_REDIS, OPT_LEARN, OPT_STATS };
     static const struct option longopts[] = {
-        {"config", required_argument, 0, 'c'},   {"interface", required_argument, 0, 'i'},
-        {"read", required_argument, 0, 'r'},     {"replay", optional_argument, 0, OPT_REPLAY},
-        {"alerts", required_argument, 0, 'A'},   {"flows", required_argument, 0, OPT_FLOWS},
-        {"redis", required_argument, 0, OPT_REDIS}, {"no-redis", no_argument, 0, OPT_NO_REDIS},
-        {"learn", required_argument, 0, OPT_LEARN}, {"check-config", no_argument, 0, 'T'},
-        {"user", required_argument, 0, 'u'},     {"stats-interval", required_argument, 0, OPT_STATS},
-        {"quiet", no_argument, 0, 'q'},          {"verbose", no_argument, 0, 'v'},
-        {"version", no_argument, 0, 'V'},        {"help", no_argument, 0, 'h'},
+        {"config", required_argument, 0, 'c'},
+        {"interface", required_argument, 0, 'i'},
+        {"read", required_argument, 0, 'r'},
+        {"replay", optional_argument, 0, OPT_REPLAY},
+        {"alerts", required_argument, 0, 'A'},
+        {"flows", required_argument, 0, OPT_FLOWS},
+        {"redis", required_argument, 0, OPT_REDIS},
+        {"no-redis", no_argument, 0, OPT_NO_REDIS},
+        {"learn", required_argument, 0, OPT_LEARN},
+        {"check-config", no_argument, 0, 'T'},
+        {"user", required_argument, 0, 'u'},
+        {"stats-interval", required_argument, 0, OPT_STATS},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        {"version", no_argument, 0, 'V'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "c:i:r:A:Tu:qvVh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': o->config_path = optarg; break;
-        case 'i': o->interface = optarg; break;
-        case 'r': o->read_path = optarg; break;
-        case 'A': o->alerts_path = optarg; break;
-        case 'T': o->check_config = 1; break;
-        case 'u': o->user = optarg; break;
-        case 'q': o->quiet = 1; break;
-        case 'v': o->verbose++; break;
-        case OPT_FLOWS: o->flows_path = optarg; break;
-        case OPT_REDIS: o->redis_url = optarg; break;
-        case OPT_NO_REDIS: o->no_redis = 1; break;
-        case OPT_LEARN: o->learn_path = optarg; break;
+        case 'c':
+            o->config_path = optarg;
+            break;
+        case 'i':
+            o->interface = optarg;
+            break;
+        case 'r':
+            o->read_path = optarg;
+            break;
+        case 'A':
+            o->alerts_path = optarg;
+            break;
+        case 'T':
+            o->check_config = 1;
+            break;
+        case 'u':
+            o->user = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case OPT_FLOWS:
+            o->flows_path = optarg;
+            break;
+        case OPT_REDIS:
+            o->redis_url = optarg;
+            break;
+        case OPT_NO_REDIS:
+            o->no_redis = 1;
+            break;
+        case OPT_LEARN:
+            o->learn_path = optarg;
+            break;
         case OPT_REPLAY:
             o->replay = 1.0;
             if (optarg) {
                 errno = 0;
                 o->replay = strtod(optarg, &end);
                 if (errno || *end || !(o->replay > 0)) {
-                    fprintf(stderr, "vigie: --replay: speed must be a positive number, got \"%s\"\n", optarg);
+                    fprintf(stderr,
+                            "vigie: --replay: speed must be a positive number, got \"%s\"\n",
+                            optarg);
                     return -1;
                 }
             }
@@ -102,7 +136,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             errno = 0;
             unsigned long v = strtoul(optarg, &end, 10);
             if (errno || *end || v > 86400) {
-                fprintf(stderr, "vigie: --stats-interval: seconds from 0 to 86400, got \"%s\"\n", optarg);
+                fprintf(stderr, "vigie: --stats-interval: seconds from 0 to 86400, got \"%s\"\n",
+                        optarg);
                 return -1;
             }
             o->stats_interval = (unsigned)v;
@@ -111,8 +146,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'V':
             printf("vigie %s (nDPI %s, %s)\n", VIGIE_VERSION, ndpi_revision(), pcap_lib_version());
             exit(0);
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     /* Remaining words form the BPF expression, as with tcpdump. */
@@ -233,13 +272,22 @@ static void publish_stats(struct output_redis *redis, const struct pipeline_stat
     struct output_redis_stats rs;
     output_redis_get_stats(redis, &rs);
     static const char *const fields[] = {
-        "packets", "bytes", "drops", "flows_active", "flows", "flows_evicted", "alerts",
-        "malformed", "truncated", "redis_spooled", "redis_sent", "mem_bytes",
+        "packets", "bytes",     "drops",     "flows_active",  "flows",      "flows_evicted",
+        "alerts",  "malformed", "truncated", "redis_spooled", "redis_sent", "mem_bytes",
     };
     const uint64_t values[] = {
-        st->packets, st->bytes, stats_drops(st, cs), st->flows_active, st->flows_created,
-        st->flows_evicted, st->alerts, st->decode[DECODE_MALFORMED], st->decode[DECODE_TRUNCATED],
-        rs.alerts_spooled, rs.alerts_sent, st->mem_bytes,
+        st->packets,
+        st->bytes,
+        stats_drops(st, cs),
+        st->flows_active,
+        st->flows_created,
+        st->flows_evicted,
+        st->alerts,
+        st->decode[DECODE_MALFORMED],
+        st->decode[DECODE_TRUNCATED],
+        rs.alerts_spooled,
+        rs.alerts_sent,
+        st->mem_bytes,
     };
     output_redis_stats(redis, fields, values, sizeof(values) / sizeof(values[0]));
 }
@@ -299,7 +347,8 @@ static struct capture *open_capture(const struct options *opt, const struct conf
     const char *bpf = opt->bpf[0] ? opt->bpf : cfg->capture.bpf;
     const char *iface = opt->interface ? opt->interface : cfg->capture.interface;
     struct capture *cap = NULL;
-    if (opt->read_path) cap = capture_open_file(opt->read_path, bpf, err, sizeof(err));
+    if (opt->read_path)
+        cap = capture_open_file(opt->read_path, bpf, err, sizeof(err));
     else if (*iface)
         cap = capture_open_live(iface, cfg->capture.snaplen, cfg->capture.buffer_mb, bpf, err,
                                 sizeof(err));
@@ -312,7 +361,7 @@ static struct capture *open_capture(const struct options *opt, const struct conf
         fprintf(stderr, "vigie: %s\n", err);
         /* A link type or filter we refuse is a usage error, not a failure. */
         *status = strstr(err, "unsupported link type") || strstr(err, "BPF filter") ? EXIT_USAGE
-                                                                                   : EXIT_RUNTIME;
+                                                                                    : EXIT_RUNTIME;
     }
     return cap;
 }
@@ -340,7 +389,8 @@ static const char *spool_dir(const struct config *cfg, char *buf, size_t len)
 {
     if (cfg->path[0]) return cfg->outputs.redis.spool_dir;
     const char *sys = cfg->outputs.redis.spool_dir;
-    if (access(sys, W_OK) == 0 || (mkdir("/var/lib/vigie", 0750), mkdir(sys, 0750) == 0)) return sys;
+    if (access(sys, W_OK) == 0 || (mkdir("/var/lib/vigie", 0750), mkdir(sys, 0750) == 0))
+        return sys;
     snprintf(buf, len, "%s/vigie-spool-%u", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
              (unsigned)getuid());
     return buf;
@@ -442,8 +492,8 @@ int main(int argc, char **argv)
     running_capture = cap;
     install_signals();
     struct run run = {.pipe = pipe, .cap = cap, .opt = &opt, .cfg = cfg, .redis = redis};
-    run.progress = !opt.quiet && !capture_is_live(cap) && isatty(STDERR_FILENO) &&
-                   capture_progress(cap) >= 0;
+    run.progress =
+        !opt.quiet && !capture_is_live(cap) && isatty(STDERR_FILENO) && capture_progress(cap) >= 0;
     uint64_t t0 = now_us(CLOCK_MONOTONIC);
     int rc = capture_run(cap, pipeline_packet, pipe, on_tick, &run, err, sizeof(err));
     if (run.progress) fprintf(stderr, "\r\033[K");

@@ -36,7 +36,8 @@ struct alerter {
 
 void alert_add_str(struct alert *a, const char *key, const char *value)
 {
-    if (a->nev < ALERT_MAX_EVIDENCE && value) a->ev[a->nev++] = (struct alert_evidence){key, value, 0};
+    if (a->nev < ALERT_MAX_EVIDENCE && value)
+        a->ev[a->nev++] = (struct alert_evidence){key, value, 0};
 }
 
 void alert_add_num(struct alert *a, const char *key, uint64_t value)
@@ -60,7 +61,8 @@ struct alerter *alerter_create(const struct eve_context *eve, uint32_t window_s)
 void alerter_destroy(struct alerter *a)
 {
     if (!a) return;
-    for (int i = 0; i < AGG_SLOTS; i++) free(a->agg[i].json);
+    for (int i = 0; i < AGG_SLOTS; i++)
+        free(a->agg[i].json);
     ndpi_term_serializer(&a->ser);
     free(a);
 }
@@ -86,7 +88,8 @@ void alerter_set_window(struct alerter *a, uint32_t window_s)
 
 static void send_all(struct alerter *a, const char *json, size_t len)
 {
-    for (int i = 0; i < a->nsinks; i++) a->sinks[i].fn(a->sinks[i].ud, json, len);
+    for (int i = 0; i < a->nsinks; i++)
+        a->sinks[i].fn(a->sinks[i].ud, json, len);
     a->st.sent++;
 }
 
@@ -154,8 +157,10 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
     ndpi_serialize_string_uint64(s, "count", count);
     ndpi_serialize_start_of_block(s, "evidence");
     for (size_t i = 0; i < al->nev; i++) {
-        if (al->ev[i].str) ndpi_serialize_string_string(s, al->ev[i].key, al->ev[i].str);
-        else ndpi_serialize_string_uint64(s, al->ev[i].key, al->ev[i].num);
+        if (al->ev[i].str)
+            ndpi_serialize_string_string(s, al->ev[i].key, al->ev[i].str);
+        else
+            ndpi_serialize_string_uint64(s, al->ev[i].key, al->ev[i].num);
     }
     ndpi_serialize_end_of_block(s);
     ndpi_serialize_end_of_block(s);

@@ -13,11 +13,11 @@
 /* What a detector is: fixed metadata, one entry per detector id. */
 struct detector_info {
     const char *id;
-    uint32_t sid;            /* signature_id of variant 0; variants add to it */
-    const char *category;    /* "Lateral Movement", "Discovery", ... */
+    uint32_t sid;              /* signature_id of variant 0; variants add to it */
+    const char *category;      /* "Lateral Movement", "Discovery", ... */
     const char *techniques[4]; /* ATT&CK technique (or tactic) ids */
-    int severity;            /* 1 high .. 3 low, before zone/role adjustment */
-    unsigned index;          /* position in the registry (flow dedup bit) */
+    int severity;              /* 1 high .. 3 low, before zone/role adjustment */
+    unsigned index;            /* position in the registry (flow dedup bit) */
 };
 
 #define ALERT_MAX_EVIDENCE 16
@@ -31,10 +31,10 @@ struct alert_evidence {
 struct alert {
     const struct detector_info *det;
     uint32_t variant;
-    const char *signature;          /* "VIGIE ..." */
-    const char *const *techniques;  /* NULL: the detector's own */
+    const char *signature;         /* "VIGIE ..." */
+    const char *const *techniques; /* NULL: the detector's own */
     int severity;
-    const char *policy;             /* "allow", "deny" or "none" */
+    const char *policy; /* "allow", "deny" or "none" */
     struct alert_evidence ev[ALERT_MAX_EVIDENCE];
     size_t nev;
 };

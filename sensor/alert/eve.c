@@ -17,19 +17,28 @@ void eve_format_time(uint64_t ts_us, char *buf, size_t len)
 
 void eve_format_addr(const uint8_t addr[16], uint8_t family, char *buf, size_t len)
 {
-    if (family == 4) inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
-    else inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
+    if (family == 4)
+        inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
+    else
+        inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
 }
 
 const char *eve_proto_name(uint8_t proto, char *buf, size_t len)
 {
     switch (proto) {
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 1: return "ICMP";
-    case 58: return "IPv6-ICMP";
-    case 132: return "SCTP";
-    default: snprintf(buf, len, "%u", proto); return buf;
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "IPv6-ICMP";
+    case 132:
+        return "SCTP";
+    default:
+        snprintf(buf, len, "%u", proto);
+        return buf;
     }
 }
 
@@ -93,7 +102,8 @@ void eve_flow_event(ndpi_serializer *s, const struct eve_context *ctx, const str
     ndpi_serialize_string_string(s, "category", classify_category_name(ctx->cls, f));
     ndpi_serialize_start_of_list(s, "risks");
     int pos = 0;
-    for (const char *r; (r = classify_next_risk(f, &pos));) ndpi_serialize_string_string(s, "", r);
+    for (const char *r; (r = classify_next_risk(f, &pos));)
+        ndpi_serialize_string_string(s, "", r);
     ndpi_serialize_end_of_list(s);
     ndpi_serialize_end_of_block(s);
 

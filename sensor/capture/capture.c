@@ -42,8 +42,7 @@ static int set_filter(pcap_t *p, const char *bpf, char *err, size_t errlen)
     return 0;
 }
 
-static struct capture *finish_open(pcap_t *p, int live, const char *bpf, char *err,
-                                   size_t errlen)
+static struct capture *finish_open(pcap_t *p, int live, const char *bpf, char *err, size_t errlen)
 {
     struct capture *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -95,8 +94,7 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
     }
     c->read_buffer = buf;
     struct stat st;
-    if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
-        c->file_size = st.st_size;
+    if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) c->file_size = st.st_size;
     return c;
 }
 
@@ -197,7 +195,8 @@ int capture_run(struct capture *c, capture_fn fn, void *fn_ud, capture_tick_fn t
         /* With replay pacing, small batches keep the tick regular. */
         int n = pcap_dispatch(c->p, c->replay > 0 ? 64 : BATCH, on_packet, (u_char *)c);
         if (n == PCAP_ERROR) {
-            if (c->live) snprintf(err, errlen, "capture: %s", pcap_geterr(c->p));
+            if (c->live)
+                snprintf(err, errlen, "capture: %s", pcap_geterr(c->p));
             else {
                 FILE *fp = pcap_file(c->p);
                 long off = fp ? ftell(fp) : -1;

@@ -46,8 +46,8 @@ union pool_item {
 
 struct classifier {
     struct ndpi_detection_module_struct *mod;
-    size_t mem;           /* bytes of per-flow nDPI memory, for the memcap */
-    size_t module_bytes;  /* ndpi_bytes after module initialisation */
+    size_t mem;          /* bytes of per-flow nDPI memory, for the memcap */
+    size_t module_bytes; /* ndpi_bytes after module initialisation */
     union pool_item *free_list;
     size_t pool_items;
     void **chunks;
@@ -82,7 +82,8 @@ struct classifier *classify_create(char *err, size_t errlen)
 void classify_destroy(struct classifier *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < c->nchunks; i++) free(c->chunks[i]);
+    for (size_t i = 0; i < c->nchunks; i++)
+        free(c->chunks[i]);
     free(c->chunks);
     ndpi_exit_detection_module(c->mod);
     free(c);
@@ -183,8 +184,10 @@ int classify_packet(struct classifier *c, struct flow *f, const struct packet *p
         update_mem(c);
         return 0;
     }
-    if (p.app_protocol == NDPI_PROTOCOL_UNKNOWN) p = give_up(c, f);
-    else c->st.classified++;
+    if (p.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+        p = give_up(c, f);
+    else
+        c->st.classified++;
     settle(c, f, p);
     return 1;
 }
@@ -232,21 +235,21 @@ static const struct {
     uint16_t id;
     const char *name;
 } eve_names[] = {
-    {NDPI_PROTOCOL_HTTP, "http"},       {NDPI_PROTOCOL_TLS, "tls"},
-    {NDPI_PROTOCOL_DNS, "dns"},         {NDPI_PROTOCOL_SMBV1, "smb"},
-    {NDPI_PROTOCOL_SMBV23, "smb"},      {NDPI_PROTOCOL_DCERPC, "dcerpc"},
-    {NDPI_PROTOCOL_KERBEROS, "krb5"},   {NDPI_PROTOCOL_SSH, "ssh"},
-    {NDPI_PROTOCOL_RDP, "rdp"},         {NDPI_PROTOCOL_LDAP, "ldap"},
-    {NDPI_PROTOCOL_NTP, "ntp"},         {NDPI_PROTOCOL_DHCP, "dhcp"},
-    {NDPI_PROTOCOL_MAIL_SMTP, "smtp"},  {NDPI_PROTOCOL_FTP_CONTROL, "ftp"},
+    {NDPI_PROTOCOL_HTTP, "http"},         {NDPI_PROTOCOL_TLS, "tls"},
+    {NDPI_PROTOCOL_DNS, "dns"},           {NDPI_PROTOCOL_SMBV1, "smb"},
+    {NDPI_PROTOCOL_SMBV23, "smb"},        {NDPI_PROTOCOL_DCERPC, "dcerpc"},
+    {NDPI_PROTOCOL_KERBEROS, "krb5"},     {NDPI_PROTOCOL_SSH, "ssh"},
+    {NDPI_PROTOCOL_RDP, "rdp"},           {NDPI_PROTOCOL_LDAP, "ldap"},
+    {NDPI_PROTOCOL_NTP, "ntp"},           {NDPI_PROTOCOL_DHCP, "dhcp"},
+    {NDPI_PROTOCOL_MAIL_SMTP, "smtp"},    {NDPI_PROTOCOL_FTP_CONTROL, "ftp"},
     {NDPI_PROTOCOL_FTP_DATA, "ftp-data"}, {NDPI_PROTOCOL_SNMP, "snmp"},
-    {NDPI_PROTOCOL_SIP, "sip"},         {NDPI_PROTOCOL_VNC, "rfb"},
-    {NDPI_PROTOCOL_TELNET, "telnet"},   {NDPI_PROTOCOL_MQTT, "mqtt"},
-    {NDPI_PROTOCOL_MAIL_IMAP, "imap"},  {NDPI_PROTOCOL_MAIL_POP, "pop3"},
-    {NDPI_PROTOCOL_QUIC, "quic"},       {NDPI_PROTOCOL_NFS, "nfs"},
-    {NDPI_PROTOCOL_TFTP, "tftp"},       {NDPI_PROTOCOL_MODBUS, "modbus"},
-    {NDPI_PROTOCOL_DNP3, "dnp3"},       {NDPI_PROTOCOL_NETBIOS, "nbss"},
-    {NDPI_PROTOCOL_IEC60870, "iec104"}, {NDPI_PROTOCOL_BITTORRENT, "bittorrent-dht"},
+    {NDPI_PROTOCOL_SIP, "sip"},           {NDPI_PROTOCOL_VNC, "rfb"},
+    {NDPI_PROTOCOL_TELNET, "telnet"},     {NDPI_PROTOCOL_MQTT, "mqtt"},
+    {NDPI_PROTOCOL_MAIL_IMAP, "imap"},    {NDPI_PROTOCOL_MAIL_POP, "pop3"},
+    {NDPI_PROTOCOL_QUIC, "quic"},         {NDPI_PROTOCOL_NFS, "nfs"},
+    {NDPI_PROTOCOL_TFTP, "tftp"},         {NDPI_PROTOCOL_MODBUS, "modbus"},
+    {NDPI_PROTOCOL_DNP3, "dnp3"},         {NDPI_PROTOCOL_NETBIOS, "nbss"},
+    {NDPI_PROTOCOL_IEC60870, "iec104"},   {NDPI_PROTOCOL_BITTORRENT, "bittorrent-dht"},
 };
 
 const char *classify_app_proto(const struct classifier *c, const struct flow *f, char *buf,
@@ -260,7 +263,8 @@ const char *classify_app_proto(const struct classifier *c, const struct flow *f,
     if (!id) return "failed";
     const char *n = ndpi_get_proto_name(c->mod, id);
     size_t i = 0;
-    for (; n && n[i] && i + 1 < len; i++) buf[i] = (char)tolower((unsigned char)n[i]);
+    for (; n && n[i] && i + 1 < len; i++)
+        buf[i] = (char)tolower((unsigned char)n[i]);
     buf[i] = 0;
     return buf;
 }

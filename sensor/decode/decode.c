@@ -156,8 +156,8 @@ static enum decode_result decode_radiotap(struct cursor *c, uint16_t *type)
     if (!have(c, 8)) return DECODE_TRUNCATED;
     const uint8_t *rt = c->frame + c->off;
     uint16_t rt_len = (uint16_t)(rt[2] | rt[3] << 8); /* little endian */
-    uint32_t present = (uint32_t)rt[4] | (uint32_t)rt[5] << 8 | (uint32_t)rt[6] << 16 |
-                       (uint32_t)rt[7] << 24;
+    uint32_t present =
+        (uint32_t)rt[4] | (uint32_t)rt[5] << 8 | (uint32_t)rt[6] << 16 | (uint32_t)rt[7] << 24;
     if (rt_len < 8) return DECODE_MALFORMED;
     /* Flags field (present bit 1) directly after TSFT (bit 0, 8 bytes,
      * 8-aligned); bit 0x40 = bad FCS: drop such frames. */
@@ -189,14 +189,16 @@ static enum decode_result ip_by_version(struct cursor *c, uint16_t *type)
 {
     if (!have(c, 1)) return DECODE_TRUNCATED;
     uint8_t v = c->frame[c->off] >> 4;
-    if (v == 4) *type = ETH_IPV4;
-    else if (v == 6) *type = ETH_IPV6;
-    else return DECODE_NOT_IP;
+    if (v == 4)
+        *type = ETH_IPV4;
+    else if (v == 6)
+        *type = ETH_IPV6;
+    else
+        return DECODE_NOT_IP;
     return DECODE_OK;
 }
 
-static enum decode_result decode_link(int dlt, struct cursor *c, uint16_t *type,
-                                      struct packet *pkt)
+static enum decode_result decode_link(int dlt, struct cursor *c, uint16_t *type, struct packet *pkt)
 {
     switch (dlt) {
     case DLT_EN10MB:
@@ -253,9 +255,8 @@ static void set_key_addr4(struct packet *pkt, const uint8_t *src, const uint8_t 
 
 /* RFC 8200 4.1: walk hop-by-hop, routing, fragment and destination options
  * headers (and AH, RFC 4302) to the upper-layer header. */
-static enum decode_result ipv6_skip_extensions(const uint8_t *l3, uint32_t avail,
-                                               uint8_t *next, uint32_t *off, uint32_t *len,
-                                               struct packet *pkt)
+static enum decode_result ipv6_skip_extensions(const uint8_t *l3, uint32_t avail, uint8_t *next,
+                                               uint32_t *off, uint32_t *len, struct packet *pkt)
 {
     for (int n = 0; n < 16; n++) {
         uint32_t hlen;
@@ -398,8 +399,7 @@ void flow_key_canonicalize(struct flow_key *key, uint8_t *dir)
     }
 }
 
-enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
-                                 struct packet *pkt)
+enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen, struct packet *pkt)
 {
     struct cursor c = {frame, 0, caplen};
     uint16_t type = 0;
@@ -422,9 +422,12 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
         uint32_t avail = caplen - c.off;
         int tunnel_next = 0;
         uint8_t v = ip[0] >> 4;
-        if (v == 4) r = decode_ipv4(pkt, ip, avail, &tunnel_next);
-        else if (v == 6) r = decode_ipv6(pkt, ip, avail, &tunnel_next);
-        else return depth ? DECODE_MALFORMED : DECODE_NOT_IP;
+        if (v == 4)
+            r = decode_ipv4(pkt, ip, avail, &tunnel_next);
+        else if (v == 6)
+            r = decode_ipv6(pkt, ip, avail, &tunnel_next);
+        else
+            return depth ? DECODE_MALFORMED : DECODE_NOT_IP;
         if (r != DECODE_OK) return r;
         if (!tunnel_next) {
             pkt->l3 = ip;

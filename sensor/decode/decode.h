@@ -8,11 +8,11 @@
 
 enum decode_result {
     DECODE_OK = 0,
-    DECODE_NOT_IP,         /* ARP, STP, LLDP...: not an error */
-    DECODE_FRAGMENT,       /* IPv4 non-first fragment: counted, not followed */
-    DECODE_TRUNCATED,      /* capture shorter than a header says */
-    DECODE_MALFORMED,      /* a header field is impossible */
-    DECODE_UNSUPPORTED,    /* a layer we do not decode (e.g. unknown encapsulation) */
+    DECODE_NOT_IP,      /* ARP, STP, LLDP...: not an error */
+    DECODE_FRAGMENT,    /* IPv4 non-first fragment: counted, not followed */
+    DECODE_TRUNCATED,   /* capture shorter than a header says */
+    DECODE_MALFORMED,   /* a header field is impossible */
+    DECODE_UNSUPPORTED, /* a layer we do not decode (e.g. unknown encapsulation) */
     DECODE_RESULT_MAX
 };
 

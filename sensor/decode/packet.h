@@ -17,17 +17,17 @@ struct flow_key {
 
 struct packet {
     struct flow_key key;
-    uint8_t dir;           /* 0: sender is key endpoint 0, 1: endpoint 1 */
-    uint8_t tcp_flags;     /* TCP flags, 0 for other protocols */
-    uint8_t ip_version;    /* version of the IP header handed to nDPI */
-    uint8_t first_fragment;/* IPv4 first fragment of a fragmented datagram */
-    const uint8_t *l3;     /* IP header (innermost, after tunnel decapsulation) */
-    uint32_t l3_len;       /* captured bytes from l3 to the end of the frame */
-    const uint8_t *payload;/* transport payload (TCP/UDP), else after L4 header */
+    uint8_t dir;            /* 0: sender is key endpoint 0, 1: endpoint 1 */
+    uint8_t tcp_flags;      /* TCP flags, 0 for other protocols */
+    uint8_t ip_version;     /* version of the IP header handed to nDPI */
+    uint8_t first_fragment; /* IPv4 first fragment of a fragmented datagram */
+    const uint8_t *l3;      /* IP header (innermost, after tunnel decapsulation) */
+    uint32_t l3_len;        /* captured bytes from l3 to the end of the frame */
+    const uint8_t *payload; /* transport payload (TCP/UDP), else after L4 header */
     uint32_t payload_len;
     uint32_t tcp_seq;
-    uint64_t ts_us;        /* capture time, microseconds since the epoch */
-    uint32_t wire_len;     /* original frame length */
+    uint64_t ts_us;    /* capture time, microseconds since the epoch */
+    uint32_t wire_len; /* original frame length */
 };
 
 #define TCP_FIN 0x01

@@ -43,7 +43,8 @@ static struct scan_slot scan_sources[SCAN_SOURCES], scan_pairs[SCAN_PAIRS];
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n, uint64_t h)
 {
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
     return h ^ (h >> 29);
 }
 
@@ -109,13 +110,14 @@ static int is_host(const uint8_t a[16])
     return a[0] != 0xff && memcmp(a, zero, 16) != 0; /* ff00::/8 multicast, :: */
 }
 
-static void scan_alert(struct detect_ctx *ctx, struct flow *f, int ports, double est,
-                       uint64_t win)
+static void scan_alert(struct detect_ctx *ctx, struct flow *f, int ports, double est, uint64_t win)
 {
     char sig[160], dst[INET6_ADDRSTRLEN];
     const uint8_t *d = f->key.addr[!f->client];
-    if (f->key.family == 4) inet_ntop(AF_INET, d + 12, dst, sizeof(dst));
-    else inet_ntop(AF_INET6, d, dst, sizeof(dst));
+    if (f->key.family == 4)
+        inet_ntop(AF_INET, d + 12, dst, sizeof(dst));
+    else
+        inet_ntop(AF_INET6, d, dst, sizeof(dst));
     if (ports)
         snprintf(sig, sizeof(sig), "VIGIE Internal port scan: %.0f ports of %s in %us", est, dst,
                  (unsigned)(win / 1000000u));
@@ -169,8 +171,11 @@ static void internal_scan(struct detect_ctx *ctx, struct flow *f)
 }
 
 struct detector detector_internal_scan = {
-    .info = {.id = "internal_scan", .sid = 9102200, .category = "Discovery",
-             .techniques = {"T1046"}, .severity = 2},
+    .info = {.id = "internal_scan",
+             .sid = 9102200,
+             .category = "Discovery",
+             .techniques = {"T1046"},
+             .severity = 2},
     .on_start = internal_scan,
 };
 
@@ -204,7 +209,7 @@ static const struct {
  * (a hidden SSH or RDP service); for web and DCE-RPC it is routine. */
 static int admin_protocol(const struct flow *f)
 {
-    static const uint16_t ids[] = {NDPI_PROTOCOL_SSH, NDPI_PROTOCOL_RDP, NDPI_PROTOCOL_TELNET,
+    static const uint16_t ids[] = {NDPI_PROTOCOL_SSH, NDPI_PROTOCOL_RDP,   NDPI_PROTOCOL_TELNET,
                                    NDPI_PROTOCOL_VNC, NDPI_PROTOCOL_SMBV1, NDPI_PROTOCOL_SMBV23};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
         if (f->cls.master == ids[i] || f->cls.app == ids[i]) return 1;
@@ -222,7 +227,8 @@ static void risk_alert(struct detect_ctx *ctx, struct flow *f, size_t which, con
     char app[64], sig[192];
     classify_proto_name(ctx->cls, f, app, sizeof(app));
     snprintf(sig, sizeof(sig), "VIGIE nDPI risk: %s (%s) %s -> %s", risks[which].what, app,
-             zones_name(ctx->zones, f->zone[f->client]), zones_name(ctx->zones, f->zone[!f->client]));
+             zones_name(ctx->zones, f->zone[f->client]),
+             zones_name(ctx->zones, f->zone[!f->client]));
     struct alert a = {
         .det = &detector_ndpi_risk.info,
         .variant = risks[which].variant,
@@ -244,11 +250,14 @@ static int is_http(const struct flow *f)
 static void risk_found(struct detect_ctx *ctx, struct flow *f)
 {
     uint64_t wanted = 0;
-    for (size_t i = 0; i < NRISKS; i++) wanted |= risk_bit(risks[i].risk);
+    for (size_t i = 0; i < NRISKS; i++)
+        wanted |= risk_bit(risks[i].risk);
     /* RDP and VNC are desktop sharing to nDPI too: admin_protocol_cross_zone
      * reports them; here the tools (AnyDesk, TeamViewer...) remain. */
-    if (!admin_protocol(f)) wanted &= ~risk_bit(NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT);
-    else wanted &= ~risk_bit(NDPI_DESKTOP_OR_FILE_SHARING_SESSION);
+    if (!admin_protocol(f))
+        wanted &= ~risk_bit(NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT);
+    else
+        wanted &= ~risk_bit(NDPI_DESKTOP_OR_FILE_SHARING_SESSION);
     /* nDPI calls every NetBIOS browser announcement (SMBv1 mailslots to a
      * broadcast address) unsafe: only protocols spoken to a host count. */
     if (!is_host(f->key.addr[!f->client])) wanted &= ~risk_bit(NDPI_UNSAFE_PROTOCOL);
@@ -259,11 +268,12 @@ static void risk_found(struct detect_ctx *ctx, struct flow *f)
     uint64_t found = f->cls.risk & wanted;
     /* A TCP flow that never got past the handshake was named by its port
      * alone (a scan of port 23 is not Telnet). */
-    if (!found || (f->key.proto == 6 && (f->pkts[0] < 2 || f->pkts[1] < 2 ||
-                                         f->pkts[0] + f->pkts[1] < 4)))
+    if (!found ||
+        (f->key.proto == 6 && (f->pkts[0] < 2 || f->pkts[1] < 2 || f->pkts[0] + f->pkts[1] < 4)))
         return;
     size_t first = 0;
-    while (!(found & risk_bit(risks[first].risk))) first++;
+    while (!(found & risk_bit(risks[first].risk)))
+        first++;
 
     /* Evidence: the names nDPI gives the selected risks. */
     char names[256] = "";
@@ -286,14 +296,18 @@ static void basic_auth(struct detect_ctx *ctx, struct flow *f, const struct diss
         strcasecmp(ev->u.http.auth_scheme, "Basic") != 0)
         return;
     size_t i = 0;
-    while (risks[i].risk != NDPI_CLEAR_TEXT_CREDENTIALS) i++;
+    while (risks[i].risk != NDPI_CLEAR_TEXT_CREDENTIALS)
+        i++;
     risk_alert(ctx, f, i, "Clear-Text Credentials (HTTP Basic)", 0);
 }
 
 /* SPEC section 7 maps ndpi_risk to no ATT&CK technique. */
 struct detector detector_ndpi_risk = {
-    .info = {.id = "ndpi_risk", .sid = 9102300, .category = "Potentially Bad Traffic",
-             .techniques = {NULL}, .severity = 3},
+    .info = {.id = "ndpi_risk",
+             .sid = 9102300,
+             .category = "Potentially Bad Traffic",
+             .techniques = {NULL},
+             .severity = 3},
     .on_classified = risk_found,
     .on_event = basic_auth,
 };

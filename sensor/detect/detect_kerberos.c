@@ -79,7 +79,8 @@ static struct flow_note notes[NOTES];
 static uint64_t name_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 1099511628211ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 1099511628211ull;
     return h;
 }
 
@@ -292,8 +293,11 @@ static void spray_event(struct detect_ctx *ctx, struct flow *f, const struct dis
 }
 
 struct detector detector_password_spray = {
-    .info = {.id = "password_spray", .sid = 9102000, .category = "Credential Access",
-             .techniques = {"T1110.003"}, .severity = 2},
+    .info = {.id = "password_spray",
+             .sid = 9102000,
+             .category = "Credential Access",
+             .techniques = {"T1110.003"},
+             .severity = 2},
     .on_event = spray_event,
 };
 
@@ -318,8 +322,18 @@ static int asks_rc4(const struct dissect_event *ev)
 static int machine_service(const char *sname)
 {
     static const char *const classes[] = {
-        "krbtgt", "host", "cifs", "ldap", "gc", "restrictedkrbhost", "dns", "rpcss",
-        "wsman", "termsrv", "kadmin", "dfsr-12f9a27c-bf97-4787-9364-d31b6c55eb04",
+        "krbtgt",
+        "host",
+        "cifs",
+        "ldap",
+        "gc",
+        "restrictedkrbhost",
+        "dns",
+        "rpcss",
+        "wsman",
+        "termsrv",
+        "kadmin",
+        "dfsr-12f9a27c-bf97-4787-9364-d31b6c55eb04",
         "e3514235-4b06-11d1-ab04-00c04fc2dcd2",
     };
     const char *slash = strchr(sname, '/');
@@ -366,7 +380,10 @@ static void roast_event(struct detect_ctx *ctx, struct flow *f, const struct dis
 }
 
 struct detector detector_kerberoast = {
-    .info = {.id = "kerberoast", .sid = 9102100, .category = "Credential Access",
-             .techniques = {"T1558.003"}, .severity = 2},
+    .info = {.id = "kerberoast",
+             .sid = 9102100,
+             .category = "Credential Access",
+             .techniques = {"T1558.003"},
+             .severity = 2},
     .on_event = roast_event,
 };

@@ -33,8 +33,11 @@ static void policy_violation(struct detect_ctx *ctx, struct flow *f)
 }
 
 struct detector detector_policy_violation = {
-    .info = {.id = "policy_violation", .sid = 9100100, .category = "Policy Violation",
-             .techniques = {"TA0008"}, .severity = 2},
+    .info = {.id = "policy_violation",
+             .sid = 9100100,
+             .category = "Policy Violation",
+             .techniques = {"TA0008"},
+             .severity = 2},
     .on_classified = policy_violation,
 };
 
@@ -68,11 +71,11 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
         if (f->cls.master != p->ndpi_id && f->cls.app != p->ndpi_id) continue;
         if (p->port && p->port != port) continue;
         const char *rule;
-        enum policy_verdict v = policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app,
-                                             port, &rule);
+        enum policy_verdict v =
+            policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app, port, &rule);
         char sig[256];
-        snprintf(sig, sizeof(sig), "VIGIE %s remote administration across zones %s -> %s",
-                 p->name, zones_name(ctx->zones, sz), zones_name(ctx->zones, dz));
+        snprintf(sig, sizeof(sig), "VIGIE %s remote administration across zones %s -> %s", p->name,
+                 zones_name(ctx->zones, sz), zones_name(ctx->zones, dz));
         const char *tech[4] = {p->technique};
         struct alert a = {
             .det = &detector_admin_protocol_cross_zone.info,
@@ -92,8 +95,11 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
 }
 
 struct detector detector_admin_protocol_cross_zone = {
-    .info = {.id = "admin_protocol_cross_zone", .sid = 9100200, .category = "Lateral Movement",
-             .techniques = {"T1021"}, .severity = 2},
+    .info = {.id = "admin_protocol_cross_zone",
+             .sid = 9100200,
+             .category = "Lateral Movement",
+             .techniques = {"T1021"},
+             .severity = 2},
     .on_classified = admin_cross_zone,
 };
 
@@ -116,8 +122,8 @@ static void new_edge(struct detect_ctx *ctx, struct flow *f)
         .det = &detector_new_edge.info,
         .signature = sig,
         .severity = detect_severity(ctx, f, 3) == 1 ? 2 : 3,
-        .policy = policy_verdict_name(policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app,
-                                                   port, &rule)),
+        .policy = policy_verdict_name(
+            policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app, port, &rule)),
     };
     alert_add_str(&a, "app", app);
     alert_add_num(&a, "server_port", port);
@@ -125,7 +131,10 @@ static void new_edge(struct detect_ctx *ctx, struct flow *f)
 }
 
 struct detector detector_new_edge = {
-    .info = {.id = "new_edge", .sid = 9102400, .category = "Policy Violation",
-             .techniques = {"TA0008"}, .severity = 3},
+    .info = {.id = "new_edge",
+             .sid = 9102400,
+             .category = "Policy Violation",
+             .techniques = {"TA0008"},
+             .severity = 3},
     .on_classified = new_edge,
 };

@@ -102,8 +102,11 @@ static void admin_share(struct detect_ctx *ctx, struct flow *f, const struct dis
 }
 
 struct detector detector_smb_admin_share = {
-    .info = {.id = "smb_admin_share", .sid = 9100300, .category = "Lateral Movement",
-             .techniques = {"T1021.002"}, .severity = 2},
+    .info = {.id = "smb_admin_share",
+             .sid = 9100300,
+             .category = "Lateral Movement",
+             .techniques = {"T1021.002"},
+             .severity = 2},
     .on_event = admin_share,
     .on_end = forget_user,
 };
@@ -112,8 +115,8 @@ struct detector detector_smb_admin_share = {
 
 static int executable_name(const char *name)
 {
-    static const char *const ext[] = {".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs",
-                                      ".scr", ".sys", ".hta", ".js"};
+    static const char *const ext[] = {".exe", ".dll", ".ps1", ".bat", ".cmd",
+                                      ".vbs", ".scr", ".sys", ".hta", ".js"};
     const char *dot = name ? strrchr(name, '.') : NULL;
     if (!dot) return 0;
     for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
@@ -153,8 +156,8 @@ static void tool_transfer(struct detect_ctx *ctx, struct flow *f, const struct d
     char sig[256];
     static const char *const admin_tech[4] = {"T1570", "T1569.002", "T1543.003"};
     if (admin)
-        snprintf(sig, sizeof(sig), "VIGIE Executable written to admin share %s (remote service): %s",
-                 share, file);
+        snprintf(sig, sizeof(sig),
+                 "VIGIE Executable written to admin share %s (remote service): %s", share, file);
     else
         snprintf(sig, sizeof(sig), "VIGIE Executable transferred over SMB: %s", file);
     int base = admin ? 1 : detector_lateral_tool_transfer.info.severity;
@@ -176,8 +179,11 @@ static void tool_transfer(struct detect_ctx *ctx, struct flow *f, const struct d
 }
 
 struct detector detector_lateral_tool_transfer = {
-    .info = {.id = "lateral_tool_transfer", .sid = 9100400, .category = "Lateral Movement",
-             .techniques = {"T1570"}, .severity = 2},
+    .info = {.id = "lateral_tool_transfer",
+             .sid = 9100400,
+             .category = "Lateral Movement",
+             .techniques = {"T1570"},
+             .severity = 2},
     .on_event = tool_transfer,
     .on_end = forget_user,
 };
@@ -213,7 +219,8 @@ static uint32_t fnv(uint32_t h, const char *s, int fold)
 static struct rw_client *rw_client(const uint8_t addr[16], uint64_t now)
 {
     uint32_t h = 2166136261u;
-    for (int i = 0; i < 16; i++) h = (h ^ addr[i]) * 16777619u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ addr[i]) * 16777619u;
     struct rw_client *victim = NULL;
     for (uint32_t i = 0; i < RW_PROBE; i++) {
         struct rw_client *c = &clients[(h + i) & (RW_CLIENTS - 1)];
@@ -269,8 +276,7 @@ static void ransomware_alert(struct detect_ctx *ctx, struct flow *f, struct rw_c
 
 static void ransomware(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
-    if (ev->type != EV_SMB_WRITE && ev->type != EV_SMB_RENAME && ev->type != EV_SMB_DELETE)
-        return;
+    if (ev->type != EV_SMB_WRITE && ev->type != EV_SMB_RENAME && ev->type != EV_SMB_DELETE) return;
     if (!ev->u.file.name || !ev->u.file.name[0]) return;
     double files_param = detect_param(ctx, "smb_ransomware", "files", 50);
     double win_param = detect_param(ctx, "smb_ransomware", "window", 60);
@@ -291,7 +297,10 @@ static void ransomware(struct detect_ctx *ctx, struct flow *f, const struct diss
 }
 
 struct detector detector_smb_ransomware = {
-    .info = {.id = "smb_ransomware", .sid = 9100500, .category = "Impact",
-             .techniques = {"T1486"}, .severity = 1},
+    .info = {.id = "smb_ransomware",
+             .sid = 9100500,
+             .category = "Impact",
+             .techniques = {"T1486"},
+             .severity = 1},
     .on_event = ransomware,
 };

@@ -10,9 +10,9 @@
 struct geoip;
 
 struct geo_info {
-    char country[8];       /* ISO 3166-1 alpha-2, "" if unknown */
+    char country[8]; /* ISO 3166-1 alpha-2, "" if unknown */
     char country_name[64];
-    uint32_t asn;          /* 0 if unknown */
+    uint32_t asn; /* 0 if unknown */
     char as_org[128];
 };
 

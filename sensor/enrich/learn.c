@@ -71,10 +71,13 @@ void learner_add(struct learner *l, const struct flow *f)
     }
     uint16_t port = f->key.port[!f->client];
     int seen = 0;
-    for (int i = 0; i < e->nports; i++) seen |= e->ports[i] == port;
+    for (int i = 0; i < e->nports; i++)
+        seen |= e->ports[i] == port;
     if (!seen && port && !e->many_ports) {
-        if (e->nports == MAX_PORTS) e->many_ports = 1;
-        else e->ports[e->nports++] = port;
+        if (e->nports == MAX_PORTS)
+            e->many_ports = 1;
+        else
+            e->ports[e->nports++] = port;
     }
     if (!e->flows || f->first_us < e->first_us) e->first_us = f->first_us;
     if (f->last_us > e->last_us) e->last_us = f->last_us;
@@ -113,11 +116,13 @@ static void write_edge(FILE *fp, const struct edge *e, const struct zones *z,
     memcpy(sorted, e->ports, e->nports * sizeof(uint16_t));
     qsort(sorted, e->nports, sizeof(uint16_t), cmp_u16);
     for (int i = 0; i < e->nports && used < sizeof(ports); i++)
-        used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u", i ? ", " : "",
-                                 sorted[i]);
+        used +=
+            (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u", i ? ", " : "", sorted[i]);
     fprintf(fp, "    - {from: %s, to: %s", zones_name(z, e->from), zones_name(z, e->to));
-    if (e->app) fprintf(fp, ", apps: [%s]", classify_id_name(cls, e->app, app, sizeof(app)));
-    else if (e->nports && !e->many_ports) fprintf(fp, ", ports: [%s]", ports);
+    if (e->app)
+        fprintf(fp, ", apps: [%s]", classify_id_name(cls, e->app, app, sizeof(app)));
+    else if (e->nports && !e->many_ports)
+        fprintf(fp, ", ports: [%s]", ports);
     eve_format_time(e->first_us, first, sizeof(first));
     eve_format_time(e->last_us, last, sizeof(last));
     fprintf(fp, "}  # %llu flow%s, %s .. %s", (unsigned long long)e->flows,
@@ -136,16 +141,18 @@ int learner_write(const struct learner *l, const char *path, const char *source,
     }
     sort_ctx = (struct sort_ctx){z, cls};
     qsort(l->edges, l->n, sizeof(*l->edges), cmp_edge);
-    fprintf(fp, "# Learned by vigie from %s: the cross-zone edges seen, one allow rule\n"
-                "# per zone pair and application (ports only where the application is\n"
-                "# unknown). Review it, then include this file from a config:\n"
-                "#   policy: {default: deny, include: FILE}\n",
+    fprintf(fp,
+            "# Learned by vigie from %s: the cross-zone edges seen, one allow rule\n"
+            "# per zone pair and application (ports only where the application is\n"
+            "# unknown). Review it, then include this file from a config:\n"
+            "#   policy: {default: deny, include: FILE}\n",
             source);
     if (l->dropped)
         fprintf(fp, "# %llu flows were not learned: more than %d edges\n",
                 (unsigned long long)l->dropped, MAX_EDGES);
     fprintf(fp, "policy:\n  allow:%s\n", l->n ? "" : " []");
-    for (size_t i = 0; i < l->n; i++) write_edge(fp, &l->edges[i], z, cls);
+    for (size_t i = 0; i < l->n; i++)
+        write_edge(fp, &l->edges[i], z, cls);
     if (fclose(fp) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;

@@ -51,12 +51,13 @@ static int rule_matches(const struct policy_rule *r, uint16_t master, uint16_t a
 size_t policy_baseline_count(const struct policy *p)
 {
     size_t n = 0;
-    for (size_t i = 0; i < p->n; i++) n += p->rules[i].baseline != 0;
+    for (size_t i = 0; i < p->n; i++)
+        n += p->rules[i].baseline != 0;
     return n;
 }
 
-int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
-                      uint16_t master, uint16_t app, uint16_t server_port)
+int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone, uint16_t master,
+                      uint16_t app, uint16_t server_port)
 {
     for (size_t i = 0; i < p->n; i++) {
         const struct policy_rule *r = &p->rules[i];

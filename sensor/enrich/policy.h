@@ -11,13 +11,13 @@
 enum policy_verdict { POLICY_NONE, POLICY_ALLOW, POLICY_DENY };
 
 struct policy_rule {
-    uint16_t from, to;      /* zone ids */
-    uint16_t apps[32];      /* nDPI protocol ids; napps 0 = any app (if ports given) */
+    uint16_t from, to; /* zone ids */
+    uint16_t apps[32]; /* nDPI protocol ids; napps 0 = any app (if ports given) */
     size_t napps;
     uint16_t ports[64];
     size_t nports;
-    char source[256];       /* "file:line" of the rule, for evidence */
-    int baseline;           /* from an included (learned) file */
+    char source[256]; /* "file:line" of the rule, for evidence */
+    int baseline;     /* from an included (learned) file */
 };
 
 struct policy;
@@ -35,7 +35,7 @@ const char *policy_verdict_name(enum policy_verdict v);
 /* Allow rules from included (learned) files: the baseline of new_edge. */
 size_t policy_baseline_count(const struct policy *p);
 /* Does a baseline rule cover this edge, whatever the default? */
-int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone,
-                      uint16_t master, uint16_t app, uint16_t server_port);
+int policy_edge_known(const struct policy *p, uint16_t src_zone, uint16_t dst_zone, uint16_t master,
+                      uint16_t app, uint16_t server_port);
 
 #endif

@@ -61,8 +61,7 @@ const char *flow_end_reason_name(enum flow_end_reason r)
     return names[r];
 }
 
-struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *err,
-                                     size_t errlen)
+struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *err, size_t errlen)
 {
     static struct flow_table zero;
     struct flow_table *ft = map_zeroed(sizeof(*ft));
@@ -87,7 +86,8 @@ struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *
     /* The index starts small and doubles with the live flow count, so a
      * small working set stays in cache even when flows.max is large. */
     uint32_t isize = INDEX_MIN;
-    while (isize < 2 * cap && isize < INDEX_START) isize <<= 1;
+    while (isize < 2 * cap && isize < INDEX_START)
+        isize <<= 1;
 
     ft->capacity = (uint32_t)cap;
     ft->slots_bytes = (size_t)cap * sizeof(struct flow);
@@ -96,7 +96,8 @@ struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *
     ft->slots = map_zeroed(ft->slots_bytes);
     ft->index = map_zeroed(ft->index_bytes);
     if (!ft->slots || !ft->index) {
-        snprintf(err, errlen, "flow table: cannot map %zu bytes", ft->slots_bytes + ft->index_bytes);
+        snprintf(err, errlen, "flow table: cannot map %zu bytes",
+                 ft->slots_bytes + ft->index_bytes);
         flow_table_destroy(ft);
         return NULL;
     }
@@ -149,10 +150,14 @@ static inline uint32_t slot_of(const struct flow_table *ft, const struct flow *f
 static void lru_unlink(struct flow_table *ft, struct flow *f)
 {
     struct lru *l = &ft->lru[f->fclass];
-    if (f->lru_prev != NONE) ft->slots[f->lru_prev].lru_next = f->lru_next;
-    else l->head = f->lru_next;
-    if (f->lru_next != NONE) ft->slots[f->lru_next].lru_prev = f->lru_prev;
-    else l->tail = f->lru_prev;
+    if (f->lru_prev != NONE)
+        ft->slots[f->lru_prev].lru_next = f->lru_next;
+    else
+        l->head = f->lru_next;
+    if (f->lru_next != NONE)
+        ft->slots[f->lru_next].lru_prev = f->lru_prev;
+    else
+        l->tail = f->lru_prev;
 }
 
 static void lru_push_head(struct flow_table *ft, struct flow *f)
@@ -308,7 +313,8 @@ static int index_grow(struct flow_table *ft)
         struct index_entry e = ft->index[i];
         if (!e.slot) continue;
         uint32_t j = e.hash & mask;
-        while (n[j].slot) j = (j + 1) & mask;
+        while (n[j].slot)
+            j = (j + 1) & mask;
         n[j] = e;
     }
     munmap(ft->index, ft->index_bytes);
@@ -387,18 +393,21 @@ void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
             for (uint32_t s = ft->lru[c].head; s != NONE; s = ft->slots[s].lru_next)
                 all[n++] = &ft->slots[s];
         qsort(all, n, sizeof(*all), by_last_seen);
-        for (size_t i = 0; i < n; i++) flow_table_end(ft, all[i], reason);
+        for (size_t i = 0; i < n; i++)
+            flow_table_end(ft, all[i], reason);
         free(all);
     }
     /* Out of memory for the sort: tails, per class. */
     for (int c = 0; c < FLOW_CLASS_MAX; c++)
-        while (ft->lru[c].tail != NONE) flow_table_end(ft, &ft->slots[ft->lru[c].tail], reason);
+        while (ft->lru[c].tail != NONE)
+            flow_table_end(ft, &ft->slots[ft->lru[c].tail], reason);
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(struct flow *f, void *ud), void *ud)
 {
     for (int c = 0; c < FLOW_CLASS_MAX; c++)
-        for (uint32_t s = ft->lru[c].head; s != NONE; s = ft->slots[s].lru_next) fn(&ft->slots[s], ud);
+        for (uint32_t s = ft->lru[c].head; s != NONE; s = ft->slots[s].lru_next)
+            fn(&ft->slots[s], ud);
 }
 
 void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *st)

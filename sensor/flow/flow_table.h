@@ -32,23 +32,23 @@ struct flow {
     /* line 1: lookup and per-packet counters */
     struct flow_key key;
     uint64_t last_us;
-    uint32_t pkts[2];  /* sent by key endpoint 0 / 1 */
-    uint32_t lru_s;    /* packet time (s) when placed at its LRU head */
-    uint8_t client;    /* key endpoint that opened the flow */
-    uint8_t fclass;    /* enum flow_class */
-    uint8_t tcp_fin;   /* bit per endpoint that sent a FIN */
+    uint32_t pkts[2]; /* sent by key endpoint 0 / 1 */
+    uint32_t lru_s;   /* packet time (s) when placed at its LRU head */
+    uint8_t client;   /* key endpoint that opened the flow */
+    uint8_t fclass;   /* enum flow_class */
+    uint8_t tcp_fin;  /* bit per endpoint that sent a FIN */
     uint8_t flags;
     /* line 2 */
     uint64_t bytes[2]; /* sent by key endpoint 0 / 1 */
     struct flow_classification cls;
-    void *app_state;   /* dissector state, if any */
+    void *app_state; /* dissector state, if any */
     uint64_t first_us;
     /* cold */
     uint64_t id;
     uint32_t lru_prev, lru_next;
     uint32_t hash;
-    uint16_t zone[2];  /* zone id per key endpoint */
-    uint64_t alerted;  /* bit per detector that alerted on this flow */
+    uint16_t zone[2]; /* zone id per key endpoint */
+    uint64_t alerted; /* bit per detector that alerted on this flow */
 };
 
 typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason reason, void *ud);
@@ -70,8 +70,7 @@ struct flow_table_stats {
 
 struct flow_table;
 
-struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *err,
-                                     size_t errlen);
+struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *err, size_t errlen);
 void flow_table_destroy(struct flow_table *ft);
 
 /* Finds the packet's flow or creates it (evicting if full); NULL only when

@@ -34,8 +34,10 @@ struct output_file *output_file_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     /* Line-buffer a terminal so a person sees events as they come. */
-    if (o->is_stdout) setvbuf(stdout, NULL, isatty_stdout() ? _IOLBF : _IOFBF, 1 << 16);
-    else setvbuf(o->fp, o->buf, _IOFBF, sizeof(o->buf));
+    if (o->is_stdout)
+        setvbuf(stdout, NULL, isatty_stdout() ? _IOLBF : _IOFBF, 1 << 16);
+    else
+        setvbuf(o->fp, o->buf, _IOFBF, sizeof(o->buf));
     return o;
 }
 

@@ -94,8 +94,8 @@ int pipeline_add_flow_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud)
 }
 
 /* The zone-pair matrix of the config, by zone id. */
-static struct policy *policy_from_config(const struct config *cfg, const struct zones *z,
-                                         char *err, size_t errlen)
+static struct policy *policy_from_config(const struct config *cfg, const struct zones *z, char *err,
+                                         size_t errlen)
 {
     struct policy *pol = policy_create(cfg->policy.mode != CONFIG_POLICY_NONE,
                                        cfg->policy.mode == CONFIG_POLICY_ALLOW);

@@ -5,8 +5,8 @@ uint64_t stats_drops(const struct pipeline_stats *st, const struct capture_stats
     return cs->dropped + cs->if_dropped + st->flows_dropped;
 }
 
-void stats_print_summary(FILE *out, const struct pipeline_stats *st,
-                         const struct capture_stats *cs, double seconds)
+void stats_print_summary(FILE *out, const struct pipeline_stats *st, const struct capture_stats *cs,
+                         double seconds)
 {
     fprintf(out,
             "vigie: %llu packets, %llu flows, %llu alerts, %llu drops, %.3f seconds "

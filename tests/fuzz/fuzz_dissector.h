@@ -17,7 +17,6 @@
 
 #include "engine.h"
 
-
 static void touch(const char *s)
 {
     volatile size_t n = s ? strlen(s) : 0;

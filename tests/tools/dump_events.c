@@ -20,11 +20,10 @@
 #include "flow/flow_table.h"
 
 static const char *const names[EV_MAX] = {
-    "smb_negotiate", "smb_session_setup", "smb_tree_connect", "smb_create",
-    "smb_write",     "smb_rename",        "smb_delete",       "smb_encrypted",
-    "ntlm_auth",     "auth_result",       "dcerpc_bind",      "dcerpc_request",
-    "krb_as_req",    "krb_tgs_req",       "krb_error",        "rdp_request",
-    "http_request",
+    "smb_negotiate", "smb_session_setup", "smb_tree_connect", "smb_create",  "smb_write",
+    "smb_rename",    "smb_delete",        "smb_encrypted",    "ntlm_auth",   "auth_result",
+    "dcerpc_bind",   "dcerpc_request",    "krb_as_req",       "krb_tgs_req", "krb_error",
+    "rdp_request",   "http_request",
 };
 
 static unsigned long frame;
@@ -112,7 +111,8 @@ static void on_event(void *ud, struct flow *f, const struct dissect_event *ev)
     const char *name = (unsigned)ev->type < EV_MAX && names[ev->type] ? names[ev->type] : "?";
     if (nwanted) {
         int keep = 0;
-        for (int i = 0; i < nwanted; i++) keep |= strcmp(wanted[i], name) == 0;
+        for (int i = 0; i < nwanted; i++)
+            keep |= strcmp(wanted[i], name) == 0;
         if (!keep) return;
     }
     printf("%lu\t%llu\t%s\t%s\tstatus=0x%08x", frame, (unsigned long long)f->id, name,
@@ -142,8 +142,10 @@ int main(int argc, char **argv)
         return 1;
     }
     struct dissect_engine *e = dissect_create(on_event, NULL);
-    struct flow_table_config fc = {.max_flows = 1u << 16, .memcap_bytes = 512u << 20,
-                                   .timeout_s = {300, 10, 60, 30}, .on_end = on_flow_end,
+    struct flow_table_config fc = {.max_flows = 1u << 16,
+                                   .memcap_bytes = 512u << 20,
+                                   .timeout_s = {300, 10, 60, 30},
+                                   .on_end = on_flow_end,
                                    .ud = e};
     struct flow_table *ft = e ? flow_table_create(&fc, err, sizeof(err)) : NULL;
     if (!ft) {

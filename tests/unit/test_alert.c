@@ -70,8 +70,12 @@ static struct flow make_flow(uint8_t host, uint16_t szone, uint16_t dzone)
 }
 
 static struct detector_info det = {
-    .id = "smb_admin_share", .sid = 9100300, .category = "Lateral Movement",
-    .techniques = {"T1021.002"}, .severity = 2, .index = 3,
+    .id = "smb_admin_share",
+    .sid = 9100300,
+    .category = "Lateral Movement",
+    .techniques = {"T1021.002"},
+    .severity = 2,
+    .index = 3,
 };
 
 struct fixture {
@@ -131,10 +135,10 @@ static void test_repeats_aggregated_with_count(void **state)
     alerter_add_sink(a, sink, &c);
     struct flow f[4] = {make_flow(1, 1, 0), make_flow(2, 1, 0), make_flow(3, 1, 0),
                         make_flow(4, 0, 1)};
-    emit(a, &f[0], 1000000);  /* sent */
-    emit(a, &f[1], 2000000);  /* same detector and zones: counted */
-    emit(a, &f[2], 3000000);  /* counted */
-    emit(a, &f[3], 4000000);  /* other zone pair: sent */
+    emit(a, &f[0], 1000000); /* sent */
+    emit(a, &f[1], 2000000); /* same detector and zones: counted */
+    emit(a, &f[2], 3000000); /* counted */
+    emit(a, &f[3], 4000000); /* other zone pair: sent */
     assert_int_equal(c.n, 2);
     alerter_tick(a, 30000000); /* window not over */
     assert_int_equal(c.n, 2);

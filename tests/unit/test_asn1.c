@@ -56,7 +56,8 @@ static void test_truncated_headers(void **st)
     (void)st;
     const uint8_t full[] = {0x30, 0x84, 0x00, 0x00, 0x00, 0x02, 0x05, 0x00};
     struct asn1_tlv t;
-    for (size_t n = 0; n < 6; n++) assert_int_equal(read_hdr(full, n, &t), -1);
+    for (size_t n = 0; n < 6; n++)
+        assert_int_equal(read_hdr(full, n, &t), -1);
     assert_int_equal(read_hdr(full, 6, &t), 0);
     struct cursor c = cursor_make(full, 7);
     assert_int_equal(asn1_read(&c, &t), -1); /* value cut short */
@@ -128,7 +129,8 @@ static void test_string_copy(void **st)
     /* Valid UTF-8 passes (e with acute accent). */
     const uint8_t utf8[] = {'r', 0xc3, 0xa9, 'a'};
     asn1_string_copy(utf8, sizeof(utf8), out, sizeof(out));
-    assert_string_equal(out, "r\xc3\xa9" "a");
+    assert_string_equal(out, "r\xc3\xa9"
+                             "a");
     /* Control characters, a stray continuation byte, an overlong '/', a
      * surrogate, a NUL: all '?'. */
     const uint8_t bad[] = {'a', 0x01, 0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0x00, 'z'};
@@ -181,9 +183,12 @@ static void test_deep_nesting(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_forms),    cmocka_unit_test(test_truncated_headers),
-        cmocka_unit_test(test_child_bounded_by_parent), cmocka_unit_test(test_integers),
-        cmocka_unit_test(test_string_copy),     cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_header_forms),
+        cmocka_unit_test(test_truncated_headers),
+        cmocka_unit_test(test_child_bounded_by_parent),
+        cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_string_copy),
+        cmocka_unit_test(test_deep_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,8 @@ static void wrap(struct kbuf *b, size_t from, uint8_t id)
     uint8_t *p = b->b + from;
     p[0] = id;
     if (h == 2) p[1] = (uint8_t)len;
-    for (size_t i = 2; i < h; i++) p[i] = (uint8_t)(len >> (8 * (h - 1 - i)));
+    for (size_t i = 2; i < h; i++)
+        p[i] = (uint8_t)(len >> (8 * (h - 1 - i)));
     if (h > 2) p[1] = (uint8_t)(0x80 | (h - 2));
     b->n += h;
 }
@@ -49,9 +50,11 @@ static void put_int(struct kbuf *b, int64_t v)
 {
     uint8_t t[10];
     int n = 1;
-    while (n < 8 && (v < -(INT64_C(1) << (8 * n - 1)) || v >= (INT64_C(1) << (8 * n - 1)))) n++;
+    while (n < 8 && (v < -(INT64_C(1) << (8 * n - 1)) || v >= (INT64_C(1) << (8 * n - 1))))
+        n++;
     t[0] = 0x02, t[1] = (uint8_t)n;
-    for (int i = 0; i < n; i++) t[2 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    for (int i = 0; i < n; i++)
+        t[2 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
     put(b, t, 2 + (size_t)n);
 }
 
@@ -111,7 +114,8 @@ static void build_req(struct kbuf *b, int type, const char *cname, const uint8_t
         size_t pa = b->n, one = b->n;
         put_ctx_int(b, 1, preauth ? (type == 10 ? 2 : 1) : 128);
         size_t v = b->n;
-        for (size_t i = 0; i < pad; i++) put(b, "\x5a", 1);
+        for (size_t i = 0; i < pad; i++)
+            put(b, "\x5a", 1);
         wrap(b, v, 0x04);
         wrap(b, v, 0xa2);
         wrap(b, one, 0x30);
@@ -131,7 +135,8 @@ static void build_req(struct kbuf *b, int type, const char *cname, const uint8_t
     put_time(b, 5);
     put_ctx_int(b, 7, 0x2f440b72);
     size_t e0 = b->n;
-    for (int i = 0; i < net; i++) put_int(b, et[i]);
+    for (int i = 0; i < net; i++)
+        put_int(b, et[i]);
     wrap(b, e0, 0x30);
     wrap(b, e0, 0xa8);
     wrap(b, body, 0x30);
@@ -291,7 +296,8 @@ static int hex_decode(const char *hex, uint8_t *out, size_t cap)
 {
     size_t n = strlen(hex) / 2;
     assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++) sscanf(hex + 2 * i, "%2hhx", &out[i]);
+    for (size_t i = 0; i < n; i++)
+        sscanf(hex + 2 * i, "%2hhx", &out[i]);
     return (int)n;
 }
 
@@ -372,8 +378,8 @@ static void test_tcp_every_split(void **st)
     (void)st;
     struct kbuf b;
     static const int32_t et[] = {23};
-    krb_build_kdc_req(&b, 12, "alice", "CORP.LOCAL", "MSSQLSvc/sql01.corp.local:1433", et, 1,
-                      300, 1);
+    krb_build_kdc_req(&b, 12, "alice", "CORP.LOCAL", "MSSQLSvc/sql01.corp.local:1433", et, 1, 300,
+                      1);
     uint8_t rec[4096];
     size_t n = krb_tcp_record(&b, rec, sizeof(rec));
     /* The probe needs the message header in the first segment (32 bytes:
@@ -402,8 +408,7 @@ static void test_tcp_large_record(void **st)
     size_t pads[] = {1900, 2100, 3000, 9000, 40000};
     for (size_t k = 0; k < sizeof(pads) / sizeof(pads[0]); k++) {
         struct kbuf b;
-        krb_build_kdc_req(&b, 12, NULL, "CORP.LOCAL", "HTTP/web01.corp.local", et, 4, pads[k],
-                          1);
+        krb_build_kdc_req(&b, 12, NULL, "CORP.LOCAL", "HTTP/web01.corp.local", et, 4, pads[k], 1);
         static uint8_t rec[sizeof(b.b) + 4];
         size_t n = krb_tcp_record(&b, rec, sizeof(rec));
         for (size_t seg = 536; seg <= 1460; seg += 462) {
@@ -422,7 +427,8 @@ static void test_tcp_large_record(void **st)
             assert_null(events[0].ev.u.krb.cname);
             assert_string_equal(events[0].ev.u.krb.realm, "CORP.LOCAL");
             assert_string_equal(events[0].ev.u.krb.sname, "HTTP/web01.corp.local");
-            if (events[0].ev.u.krb.netypes != 4) fail_msg("pad %zu seg %zu: %d etypes", pads[k], seg, events[0].ev.u.krb.netypes);
+            if (events[0].ev.u.krb.netypes != 4)
+                fail_msg("pad %zu seg %zu: %d etypes", pads[k], seg, events[0].ev.u.krb.netypes);
             assert_int_equal(events[1].ev.type, EV_KRB_AS_REQ);
             assert_string_equal(events[1].ev.u.krb.cname, "bob");
             harness_done(&h);
@@ -504,7 +510,8 @@ static void test_hostile(void **st)
     n = b.n;
     struct harness h;
     harness_init(&h, 17);
-    for (size_t i = 0; i < depth; i++) m[n++] = 0x30, m[n++] = 0x80; /* indefinite */
+    for (size_t i = 0; i < depth; i++)
+        m[n++] = 0x30, m[n++] = 0x80; /* indefinite */
     harness_send(&h, 1, m, n);
     harness_done(&h);
 
@@ -540,12 +547,11 @@ static void test_probe_negatives(void **st)
     uint8_t tls[] = {0x16, 0x03, 0x01, 0x00, 0x30, 0x01, 0x00, 0x00, 0x2c, 0x03, 0x03};
     assert_false(dissector_kerberos.probe(&f, 1, tls, sizeof(tls)));
     /* Right tag, wrong pvno. */
-    uint8_t bad[] = {0x6a, 0x0a, 0x30, 0x08, 0xa1, 0x03, 0x02, 0x01, 0x04,
-                     0xa2, 0x01, 0x0a};
+    uint8_t bad[] = {0x6a, 0x0a, 0x30, 0x08, 0xa1, 0x03, 0x02, 0x01, 0x04, 0xa2, 0x01, 0x0a};
     assert_false(dissector_kerberos.probe(&f, 1, bad, sizeof(bad)));
     /* Wrong msg-type for the tag. */
-    uint8_t bad2[] = {0x6a, 0x0e, 0x30, 0x0c, 0xa1, 0x03, 0x02, 0x01, 0x05,
-                      0xa2, 0x03, 0x02, 0x01, 0x0c, 0x00, 0x00};
+    uint8_t bad2[] = {0x6a, 0x0e, 0x30, 0x0c, 0xa1, 0x03, 0x02, 0x01,
+                      0x05, 0xa2, 0x03, 0x02, 0x01, 0x0c, 0x00, 0x00};
     assert_false(dissector_kerberos.probe(&f, 1, bad2, sizeof(bad2)));
     struct kbuf b;
     krb_build_kdc_req(&b, 10, "u", "R", "krbtgt/R", NULL, 0, 0, 0);

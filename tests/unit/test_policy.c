@@ -25,8 +25,10 @@ static void test_default_deny_and_rules(void **state)
     (void)state;
     const char *rule;
     struct policy *p = policy_create(1, 0);
-    struct policy_rule by_app = {.from = 1, .to = 2, .apps = {DNS}, .napps = 1, .source = "v.yaml:10"};
-    struct policy_rule by_port = {.from = 1, .to = 3, .ports = {445}, .nports = 1, .source = "v.yaml:11"};
+    struct policy_rule by_app = {
+        .from = 1, .to = 2, .apps = {DNS}, .napps = 1, .source = "v.yaml:10"};
+    struct policy_rule by_port = {
+        .from = 1, .to = 3, .ports = {445}, .nports = 1, .source = "v.yaml:11"};
     struct policy_rule any = {.from = 4, .to = 2, .source = "v.yaml:12"};
     assert_int_equal(policy_add_rule(p, &by_app), 0);
     assert_int_equal(policy_add_rule(p, &by_port), 0);

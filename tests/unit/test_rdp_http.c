@@ -96,10 +96,10 @@ static void finish(struct harness *h)
 }
 
 /* LM_rdp_sharprdp.pcapng frame 4: cookie IEUser, PROTOCOL_SSL|HYBRID|HYBRID_EX. */
-static const uint8_t RDP_CR[] = {
-    0x03, 0x00, 0x00, 0x2c, 0x27, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00, 'C',  'o',  'o',  'k',
-    'i',  'e',  ':',  ' ',  'm',  's',  't',  's',  'h',  'a',  's',  'h',  '=',  'I',  'E',
-    'U',  's',  'e',  'r',  0x0d, 0x0a, 0x01, 0x00, 0x08, 0x00, 0x0b, 0x00, 0x00, 0x00};
+static const uint8_t RDP_CR[] = {0x03, 0x00, 0x00, 0x2c, 0x27, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                 'C',  'o',  'o',  'k',  'i',  'e',  ':',  ' ',  'm',  's',  't',
+                                 's',  'h',  'a',  's',  'h',  '=',  'I',  'E',  'U',  's',  'e',
+                                 'r',  0x0d, 0x0a, 0x01, 0x00, 0x08, 0x00, 0x0b, 0x00, 0x00, 0x00};
 
 static void test_rdp_request_every_split(void **st)
 {
@@ -169,14 +169,15 @@ static void test_rdp_variants(void **st)
     }
 }
 
-static const char WSMAN_REQ[] = "POST /wsman?PSVersion=5.1.19041.1 HTTP/1.1\r\n"
-                                "Connection: Keep-Alive\r\n"
-                                "Content-Type: application/soap+xml;charset=UTF-8\r\n"
-                                "Authorization: Kerberos YIIHBgYJKoZIhvcSAQICAQBuggb1MIIG8aADAgEFoQMCAQ6i\r\n"
-                                "User-Agent: Microsoft WinRM Client\r\n"
-                                "Content-Length: 5\r\n"
-                                "Host: srv01.corp.local:5985\r\n\r\n"
-                                "hello";
+static const char WSMAN_REQ[] =
+    "POST /wsman?PSVersion=5.1.19041.1 HTTP/1.1\r\n"
+    "Connection: Keep-Alive\r\n"
+    "Content-Type: application/soap+xml;charset=UTF-8\r\n"
+    "Authorization: Kerberos YIIHBgYJKoZIhvcSAQICAQBuggb1MIIG8aADAgEFoQMCAQ6i\r\n"
+    "User-Agent: Microsoft WinRM Client\r\n"
+    "Content-Length: 5\r\n"
+    "Host: srv01.corp.local:5985\r\n\r\n"
+    "hello";
 
 static void test_http_request_every_split(void **st)
 {
@@ -206,8 +207,9 @@ static void test_http_bodies(void **st)
     struct harness h;
     start(&h);
     /* A chunked request, then a large body over many segments. */
-    send_str(&h, 1, "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    "5\r\nGET /\r\n1a;ext=1\r\nHTTP/1.1 200 OK\r\nHost: x\r\n\r\n0\r\nX-T: 1\r\n\r\n");
+    send_str(&h, 1,
+             "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nGET /\r\n1a;ext=1\r\nHTTP/1.1 200 OK\r\nHost: x\r\n\r\n0\r\nX-T: 1\r\n\r\n");
     send_str(&h, 1, "PUT /b HTTP/1.1\r\nContent-Length: 100000\r\n\r\n");
     static char body[100000];
     memset(body, 'G', sizeof(body));
@@ -238,7 +240,8 @@ static void test_http_limits_and_probe(void **st)
     (void)st;
     struct harness h;
     start(&h);
-    for (int i = 0; i < 6; i++) send_str(&h, 1, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    for (int i = 0; i < 6; i++)
+        send_str(&h, 1, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_int_equal(nevents, 4); /* MAX_REQUESTS, then the flow is let go */
     finish(&h);
 
@@ -265,12 +268,15 @@ static size_t ntlm_authenticate(const char *user, uint8_t *out)
 {
     uint8_t u16[64];
     size_t un = strlen(user);
-    for (size_t i = 0; i < un; i++) u16[2 * i] = (uint8_t)user[i], u16[2 * i + 1] = 0;
+    for (size_t i = 0; i < un; i++)
+        u16[2 * i] = (uint8_t)user[i], u16[2 * i + 1] = 0;
     const uint8_t *fields[6] = {(const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
                                 (const uint8_t *)"\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11"
                                                  "\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11",
-                                (const uint8_t *)"C\0O\0R\0P\0", u16,
-                                (const uint8_t *)"W\0S\0", (const uint8_t *)""};
+                                (const uint8_t *)"C\0O\0R\0P\0",
+                                u16,
+                                (const uint8_t *)"W\0S\0",
+                                (const uint8_t *)""};
     size_t lens[6] = {24, 24, 8, 2 * un, 4, 0}, off = 64, o = 12;
     memcpy(out, "NTLMSSP\0\3\0\0\0", 12);
     for (int i = 0; i < 6; i++) {
@@ -293,7 +299,8 @@ static void test_http_ntlm_refused(void **st)
     char *b64 = ndpi_base64_encode(msg, n), req[1024];
     snprintf(req, sizeof(req),
              "POST /wsman HTTP/1.1\r\nAuthorization: NTLM %s\r\nHost: srv\r\n"
-             "Content-Length: 0\r\n\r\n", b64);
+             "Content-Length: 0\r\n\r\n",
+             b64);
     ndpi_free(b64);
     struct harness h;
     start(&h);
@@ -313,9 +320,9 @@ static void test_http_ntlm_refused(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rdp_request_every_split), cmocka_unit_test(test_rdp_variants),
+        cmocka_unit_test(test_rdp_request_every_split),  cmocka_unit_test(test_rdp_variants),
         cmocka_unit_test(test_http_request_every_split), cmocka_unit_test(test_http_bodies),
-        cmocka_unit_test(test_http_limits_and_probe),   cmocka_unit_test(test_http_ntlm_refused),
+        cmocka_unit_test(test_http_limits_and_probe),    cmocka_unit_test(test_http_ntlm_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

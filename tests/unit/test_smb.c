@@ -78,7 +78,8 @@ static const struct ev *find(enum dissect_event_type t, int nth)
 static int count(enum dissect_event_type t)
 {
     int n = 0;
-    for (int i = 0; i < nev; i++) n += evs[i].type == t;
+    for (int i = 0; i < nev; i++)
+        n += evs[i].type == t;
     return n;
 }
 
@@ -156,12 +157,14 @@ static void p64(struct buf *b, uint64_t v)
 
 static void zeros(struct buf *b, size_t n)
 {
-    while (n--) p8(b, 0);
+    while (n--)
+        p8(b, 0);
 }
 
 static void utf16(struct buf *b, const char *s)
 {
-    for (; *s; s++) p16(b, (uint8_t)*s);
+    for (; *s; s++)
+        p16(b, (uint8_t)*s);
 }
 
 static size_t frame_begin(struct buf *b)
@@ -292,7 +295,8 @@ static size_t ntlm_auth(uint8_t *out, const char *user, const char *domain, cons
         off += n;
     }
     zeros(m, 8), p32(m, 1); /* session key; NEGOTIATE_UNICODE */
-    for (int i = 0; i < 3; i++) utf16(m, s[i]);
+    for (int i = 0; i < 3; i++)
+        utf16(m, s[i]);
     size_t n = m->n;
     memcpy(out, m->b, n);
     free(m);
@@ -301,13 +305,14 @@ static size_t ntlm_auth(uint8_t *out, const char *user, const char *domain, cons
 
 /* C706 12.6.4.3: a bind to svcctl v2.0 with NDR. */
 static const uint8_t rpc_bind[] = {
-    5, 0, 11, 3, 0x10, 0, 0, 0, 72, 0, 0, 0, 1, 0, 0, 0, 0xb8, 0x10, 0xb8, 0x10, 0, 0, 0, 0,
-    1, 0, 0, 0, 0, 0, 1, 0, 0x81, 0xbb, 0x7a, 0x36, 0x44, 0x98, 0xf1, 0x35, 0xad, 0x32, 0x98,
-    0xf0, 0x38, 0x00, 0x10, 0x03, 2, 0, 0, 0, 0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9, 0x11,
-    0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60, 2, 0, 0, 0};
+    5,    0,    11,   3,    0x10, 0,    0,    0,    72,   0,    0,    0,    1,    0,    0,
+    0,    0xb8, 0x10, 0xb8, 0x10, 0,    0,    0,    0,    1,    0,    0,    0,    0,    0,
+    1,    0,    0x81, 0xbb, 0x7a, 0x36, 0x44, 0x98, 0xf1, 0x35, 0xad, 0x32, 0x98, 0xf0, 0x38,
+    0x00, 0x10, 0x03, 2,    0,    0,    0,    0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9, 0x11,
+    0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60, 2,    0,    0,    0};
 /* C706 12.6.4.9: a request, context 0, opnum 12 (RCreateServiceW). */
-static const uint8_t rpc_request[] = {5, 0, 0, 3, 0x10, 0, 0, 0, 28, 0, 0, 0, 2, 0, 0, 0,
-                                      4, 0, 0, 0, 0, 0, 12, 0, 0xde, 0xad, 0xbe, 0xef};
+static const uint8_t rpc_request[] = {5, 0, 0, 3, 0x10, 0, 0, 0, 28, 0, 0,    0,    2,    0,
+                                      0, 0, 4, 0, 0,    0, 0, 0, 12, 0, 0xde, 0xad, 0xbe, 0xef};
 
 /* MS-CIFS 2.2.3.1 header; returns its offset. */
 static size_t hdr1(uint8_t cmd, uint32_t status, uint8_t flags, uint16_t tid, uint16_t mid)
@@ -430,7 +435,7 @@ static void test_create_write_rename_delete(void **state)
     assert_string_equal(w->a, "tools\\nc.exe");
     assert_int_equal(w->pe, 1);
     assert_int_equal(w->length, 4);
-    assert_int_equal(find(EV_SMB_WRITE, 1)->pe, 0); /* not at offset 0 */
+    assert_int_equal(find(EV_SMB_WRITE, 1)->pe, 0);          /* not at offset 0 */
     assert_string_equal(find(EV_SMB_WRITE, 2)->a, "(null)"); /* unknown FileId */
     assert_string_equal(find(EV_SMB_WRITE, 2)->b, "data");
     assert_string_equal(find(EV_SMB_RENAME, 0)->c, "tools\\nc.exe.locked");
@@ -466,11 +471,13 @@ static void test_compound_related(void **state)
     B.n = 0;
     size_t at = frame_begin(&B);
     size_t h1 = create_req(2, 7, "run.bat", 2, 0, 0);
-    while ((B.n - h1) % 8) p8(&B, 0);
+    while ((B.n - h1) % 8)
+        p8(&B, 0);
     uint32_t next = (uint32_t)(B.n - h1);
     memcpy(B.b + h1 + 20, &next, 4);
     size_t h2 = write_req(3, UINT32_MAX, UINT64_MAX, 0, "MZ", 2, RELATED);
-    while ((B.n - h2) % 8) p8(&B, 0);
+    while ((B.n - h2) % 8)
+        p8(&B, 0);
     next = (uint32_t)(B.n - h2);
     memcpy(B.b + h2 + 20, &next, 4);
     hdr2(6, 4, UINT32_MAX, 0, RELATED);
@@ -506,7 +513,8 @@ static void test_encrypted_once(void **state)
 {
     (void)state;
     B.n = 0;
-    for (int i = 0; i < 3; i++) FRAME(put(&B, "\xfdSMB", 4); zeros(&B, 48); zeros(&B, 40));
+    for (int i = 0; i < 3; i++)
+        FRAME(put(&B, "\xfdSMB", 4); zeros(&B, 48); zeros(&B, 40));
     feed(1, B.b, B.n);
     feed(0, B.b, B.n);
     assert_int_equal(count(EV_SMB_ENCRYPTED), 1);
@@ -556,9 +564,8 @@ static void test_smb1(void **state)
     assert_string_equal(find(EV_SMB_TREE_CONNECT, 0)->b, "D$");
     /* NT_CREATE_ANDX, its response, WRITE_ANDX with a PE header. */
     B.n = 0;
-    FRAME(h = hdr1(0xa2, 0, 0x18, 5, 3); p8(&B, 24); p8(&B, 0xff); zeros(&B, 34);
-          p32(&B, 5); p32(&B, 0); zeros(&B, 5); p16(&B, 22); p8(&B, 0);
-          utf16(&B, "\\evil.dll"); p16(&B, 0));
+    FRAME(h = hdr1(0xa2, 0, 0x18, 5, 3); p8(&B, 24); p8(&B, 0xff); zeros(&B, 34); p32(&B, 5);
+          p32(&B, 0); zeros(&B, 5); p16(&B, 22); p8(&B, 0); utf16(&B, "\\evil.dll"); p16(&B, 0));
     feed(1, B.b, B.n);
     B.n = 0;
     FRAME(hdr1(0xa2, 0, 0x98, 5, 3); p8(&B, 34); p8(&B, 0xff); zeros(&B, 4); p16(&B, 0x4001);
@@ -568,8 +575,8 @@ static void test_smb1(void **state)
     assert_string_equal(find(EV_SMB_CREATE, 0)->b, "D$");
     B.n = 0;
     FRAME(h = hdr1(0x2f, 0, 0x18, 5, 4); p8(&B, 14); p8(&B, 0xff); zeros(&B, 3); p16(&B, 0x4001);
-          p32(&B, 0); zeros(&B, 10); p16(&B, 2); p16(&B, 64); p32(&B, 0); p16(&B, 3);
-          p8(&B, 0); put(&B, "MZ", 2));
+          p32(&B, 0); zeros(&B, 10); p16(&B, 2); p16(&B, 64); p32(&B, 0); p16(&B, 3); p8(&B, 0);
+          put(&B, "MZ", 2));
     feed(1, B.b, B.n);
     const struct ev *w = find(EV_SMB_WRITE, 0);
     assert_non_null(w);
@@ -591,7 +598,8 @@ static void test_tables_bounded(void **state)
     }
     feed(1, B.b, B.n);
     B.n = 0;
-    for (int i = 1; i < 3 * SMB_FILES; i++) FRAME(create_rsp(1000 + (uint64_t)i, 7, 0, 1000 + (uint64_t)i));
+    for (int i = 1; i < 3 * SMB_FILES; i++)
+        FRAME(create_rsp(1000 + (uint64_t)i, 7, 0, 1000 + (uint64_t)i));
     feed(0, B.b, B.n);
     finish();
     assert_int_equal(count(EV_SMB_CREATE), 3 * SMB_FILES);
@@ -708,7 +716,8 @@ static void test_truncated_every_length(void **state)
             uint8_t *msg = malloc(cut);
             memcpy(msg, all->b + m, cut);
             msg[1] = 0, msg[2] = (uint8_t)((cut - 4) >> 8), msg[3] = (uint8_t)(cut - 4);
-            for (int dir = 0; dir < 2; dir++) feed(dir, msg, cut);
+            for (int dir = 0; dir < 2; dir++)
+                feed(dir, msg, cut);
             assert_int_equal(dissector_smb.parse(&dc, st, 1, all->b + m, cut), 0);
             free(msg);
         }
