@@ -9,13 +9,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <ndpi_api.h>
 #include <pcap/pcap.h>
 
 #include "capture/capture.h"
 #include "config/config.h"
-#include "output/output_redis.h"
+#include "output/output.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stats.h"
 
@@ -234,7 +233,7 @@ struct run {
     struct capture *cap;
     const struct options *opt;
     struct config *cfg; /* current, swapped on reload */
-    struct output_redis *redis;
+    struct outputs *out;
     uint64_t next_stats_us, next_progress_us;
     int progress;
 };
@@ -266,30 +265,23 @@ static void reload(struct run *r)
     fprintf(stderr, "vigie: reloaded %s\n", r->opt->config_path);
 }
 
-static void publish_stats(struct output_redis *redis, const struct pipeline_stats *st,
+/* The counters every output that takes stats publishes. */
+static void publish_stats(struct outputs *out, const struct pipeline_stats *st,
                           const struct capture_stats *cs)
 {
-    struct output_redis_stats rs;
-    output_redis_get_stats(redis, &rs);
-    static const char *const fields[] = {
-        "packets", "bytes",     "drops",     "flows_active",  "flows",      "flows_evicted",
-        "alerts",  "malformed", "truncated", "redis_spooled", "redis_sent", "mem_bytes",
+    struct output_counters c = {
+        .packets = st->packets,
+        .bytes = st->bytes,
+        .drops = stats_drops(st, cs),
+        .flows_active = st->flows_active,
+        .flows = st->flows_created,
+        .flows_evicted = st->flows_evicted,
+        .alerts = st->alerts,
+        .malformed = st->decode[DECODE_MALFORMED],
+        .truncated = st->decode[DECODE_TRUNCATED],
+        .mem_bytes = st->mem_bytes,
     };
-    const uint64_t values[] = {
-        st->packets,
-        st->bytes,
-        stats_drops(st, cs),
-        st->flows_active,
-        st->flows_created,
-        st->flows_evicted,
-        st->alerts,
-        st->decode[DECODE_MALFORMED],
-        st->decode[DECODE_TRUNCATED],
-        rs.alerts_spooled,
-        rs.alerts_sent,
-        st->mem_bytes,
-    };
-    output_redis_stats(redis, fields, values, sizeof(values) / sizeof(values[0]));
+    outputs_stats(out, &c);
 }
 
 static void on_tick(void *ud)
@@ -304,7 +296,7 @@ static void on_tick(void *ud)
         pipeline_get_stats(r->pipe, &st);
         capture_get_stats(r->cap, &cs);
         if (r->next_stats_us && !r->opt->quiet) stats_print_line(stderr, &st, &cs);
-        if (r->redis) publish_stats(r->redis, &st, &cs);
+        publish_stats(r->out, &st, &cs);
         r->next_stats_us = mono + (uint64_t)r->opt->stats_interval * 1000000u;
     }
     if (r->progress && mono >= r->next_progress_us) {
@@ -366,79 +358,20 @@ static struct capture *open_capture(const struct options *opt, const struct conf
     return cap;
 }
 
-static void redis_alert_sink(void *ud, const char *json, size_t len)
+/* The outputs the config and the command line ask for (output.h). */
+static struct outputs *open_outputs(const struct options *opt, const struct config *cfg)
 {
-    output_redis_alert(ud, json, len);
-}
-
-static void redis_flow_sink(void *ud, const char *json, size_t len)
-{
-    output_redis_flow(ud, json, len);
-}
-
-static void stdout_alert_sink(void *ud, const char *json, size_t len)
-{
-    (void)ud;
-    fwrite(json, 1, len, stdout);
-    putchar('\n');
-}
-
-/* The spool directory: the configured one, or without a config the
- * system one if it can be made, else one under /tmp for this user. */
-static const char *spool_dir(const struct config *cfg, char *buf, size_t len)
-{
-    if (cfg->path[0]) return cfg->outputs.redis.spool_dir;
-    const char *sys = cfg->outputs.redis.spool_dir;
-    if (access(sys, W_OK) == 0 || (mkdir("/var/lib/vigie", 0750), mkdir(sys, 0750) == 0))
-        return sys;
-    snprintf(buf, len, "%s/vigie-spool-%u", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-             (unsigned)getuid());
-    return buf;
-}
-
-/* Redis per SPEC sections 2 and 6: --no-redis: none; --redis or the
- * config's url; without a config, the local default if reachable, else
- * alerts on standard output with a warning. Returns -1 on a hard error. */
-static int open_redis(const struct options *opt, const struct config *cfg, struct pipeline *pipe,
-                      struct output_redis **out)
-{
-    char err[1024], dirbuf[512];
-    *out = NULL;
-    if (opt->no_redis) return 0;
-    const char *url = opt->redis_url ? opt->redis_url
-                      : cfg->path[0] ? cfg->outputs.redis.url
-                                     : "redis://127.0.0.1:6379";
-    if (!*url) return 0;
-    struct redis_options ro = {
-        .url = url,
-        .prefix = cfg->outputs.redis.prefix,
-        .sensor = cfg->sensor_name,
-        .maxlen = cfg->outputs.redis.maxlen,
-        .flows = cfg->outputs.redis.flows,
-        .spool_dir = spool_dir(cfg, dirbuf, sizeof(dirbuf)),
+    char err[1024];
+    struct output_options oo = {
+        .cfg = cfg,
+        .alerts_path = opt->alerts_path,
+        .flows_path = opt->flows_path,
+        .redis_url = opt->redis_url,
+        .no_redis = opt->no_redis,
     };
-    struct output_redis *r = output_redis_create(&ro, err, sizeof(err));
-    if (!r) {
-        fprintf(stderr, "vigie: redis: %s\n", err);
-        return -1;
-    }
-    struct output_redis_stats st;
-    output_redis_get_stats(r, &st);
-    if (!st.connected && !cfg->path[0] && !opt->redis_url) {
-        fprintf(stderr, "vigie: warning: no Redis at %s: alerts go to standard output\n", url);
-        output_redis_close(r, 0);
-        pipeline_add_alert_sink(pipe, stdout_alert_sink, NULL);
-        return 0;
-    }
-    pipeline_add_alert_sink(pipe, redis_alert_sink, r);
-    if (ro.flows) pipeline_add_flow_sink(pipe, redis_flow_sink, r);
-    *out = r;
-    return 0;
-}
-
-static const char *nonempty(const char *a, const char *b)
-{
-    return a ? a : (b && *b ? b : NULL);
+    struct outputs *out = outputs_open(&oo, err, sizeof(err));
+    if (!out) fprintf(stderr, "vigie: %s\n", err);
+    return out;
 }
 
 int main(int argc, char **argv)
@@ -464,8 +397,6 @@ int main(int argc, char **argv)
     if (opt.replay > 0) capture_set_replay(cap, opt.replay);
 
     struct pipeline_options po = {
-        .flows_path = nonempty(opt.flows_path, cfg->outputs.flows_file),
-        .alerts_path = nonempty(opt.alerts_path, cfg->outputs.alerts_file),
         .learn = opt.learn_path != NULL,
         .live = capture_is_live(cap),
     };
@@ -478,20 +409,21 @@ int main(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     pipeline_set_datalink(pipe, capture_datalink(cap));
-    struct output_redis *redis = NULL;
-    if (open_redis(&opt, cfg, pipe, &redis) != 0 || (opt.user && drop_privileges(opt.user) != 0)) {
-        output_redis_close(redis, 0);
+    struct outputs *out = open_outputs(&opt, cfg);
+    if (!out || (opt.user && drop_privileges(opt.user) != 0)) {
+        outputs_close(out, 0);
         pipeline_destroy(pipe);
         capture_close(cap);
         return EXIT_RUNTIME;
     }
+    pipeline_set_outputs(pipe, out);
     if (opt.verbose)
         fprintf(stderr, "vigie: reading %s (link type %s)\n",
                 opt.read_path ? opt.read_path : "interface", capture_datalink_name(cap));
 
     running_capture = cap;
     install_signals();
-    struct run run = {.pipe = pipe, .cap = cap, .opt = &opt, .cfg = cfg, .redis = redis};
+    struct run run = {.pipe = pipe, .cap = cap, .opt = &opt, .cfg = cfg, .out = out};
     run.progress =
         !opt.quiet && !capture_is_live(cap) && isatty(STDERR_FILENO) && capture_progress(cap) >= 0;
     uint64_t t0 = now_us(CLOCK_MONOTONIC);
@@ -515,14 +447,8 @@ int main(int argc, char **argv)
     struct capture_stats cs;
     pipeline_get_stats(pipe, &st);
     capture_get_stats(cap, &cs);
-    if (redis) {
-        publish_stats(redis, &st, &cs);
-        /* Deliver what is queued while connected; anything left, or
-         * everything while Redis is away, waits in the spool. */
-        struct output_redis_stats rs;
-        output_redis_get_stats(redis, &rs);
-        output_redis_close(redis, rs.connected ? 10000 : 0);
-    }
+    publish_stats(out, &st, &cs);
+    outputs_close(out, 1);
     stats_print_summary(stderr, &st, &cs, secs);
 
     running_capture = NULL;

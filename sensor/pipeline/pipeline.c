@@ -10,7 +10,7 @@
 #include "alert/eve.h"
 #include "enrich/geoip.h"
 #include "enrich/learn.h"
-#include "output/output_file.h"
+#include "output/output.h"
 #include "pipeline.h"
 #include "enrich/policy.h"
 #include "enrich/zones.h"
@@ -23,13 +23,10 @@ struct pipeline {
     struct zones *zones;
     struct geoip *geoip;
     struct learner *learner;
-    struct output_file *flows_out;
-    struct output_file *alerts_out;
+    struct outputs *out; /* main's; records are handed to it */
     struct alerter *alerter;
     struct dissect_engine *dissect;
     size_t extra_mem; /* nDPI + dissector memory, for the flow memcap */
-    pipeline_sink_fn flow_sink;
-    void *flow_sink_ud;
     struct policy *policy;
     struct detect_ctx detect;
     const struct config *cfg;
@@ -58,13 +55,12 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
     }
     dissect_flow_end(p->dissect, f);
     detect_flow_end(&p->detect, f);
-    if (p->flows_out || p->flow_sink) {
+    if (outputs_takes(p->out) & OUTPUT_FLOWS) {
         ndpi_reset_serializer(&p->ser);
         eve_flow_event(&p->ser, &p->eve, f, reason);
         u_int32_t len;
         char *json = ndpi_serializer_get_buffer(&p->ser, &len);
-        if (p->flows_out && output_file_write(p->flows_out, json, len) != 0) p->st.output_errors++;
-        if (p->flow_sink) p->flow_sink(p->flow_sink_ud, json, len);
+        if (outputs_flow(p->out, json, len) != 0) p->st.output_errors++;
     }
 }
 
@@ -74,23 +70,16 @@ static void on_dissect_event(void *ud, struct flow *f, const struct dissect_even
     detect_event(&p->detect, f, ev);
 }
 
-static void write_alert_file(void *ud, const char *json, size_t len)
+static void alert_to_outputs(void *ud, const char *json, size_t len)
 {
     struct pipeline *p = ud;
-    if (output_file_write(p->alerts_out, json, len) != 0) p->st.output_errors++;
+    if (outputs_alert(p->out, json, len) != 0) p->st.output_errors++;
 }
 
-int pipeline_add_alert_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud)
+void pipeline_set_outputs(struct pipeline *p, struct outputs *out)
 {
-    return alerter_add_sink(p->alerter, fn, ud);
-}
-
-int pipeline_add_flow_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud)
-{
-    if (p->flow_sink) return -1;
-    p->flow_sink = fn;
-    p->flow_sink_ud = ud;
-    return 0;
+    p->out = out;
+    if (outputs_takes(out) & OUTPUT_ALERTS) alerter_add_sink(p->alerter, alert_to_outputs, p);
 }
 
 /* The zone-pair matrix of the config, by zone id. */
@@ -199,8 +188,6 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     };
     memcpy(fc.timeout_s, cfg->flows.timeout_s, sizeof(fc.timeout_s));
     if (!(p->ft = flow_table_create(&fc, err, errlen))) goto fail;
-    if (opt->flows_path && !(p->flows_out = output_file_open(opt->flows_path, err, errlen)))
-        goto fail;
     if (ndpi_init_serializer(&p->ser, ndpi_serialization_format_json) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -221,10 +208,6 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (opt->alerts_path) {
-        if (!(p->alerts_out = output_file_open(opt->alerts_path, err, errlen))) goto fail;
-        alerter_add_sink(p->alerter, write_alert_file, p);
-    }
     p->detect.alerter = p->alerter;
     p->detect.zones = p->zones;
     p->detect.cls = p->cls;
@@ -244,8 +227,6 @@ void pipeline_destroy(struct pipeline *p)
     zones_destroy(p->zones);
     geoip_close(p->geoip);
     learner_destroy(p->learner);
-    output_file_close(p->flows_out);
-    output_file_close(p->alerts_out);
     alerter_destroy(p->alerter);
     dissect_destroy(p->dissect);
     policy_destroy(p->policy);
@@ -342,10 +323,7 @@ int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
 {
     flow_table_flush(p->ft, reason);
     alerter_flush(p->alerter);
-    int rc = 0;
-    if (p->flows_out && output_file_flush(p->flows_out) != 0) rc = -1;
-    if (p->alerts_out && output_file_flush(p->alerts_out) != 0) rc = -1;
-    return rc;
+    return p->out ? outputs_flush(p->out) : 0;
 }
 
 int pipeline_write_learned(struct pipeline *p, const char *path, const char *source, char *err,

@@ -1,5 +1,6 @@
 /* The data path: capture -> decode -> flow -> classify -> output. One
- * pipeline per capture; it owns the flow table, classifier and outputs. */
+ * pipeline per capture; it owns the flow table and classifier, and hands
+ * alerts and flow records to the outputs its caller opened. */
 #ifndef VIGIE_PIPELINE_H
 #define VIGIE_PIPELINE_H
 
@@ -9,6 +10,7 @@
 #include "config/config.h"
 #include "decode/decode.h"
 #include "flow/flow_table.h"
+#include "output/output.h"
 
 struct pipeline;
 
@@ -25,30 +27,26 @@ struct pipeline_stats {
 };
 
 struct pipeline_options {
-    const char *flows_path;  /* NULL = no flow records */
-    const char *alerts_path; /* NULL = no alerts file */
-    int learn;               /* collect cross-zone edges for --learn */
+    int learn; /* collect cross-zone edges for --learn */
     int live;
 };
-
-typedef void (*pipeline_sink_fn)(void *ud, const char *json, size_t len);
-/* Adds an alert output (Redis, stdout...), besides the alerts file. */
-int pipeline_add_alert_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud);
-/* Adds a flow-record output (the Redis flow stream), besides --flows. */
-int pipeline_add_flow_sink(struct pipeline *p, pipeline_sink_fn fn, void *ud);
 
 struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
                                  char *err, size_t errlen);
 void pipeline_destroy(struct pipeline *p);
 
 void pipeline_set_datalink(struct pipeline *p, int dlt);
+/* Every alert and flow record goes to out, which outlives the pipeline's
+ * last record (pipeline_finish). Once. */
+void pipeline_set_outputs(struct pipeline *p, struct outputs *out);
 /* capture_fn-compatible: processes one frame. */
 void pipeline_packet(void *p, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                      const uint8_t *data);
 /* Periodic work between batches: on a live capture, expires idle flows by
  * the wall clock when no packet moves time forward. */
 void pipeline_tick(struct pipeline *p, uint64_t wall_us);
-/* Ends every flow with the given reason and flushes outputs. */
+/* Ends every flow with the given reason and flushes the outputs; -1 if a
+ * write to them failed. */
 int pipeline_finish(struct pipeline *p, enum flow_end_reason reason);
 
 /* SIGHUP: new zones, roles, policy and detector settings; flows are kept.
