@@ -414,6 +414,8 @@ int main(int argc, char **argv)
         outputs_close(out, 0);
         pipeline_destroy(pipe);
         capture_close(cap);
+        config_free(cfg);
+        free(cfg);
         return EXIT_RUNTIME;
     }
     pipeline_set_outputs(pipe, out);
