@@ -82,7 +82,9 @@ static void krb_free(void *state)
 }
 
 /* Every source host looked at (no hash: any slot), the least recently
- * active replaced; NAMES names each, the oldest replaced. */
+ * active replaced (of equals the last placed, as these tables always did:
+ * a full table of hosts seen at the same instant evicts the same one);
+ * NAMES names each, the oldest replaced. */
 static void *krb_init(void)
 {
     struct krb_state *s = calloc(1, sizeof(*s));
@@ -91,7 +93,8 @@ static void *krb_init(void)
                                .key_len = 16,
                                .value_size = sizeof(struct source),
                                .distinct = NAMES,
-                               .item_size = sizeof(struct name_slot)};
+                               .item_size = sizeof(struct name_slot),
+                               .ties_last = 1};
     if (s && !(s->sources = hosttab_create(&c))) {
         free(s);
         return NULL;

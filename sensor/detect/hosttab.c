@@ -75,8 +75,9 @@ static void touch(struct entry *e, uint64_t now_us)
 }
 
 /* The key's slot, or where it goes: the first free slot of its window,
- * else the window's least recently used (the first of equals). A key is
- * never past a free slot of its window, as entries are never removed. */
+ * else the window's least recently used (the first of equals, or the
+ * last). A key is never past a free slot of its window, as entries are
+ * never removed. */
 static struct entry *probe(const struct hosttab *t, const void *key, uint64_t hash, int *hit)
 {
     struct entry *victim = NULL;
@@ -88,7 +89,9 @@ static struct entry *probe(const struct hosttab *t, const void *key, uint64_t ha
             *hit = 1;
             return e;
         }
-        if (!victim || e->last_us < victim->last_us) victim = e;
+        if (!victim || e->last_us < victim->last_us ||
+            (t->cfg.ties_last && e->last_us == victim->last_us))
+            victim = e;
     }
     return victim;
 }

@@ -28,6 +28,9 @@ struct hosttab_config {
     uint32_t value_size; /* the detector's data per entry */
     uint32_t distinct;   /* values remembered per entry; 0: none */
     uint32_t item_size;  /* the detector's data per remembered value */
+    /* Of entries last used at the same time, replace the window's last
+     * rather than its first. */
+    uint8_t ties_last;
 };
 
 struct hosttab;

@@ -110,6 +110,17 @@ static void test_whole_table(void **state)
     for (int i = 1; i < 5; i++)
         assert_non_null(hosttab_find(t, k[i], 0, 20));
     hosttab_destroy(t);
+    /* Equally old: the first of them goes, or with ties_last the last. */
+    for (int last = 0; last < 2; last++) {
+        c.ties_last = (uint8_t)last;
+        t = hosttab_create(&c);
+        for (int i = 0; i < 4; i++)
+            hosttab_get(t, k[i], 0, 30, &created);
+        hosttab_get(t, k[4], 0, 31, &created);
+        assert_null(hosttab_find(t, k[last ? 3 : 0], 0, 32));
+        assert_non_null(hosttab_find(t, k[last ? 0 : 3], 0, 32));
+        hosttab_destroy(t);
+    }
 }
 
 struct name {
