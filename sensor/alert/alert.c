@@ -97,7 +97,7 @@ static void serialize_list(ndpi_serializer *s, const char *key, const char *cons
                            int tactics)
 {
     ndpi_serialize_start_of_list(s, key);
-    for (int i = 0; i < 4 && ids[i]; i++) {
+    for (int i = 0; i < ALERT_MAX_TECHNIQUES && ids[i]; i++) {
         const char *id = ids[i];
         if (tactics) id = strncmp(id, "TA", 2) == 0 ? id : attack_tactic_of(id);
         if (!id) continue;
@@ -190,7 +190,7 @@ static void send_aggregate(struct alerter *a, struct aggregate *g)
 
 int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint64_t ts_us)
 {
-    uint64_t bit = 1ull << al->det->index;
+    uint64_t bit = 1ull << al->det_index;
     if (f->alerted & bit) {
         a->st.duplicates++;
         return 0;
@@ -198,7 +198,7 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
     f->alerted |= bit;
 
     uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
-    struct aggregate *g = a->window_us ? aggregate_slot(a, al->det->index, sz, dz) : NULL;
+    struct aggregate *g = a->window_us ? aggregate_slot(a, al->det_index, sz, dz) : NULL;
     if (g && g->used && ts_us < g->window_end_us) {
         /* A repeat inside the window: keep it, with its count, for later. */
         g->count++;
@@ -220,7 +220,7 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
     send_all(a, json, len);
     if (g) {
         g->used = 1;
-        g->det = al->det->index;
+        g->det = al->det_index;
         g->src_zone = sz;
         g->dst_zone = dz;
         g->window_end_us = ts_us + a->window_us;

@@ -10,14 +10,19 @@
 #include "eve.h"
 #include "flow/flow_table.h"
 
-/* What a detector is: fixed metadata, one entry per detector id. */
+/* An alert lists at most this many ATT&CK ids. */
+#define ALERT_MAX_TECHNIQUES 4
+
+/* What a detector is: fixed metadata, one entry per detector id (part of
+ * its struct detector, detect/detect.h). */
 struct detector_info {
     const char *id;
-    uint32_t sid;              /* signature_id of variant 0; variants add to it */
-    const char *category;      /* "Lateral Movement", "Discovery", ... */
-    const char *techniques[4]; /* ATT&CK technique (or tactic) ids */
-    int severity;              /* 1 high .. 3 low, before zone/role adjustment */
-    unsigned index;            /* position in the registry (flow dedup bit) */
+    uint32_t sid;         /* signature_id of variant 0; variants add to it */
+    const char *category; /* "Lateral Movement", "Discovery", ... */
+    /* Every ATT&CK technique (or tactic) id it reports (SPEC section 7);
+     * an alert without its own list carries the first ALERT_MAX_TECHNIQUES. */
+    const char *techniques[8];
+    int severity; /* 1 high .. 3 low, before zone/role adjustment */
 };
 
 #define ALERT_MAX_EVIDENCE 16
@@ -30,9 +35,10 @@ struct alert_evidence {
 
 struct alert {
     const struct detector_info *det;
+    unsigned det_index; /* the detector's registry position: its flow dedup bit */
     uint32_t variant;
     const char *signature;         /* "VIGIE ..." */
-    const char *const *techniques; /* NULL: the detector's own */
+    const char *const *techniques; /* NULL: the detector's own; else up to ALERT_MAX_TECHNIQUES */
     int severity;
     const char *policy; /* "allow", "deny" or "none" */
     struct alert_evidence ev[ALERT_MAX_EVIDENCE];

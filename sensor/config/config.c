@@ -1,5 +1,5 @@
-/* Configuration: built-in defaults, the detector table, and the driver of
- * a YAML load (reading itself is in config_yaml.c, the schema in
+/* Configuration: built-in defaults (detectors' from their declarations),
+ * and the driver of a YAML load (reading itself is in config_yaml.c, the schema in
  * config_schema.c and config_policy.c). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,36 +7,23 @@
 #include <unistd.h>
 
 #include "config_internal.h"
+#include "detect/detect.h"
 
-/* Every detector of SPEC section 7, its thresholds and their defaults: the
- * one place a detector's settings are declared. Thresholds named "window"
- * are seconds (1..86400); the others are counts (1..1000000). */
-static const struct detector_settings detector_table[CONFIG_DETECTORS] = {
-    {"policy_violation", 1, 0, {{0}}},
-    {"admin_protocol_cross_zone", 1, 0, {{0}}},
-    {"smb_admin_share", 1, 0, {{0}}},
-    {"remote_service", 1, 0, {{0}}},
-    {"remote_task", 1, 0, {{0}}},
-    {"remote_wmi", 1, 0, {{0}}},
-    {"remote_dcom", 1, 0, {{0}}},
-    {"remote_registry", 1, 0, {{0}}},
-    {"lateral_tool_transfer", 1, 0, {{0}}},
-    {"remote_log_clear", 1, 0, {{0}}},
-    {"remote_shutdown", 1, 0, {{0}}},
-    {"remote_persistence", 1, 0, {{0}}},
-    {"rpc_discovery", 1, 2, {{"calls", 5}, {"window", 300}}},
-    {"dcsync", 1, 0, {{0}}},
-    {"zerologon", 1, 2, {{"attempts", 20}, {"window", 10}}},
-    {"auth_coercion", 1, 0, {{0}}},
-    {"share_discovery", 1, 2, {{"hosts", 5}, {"window", 300}}},
-    {"account_discovery", 1, 2, {{"calls", 5}, {"window", 300}}},
-    {"password_spray", 1, 2, {{"accounts", 10}, {"window", 300}}},
-    {"kerberoast", 1, 2, {{"services", 5}, {"window", 300}}},
-    {"internal_scan", 1, 3, {{"hosts", 20}, {"ports", 30}, {"window", 60}}},
-    {"smb_ransomware", 1, 2, {{"files", 50}, {"window", 60}}},
-    {"new_edge", 1, 0, {{0}}},
-    {"ndpi_risk", 1, 0, {{0}}},
-};
+/* Every detector of the registry as it declares itself. */
+static void detector_defaults(struct config *cfg)
+{
+    for (size_t i = 0; i < detect_count(); i++) {
+        const struct detector *d = detect_get(i);
+        struct detector_settings *s = &cfg->detect.detectors[i];
+        s->id = d->info.id;
+        s->enabled = !d->off_by_default;
+        for (size_t j = 0; j < DETECT_MAX_PARAMS && d->params[j].name; j++) {
+            s->thresholds[j].name = d->params[j].name;
+            s->thresholds[j].value = d->params[j].def;
+            s->n_thresholds = j + 1;
+        }
+    }
+}
 
 void config_defaults(struct config *cfg)
 {
@@ -57,7 +44,7 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->zones_mmdb.field, sizeof(cfg->zones_mmdb.field), "zone");
     cfg->policy.mode = CONFIG_POLICY_NONE;
     cfg->detect.dedup_window_s = 60;
-    memcpy(cfg->detect.detectors, detector_table, sizeof(detector_table));
+    detector_defaults(cfg);
     snprintf(cfg->outputs.redis.url, sizeof(cfg->outputs.redis.url), "redis://127.0.0.1:6379");
     snprintf(cfg->outputs.redis.prefix, sizeof(cfg->outputs.redis.prefix), "vigie");
     cfg->outputs.redis.maxlen = 100000;
@@ -73,9 +60,8 @@ void config_free(struct config *cfg)
 
 const struct detector_settings *config_detector(const struct config *cfg, const char *id)
 {
-    for (size_t i = 0; i < CONFIG_DETECTORS; i++)
-        if (!strcmp(cfg->detect.detectors[i].id, id)) return &cfg->detect.detectors[i];
-    return NULL;
+    int i = detect_index(id);
+    return i < 0 ? NULL : &cfg->detect.detectors[i];
 }
 
 uint32_t config_threshold(const struct detector_settings *d, const char *name)

@@ -10,13 +10,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "detect/registry.h"
 #include "enrich/cidr.h"
 #include "flow/flow_table.h"
 
 #define CONFIG_STR 256
-#define CONFIG_NAME 64      /* zone names, Redis prefix: 63 characters */
-#define CONFIG_THRESHOLDS 4 /* most thresholds a detector has */
-#define CONFIG_DETECTORS 24 /* the detector ids of SPEC section 7 */
+#define CONFIG_NAME 64 /* zone names, Redis prefix: 63 characters */
 
 enum zone_criticality { ZONE_CRIT_LOW, ZONE_CRIT_MEDIUM, ZONE_CRIT_HIGH, ZONE_CRIT_CRITICAL };
 
@@ -53,8 +52,10 @@ struct config_rule {
 /* none: no policy section, so no policy_violation and "policy":"none". */
 enum config_policy { CONFIG_POLICY_NONE, CONFIG_POLICY_ALLOW, CONFIG_POLICY_DENY };
 
+/* A detector's settings: its id, names and defaults come from its
+ * declaration (detect/registry.h); thresholds are in declaration order. */
 struct detector_threshold {
-    const char *name; /* static string from the detector table */
+    const char *name; /* static string of the declaration */
     uint32_t value;
 };
 
@@ -62,7 +63,7 @@ struct detector_settings {
     const char *id; /* SPEC section 7 detector id, static string */
     int enabled;
     size_t n_thresholds;
-    struct detector_threshold thresholds[CONFIG_THRESHOLDS];
+    struct detector_threshold thresholds[DETECT_MAX_PARAMS];
 };
 
 struct config {
@@ -101,7 +102,8 @@ struct config {
     } policy;
     struct {
         uint32_t dedup_window_s; /* repeats of an alert within it are aggregated */
-        struct detector_settings detectors[CONFIG_DETECTORS];
+        /* By registry position: detect_count() of them. */
+        struct detector_settings detectors[DETECT_MAX];
     } detect;
     struct {
         struct {
@@ -136,7 +138,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 
 void config_free(struct config *cfg);
 
-/* The settings of detector id, or NULL if id is not a SPEC section 7 id. */
+/* The settings of detector id, or NULL if no detector is declared so. */
 const struct detector_settings *config_detector(const struct config *cfg, const char *id);
 
 /* The value of threshold name of d; 0 if d has no such threshold. */

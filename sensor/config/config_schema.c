@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "detect/detect.h"
 #include "output/redis_url.h"
 
 #define CFG(m) offsetof(struct config, m)
@@ -260,22 +261,23 @@ void config_zones_free(struct config *cfg)
 
 /* --- detect -------------------------------------------------------------- */
 
+/* A setting of one detector: its declaration has the names and bounds. */
 static void threshold_pair(struct loader *ld, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
     struct detector_settings *d = ud;
+    const struct detect_param *params = detect_get((size_t)(d - ld->cfg->detect.detectors))->params;
     const char *key = (const char *)k->data.scalar.value;
     if (!strcmp(key, "enabled")) {
         ld_bool(ld, v, &d->enabled);
         return;
     }
-    const char *names[CONFIG_THRESHOLDS + 2] = {"enabled"};
+    const char *names[DETECT_MAX_PARAMS + 2] = {"enabled"};
     for (size_t i = 0; i < d->n_thresholds; i++) {
         names[i + 1] = d->thresholds[i].name;
         if (strcmp(key, d->thresholds[i].name)) continue;
         long long x;
-        /* Windows are seconds within a day; counts just need to be sane. */
-        long long max = !strcmp(key, "window") ? 86400 : 1000000;
-        if (ld_int(ld, v, 1, max, &x) == 0) d->thresholds[i].value = (uint32_t)x;
+        if (ld_int(ld, v, params[i].min, params[i].max, &x) == 0)
+            d->thresholds[i].value = (uint32_t)x;
         return;
     }
     names[d->n_thresholds + 1] = NULL;
@@ -287,17 +289,18 @@ static void threshold_pair(struct loader *ld, yaml_node_t *k, yaml_node_t *v, vo
     ld_error(ld, k, "unknown setting for %s (expected one of: %s)", d->id, list);
 }
 
-static void unknown_detector(struct loader *ld, yaml_node_t *k, const struct config *cfg)
+static void unknown_detector(struct loader *ld, yaml_node_t *k)
 {
-    const char *names[CONFIG_DETECTORS + 2];
-    char list[1024] = "";
-    for (size_t i = 0; i < CONFIG_DETECTORS; i++) {
-        names[i] = cfg->detect.detectors[i].id;
+    const char *names[DETECT_MAX + 2];
+    char list[2048] = "";
+    size_t n = detect_count();
+    for (size_t i = 0; i < n; i++) {
+        names[i] = detect_get(i)->info.id;
         size_t len = strlen(list);
         snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", names[i]);
     }
-    names[CONFIG_DETECTORS] = "dedup_window";
-    names[CONFIG_DETECTORS + 1] = NULL;
+    names[n] = "dedup_window";
+    names[n + 1] = NULL;
     const char *near = ld_closest((const char *)k->data.scalar.value, names);
     if (near)
         ld_error(ld, k, "unknown detector id (did you mean '%s'?)", near);
@@ -315,17 +318,17 @@ static void detect_pair(struct loader *ld, yaml_node_t *k, yaml_node_t *v, void 
         if (ld_int(ld, v, 0, 86400, &x) == 0) cfg->detect.dedup_window_s = (uint32_t)x;
         return;
     }
-    for (size_t i = 0; i < CONFIG_DETECTORS; i++) {
-        struct detector_settings *d = &cfg->detect.detectors[i];
-        if (strcmp(d->id, key)) continue;
-        /* "id: false" is short for "id: {enabled: false}". */
-        if (v->type == YAML_SCALAR_NODE && !ld_is_null(v))
-            ld_bool(ld, v, &d->enabled);
-        else
-            ld_each_pair(ld, v, threshold_pair, d);
+    int i = detect_index(key);
+    if (i < 0) {
+        unknown_detector(ld, k);
         return;
     }
-    unknown_detector(ld, k, cfg);
+    struct detector_settings *d = &cfg->detect.detectors[i];
+    /* "id: false" is short for "id: {enabled: false}". */
+    if (v->type == YAML_SCALAR_NODE && !ld_is_null(v))
+        ld_bool(ld, v, &d->enabled);
+    else
+        ld_each_pair(ld, v, threshold_pair, d);
 }
 
 static void f_detect(struct loader *ld, yaml_node_t *v, void *base, const struct field *f)

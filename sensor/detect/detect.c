@@ -1,141 +1,134 @@
+/* The detection engine: each detector's state, enabled flag and parameter
+ * values, and the calls that run the enabled detectors in registry order. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "detect.h"
 
-extern struct detector detector_policy_violation;
-extern struct detector detector_admin_protocol_cross_zone;
-extern struct detector detector_new_edge;
-extern struct detector detector_remote_service;
-extern struct detector detector_remote_task;
-extern struct detector detector_remote_wmi;
-extern struct detector detector_remote_dcom;
-extern struct detector detector_remote_registry;
-extern struct detector detector_remote_log_clear;
-extern struct detector detector_remote_shutdown;
-extern struct detector detector_remote_persistence;
-extern struct detector detector_rpc_discovery;
-extern struct detector detector_dcsync;
-extern struct detector detector_zerologon;
-extern struct detector detector_auth_coercion;
-extern struct detector detector_share_discovery;
-extern struct detector detector_account_discovery;
-extern struct detector detector_smb_admin_share;
-extern struct detector detector_lateral_tool_transfer;
-extern struct detector detector_smb_ransomware;
-extern struct detector detector_password_spray;
-extern struct detector detector_kerberoast;
-extern struct detector detector_internal_scan;
-extern struct detector detector_ndpi_risk;
-
-static struct detector *registry[] = {
-    &detector_policy_violation,
-    &detector_admin_protocol_cross_zone,
-    &detector_new_edge,
-    &detector_remote_service,
-    &detector_remote_task,
-    &detector_remote_wmi,
-    &detector_remote_dcom,
-    &detector_remote_registry,
-    &detector_remote_log_clear,
-    &detector_remote_shutdown,
-    &detector_remote_persistence,
-    &detector_rpc_discovery,
-    &detector_dcsync,
-    &detector_zerologon,
-    &detector_auth_coercion,
-    &detector_share_discovery,
-    &detector_account_discovery,
-    &detector_smb_admin_share,
-    &detector_lateral_tool_transfer,
-    &detector_smb_ransomware,
-    &detector_password_spray,
-    &detector_kerberoast,
-    &detector_internal_scan,
-    &detector_ndpi_risk,
+struct detect_engine {
+    size_t n;
+    void *state[DETECT_MAX]; /* by registry position; shared ones repeat */
+    uint8_t enabled[DETECT_MAX];
+    uint32_t params[DETECT_MAX][DETECT_MAX_PARAMS];
 };
-#define NDETECTORS (sizeof(registry) / sizeof(registry[0]))
-/* One bit per detector in struct flow's alerted mask. */
-_Static_assert(NDETECTORS <= 64, "more detectors than alerted bits");
 
-static uint8_t disabled[NDETECTORS];
-
-size_t detect_count(void)
+/* The instance made for ops by an earlier detector, if any. */
+static void *shared_state(const struct detect_engine *e, size_t i)
 {
-    return NDETECTORS;
-}
-
-struct detector *detect_get(size_t i)
-{
-    if (i >= NDETECTORS) return NULL;
-    registry[i]->info.index = (unsigned)i;
-    return registry[i];
-}
-
-struct detector *detect_find(const char *id)
-{
-    for (size_t i = 0; i < NDETECTORS; i++)
-        if (strcmp(registry[i]->info.id, id) == 0) return detect_get(i);
+    for (size_t j = 0; j < i; j++)
+        if (detect_get(j)->state == detect_get(i)->state) return e->state[j];
     return NULL;
 }
 
-void detect_set_enabled(const char *id, int enabled)
+static void *own_state(const struct detect_engine *e, size_t i)
 {
-    struct detector *d = detect_find(id);
-    if (d) disabled[d->info.index] = !enabled;
+    for (size_t j = 0; j < i; j++)
+        if (detect_get(j)->state == detect_get(i)->state) return NULL;
+    return e->state[i];
 }
 
-int detect_enabled(const struct detector *d)
+struct detect_engine *detect_create(const struct config *cfg)
 {
-    return !disabled[d->info.index];
-}
-
-void detect_configure(const struct config *cfg)
-{
-    for (size_t i = 0; i < NDETECTORS; i++) {
-        const struct detector_settings *s = config_detector(cfg, registry[i]->info.id);
-        disabled[i] = s && !s->enabled;
+    struct detect_engine *e = calloc(1, sizeof(*e));
+    if (!e) return NULL;
+    e->n = detect_count();
+    for (size_t i = 0; i < e->n; i++) {
+        const struct detect_state_ops *ops = detect_get(i)->state;
+        if (!ops) continue;
+        e->state[i] = shared_state(e, i);
+        if (!e->state[i] && !(e->state[i] = ops->init())) {
+            detect_destroy(e);
+            return NULL;
+        }
     }
+    detect_configure(e, cfg);
+    return e;
+}
+
+void detect_destroy(struct detect_engine *e)
+{
+    if (!e) return;
+    for (size_t i = 0; i < e->n; i++) {
+        void *s = own_state(e, i);
+        if (s) detect_get(i)->state->free(s);
+    }
+    free(e);
+}
+
+void detect_configure(struct detect_engine *e, const struct config *cfg)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        const struct detector *d = detect_get(i);
+        const struct detector_settings *s = cfg ? &cfg->detect.detectors[i] : NULL;
+        e->enabled[i] = s ? s->enabled != 0 : !d->off_by_default;
+        for (size_t j = 0; j < DETECT_MAX_PARAMS && d->params[j].name; j++)
+            e->params[i][j] = s ? s->thresholds[j].value : d->params[j].def;
+    }
+}
+
+int detect_enabled(const struct detect_engine *e, size_t i)
+{
+    return i < e->n && e->enabled[i];
+}
+
+/* Points ctx at detector i; 1 if it is to be called. */
+static int enter(struct detect_ctx *ctx, size_t i)
+{
+    struct detect_engine *e = ctx->engine;
+    if (!e->enabled[i]) return 0;
+    ctx->self = detect_get(i);
+    ctx->index = (unsigned)i;
+    ctx->state = e->state[i];
+    ctx->params = e->params[i];
+    return 1;
 }
 
 void detect_flow_start(struct detect_ctx *ctx, struct flow *f)
 {
-    for (size_t i = 0; i < NDETECTORS; i++) {
-        struct detector *d = detect_get(i);
-        if (d->on_start && detect_enabled(d)) d->on_start(ctx, f);
-    }
+    for (size_t i = 0; i < ctx->engine->n; i++)
+        if (detect_get(i)->on_start && enter(ctx, i)) ctx->self->on_start(ctx, f);
 }
 
 void detect_classified(struct detect_ctx *ctx, struct flow *f)
 {
-    for (size_t i = 0; i < NDETECTORS; i++) {
-        struct detector *d = detect_get(i);
-        if (d->on_classified && detect_enabled(d)) d->on_classified(ctx, f);
-    }
+    for (size_t i = 0; i < ctx->engine->n; i++)
+        if (detect_get(i)->on_classified && enter(ctx, i)) ctx->self->on_classified(ctx, f);
 }
 
 void detect_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
-    for (size_t i = 0; i < NDETECTORS; i++) {
-        struct detector *d = detect_get(i);
-        if (d->on_event && detect_enabled(d)) d->on_event(ctx, f, ev);
-    }
+    for (size_t i = 0; i < ctx->engine->n; i++)
+        if (detect_get(i)->on_event && enter(ctx, i)) ctx->self->on_event(ctx, f, ev);
 }
 
 void detect_flow_end(struct detect_ctx *ctx, struct flow *f)
 {
-    for (size_t i = 0; i < NDETECTORS; i++) {
-        struct detector *d = detect_get(i);
-        if (d->on_end && detect_enabled(d)) d->on_end(ctx, f);
-    }
+    for (size_t i = 0; i < ctx->engine->n; i++)
+        if (detect_get(i)->on_end && enter(ctx, i)) ctx->self->on_end(ctx, f);
 }
 
 void detect_tick(struct detect_ctx *ctx)
 {
-    for (size_t i = 0; i < NDETECTORS; i++) {
-        struct detector *d = detect_get(i);
-        if (d->tick && detect_enabled(d)) d->tick(ctx);
-    }
+    for (size_t i = 0; i < ctx->engine->n; i++)
+        if (detect_get(i)->tick && enter(ctx, i)) ctx->self->tick(ctx);
+}
+
+uint32_t detect_param(const struct detect_ctx *ctx, size_t i)
+{
+    return i < DETECT_MAX_PARAMS ? ctx->params[i] : 0;
+}
+
+int detect_emit(struct detect_ctx *ctx, struct alert *a, struct flow *f)
+{
+    a->det = &ctx->self->info;
+    a->det_index = ctx->index;
+    return alerter_emit(ctx->alerter, a, f, ctx->now_us);
+}
+
+int detect_alerted(const struct detect_ctx *ctx, const struct flow *f)
+{
+    return (int)((f->alerted >> ctx->index) & 1u);
 }
 
 int detect_severity(const struct detect_ctx *ctx, const struct flow *f, int base)
@@ -150,12 +143,4 @@ int detect_severity(const struct detect_ctx *ctx, const struct flow *f, int base
 uint16_t detect_server_port(const struct flow *f)
 {
     return f->key.port[!f->client];
-}
-
-double detect_param(const struct detect_ctx *ctx, const char *detector, const char *name,
-                    double def)
-{
-    const struct detector_settings *d = ctx->cfg ? config_detector(ctx->cfg, detector) : NULL;
-    uint32_t v = d ? config_threshold(d, name) : 0;
-    return v ? (double)v : def;
 }

@@ -5,14 +5,13 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <ndpi_api.h>
 
 #include "detect.h"
-
-struct detector detector_internal_scan;
-struct detector detector_ndpi_risk;
+#include "hosttab.h"
 
 /* internal_scan: per source host, the distinct destination hosts; per
  * (source, destination) pair, the distinct destination ports, both inside
@@ -26,20 +25,54 @@ struct detector detector_ndpi_risk;
 #define SCAN_SOURCES 1024
 #define SCAN_PAIRS 2048
 #define SCAN_PROBE 8
+#define FNV64_BASIS 1469598103934665603ull
+
+enum { SCAN_HOSTS, SCAN_PORTS, SCAN_WINDOW };
 
 struct sketch {
     uint64_t bits[SKETCH_BITS / 64];
     uint16_t set;
 };
 
-struct scan_slot {
-    uint8_t addr[2][16]; /* source, destination (pairs only) */
-    uint8_t used, fired;
-    uint64_t start_us, last_us;
+struct scan_entry {
+    struct hosttab_window w;
+    uint8_t fired;
     struct sketch sk;
 };
 
-static struct scan_slot scan_sources[SCAN_SOURCES], scan_pairs[SCAN_PAIRS];
+struct scan_state {
+    struct hosttab *sources, *pairs;
+};
+
+static void scan_free(void *state)
+{
+    struct scan_state *s = state;
+    hosttab_destroy(s->sources);
+    hosttab_destroy(s->pairs);
+    free(s);
+}
+
+static void *scan_init(void)
+{
+    struct scan_state *s = calloc(1, sizeof(*s));
+    if (!s) return NULL;
+    struct hosttab_config c = {.slots = SCAN_SOURCES,
+                               .probe = SCAN_PROBE,
+                               .key_len = 16,
+                               .value_size = sizeof(struct scan_entry)};
+    s->sources = hosttab_create(&c);
+    c.slots = SCAN_PAIRS;
+    c.key_len = 32;
+    s->pairs = hosttab_create(&c);
+    if (!s->sources || !s->pairs) {
+        scan_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static const struct detect_state_ops scan_ops = {"internal_scan sources and pairs", scan_init,
+                                                 scan_free};
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n, uint64_t h)
 {
@@ -65,37 +98,23 @@ static double sketch_estimate(const struct sketch *s)
     return -(double)SKETCH_BITS * log((double)(SKETCH_BITS - s->set) / SKETCH_BITS);
 }
 
-static struct scan_slot *scan_slot(struct scan_slot *table, size_t n, const uint8_t *src,
-                                   const uint8_t *dst, uint64_t now)
+/* The entry of a source (dst NULL) or pair at time t, its window current. */
+static struct scan_entry *scan_entry(struct hosttab *tab, const uint8_t *src, const uint8_t *dst,
+                                     uint64_t t, uint64_t window_us)
 {
     size_t key_len = dst ? 32 : 16;
     uint8_t key[32];
     memcpy(key, src, 16);
     if (dst) memcpy(key + 16, dst, 16);
-    uint64_t h = hash_bytes(key, key_len, 1469598103934665603ull);
-    struct scan_slot *victim = NULL;
-    for (size_t i = 0; i < SCAN_PROBE; i++) {
-        struct scan_slot *s = &table[(h + i) % n];
-        if (s->used && memcmp(s->addr, key, key_len) == 0) return s;
-        if (!victim || !s->used || (victim->used && s->last_us < victim->last_us)) victim = s;
-        if (!s->used) break;
-    }
-    memset(victim, 0, sizeof(*victim));
-    memcpy(victim->addr, key, key_len);
-    victim->used = 1;
-    victim->start_us = victim->last_us = now;
-    return victim;
-}
-
-/* Starts a new window when t is past the current one. */
-static void scan_window(struct scan_slot *s, uint64_t t, uint64_t window_us)
-{
-    if (t > s->start_us + window_us) {
+    int created;
+    struct scan_entry *s =
+        hosttab_get(tab, key, hash_bytes(key, key_len, FNV64_BASIS), t, &created);
+    if (created) hosttab_window_open(&s->w, t);
+    if (hosttab_window_roll(&s->w, t, window_us)) {
         memset(&s->sk, 0, sizeof(s->sk));
         s->fired = 0;
-        s->start_us = t;
     }
-    if (t > s->last_us) s->last_us = t;
+    return s;
 }
 
 /* Multicast, broadcast and unspecified addresses are not hosts one scans. */
@@ -125,7 +144,6 @@ static void scan_alert(struct detect_ctx *ctx, struct flow *f, int ports, double
         snprintf(sig, sizeof(sig), "VIGIE Internal host scan: %.0f hosts in %us", est,
                  (unsigned)(win / 1000000u));
     struct alert a = {
-        .det = &detector_internal_scan.info,
         .variant = (uint32_t)ports,
         .signature = sig,
         .severity = detect_severity(ctx, f, 2),
@@ -134,7 +152,7 @@ static void scan_alert(struct detect_ctx *ctx, struct flow *f, int ports, double
     if (ports) alert_add_str(&a, "target", dst);
     alert_add_num(&a, "last_port", detect_server_port(f));
     alert_add_num(&a, "window_s", win / 1000000u);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    detect_emit(ctx, &a, f);
 }
 
 static void internal_scan(struct detect_ctx *ctx, struct flow *f)
@@ -142,40 +160,42 @@ static void internal_scan(struct detect_ctx *ctx, struct flow *f)
     const uint8_t *src = f->key.addr[f->client], *dst = f->key.addr[!f->client];
     if (f->zone[f->client] == ZONE_EXTERNAL || f->zone[!f->client] == ZONE_EXTERNAL) return;
     if (!is_host(dst) || !is_host(src)) return;
-    const char *id = "internal_scan";
-    uint64_t win = (uint64_t)(detect_param(ctx, id, "window", 60) * 1e6);
+    struct scan_state *st = ctx->state;
+    uint64_t win = (uint64_t)detect_param(ctx, SCAN_WINDOW) * 1000000u;
     /* Counted when the connection attempt starts, as Zeek's scan detection
      * does: unanswered probes are only classified when they time out. */
     uint64_t t = f->first_us;
 
-    struct scan_slot *s = scan_slot(scan_sources, SCAN_SOURCES, src, NULL, t);
-    scan_window(s, t, win);
+    struct scan_entry *s = scan_entry(st->sources, src, NULL, t, win);
     if (sketch_add(&s->sk, hash_bytes(dst, 16, 7))) {
         double est = sketch_estimate(&s->sk);
-        if (!s->fired && est >= detect_param(ctx, id, "hosts", 20)) {
+        if (!s->fired && est >= detect_param(ctx, SCAN_HOSTS)) {
             s->fired = 1;
             scan_alert(ctx, f, 0, est, win);
         }
     }
     if (f->key.proto != 6 && f->key.proto != 17) return;
-    struct scan_slot *p = scan_slot(scan_pairs, SCAN_PAIRS, src, dst, t);
-    scan_window(p, t, win);
+    struct scan_entry *p = scan_entry(st->pairs, src, dst, t, win);
     uint16_t port = detect_server_port(f);
     if (sketch_add(&p->sk, hash_bytes((const uint8_t *)&port, 2, f->key.proto))) {
         double est = sketch_estimate(&p->sk);
-        if (!p->fired && est >= detect_param(ctx, id, "ports", 30)) {
+        if (!p->fired && est >= detect_param(ctx, SCAN_PORTS)) {
             p->fired = 1;
             scan_alert(ctx, f, 1, est, win);
         }
     }
 }
 
-struct detector detector_internal_scan = {
+const struct detector detector_internal_scan = {
     .info = {.id = "internal_scan",
              .sid = 9102200,
              .category = "Discovery",
              .techniques = {"T1046"},
              .severity = 2},
+    .params = {[SCAN_HOSTS] = {"hosts", 20, 1, 1000000},
+               [SCAN_PORTS] = {"ports", 30, 1, 1000000},
+               [SCAN_WINDOW] = {"window", 60, 1, 86400}},
+    .state = &scan_ops,
     .on_start = internal_scan,
 };
 
@@ -230,7 +250,6 @@ static void risk_alert(struct detect_ctx *ctx, struct flow *f, size_t which, con
              zones_name(ctx->zones, f->zone[f->client]),
              zones_name(ctx->zones, f->zone[!f->client]));
     struct alert a = {
-        .det = &detector_ndpi_risk.info,
         .variant = risks[which].variant,
         .signature = sig,
         .severity = detect_severity(ctx, f, risks[which].severity),
@@ -239,7 +258,7 @@ static void risk_alert(struct detect_ctx *ctx, struct flow *f, size_t which, con
     alert_add_str(&a, "app", app);
     alert_add_num(&a, "server_port", detect_server_port(f));
     alert_add_num(&a, "other_risks", other);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    detect_emit(ctx, &a, f);
 }
 
 static int is_http(const struct flow *f)
@@ -302,7 +321,7 @@ static void basic_auth(struct detect_ctx *ctx, struct flow *f, const struct diss
 }
 
 /* SPEC section 7 maps ndpi_risk to no ATT&CK technique. */
-struct detector detector_ndpi_risk = {
+const struct detector detector_ndpi_risk = {
     .info = {.id = "ndpi_risk",
              .sid = 9102300,
              .category = "Potentially Bad Traffic",

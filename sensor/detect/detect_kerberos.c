@@ -28,13 +28,12 @@
  * worth roasting, and they are what a logon asks for. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "detect.h"
-
-struct detector detector_password_spray;
-struct detector detector_kerberoast;
+#include "hosttab.h"
 
 #define SOURCES 128
 #define NAMES 64
@@ -47,21 +46,17 @@ struct detector detector_kerberoast;
 #define F_NTLM 4   /* the failure was NTLM */
 #define F_SEEN 8   /* kerberoast: service requested */
 
+/* Both detectors' parameters: a count of names, then the window. */
+enum { KRB_COUNT, KRB_WINDOW };
+
+/* Per source host (a hosttab entry); its names are the entry's values. */
+struct source {
+    uint64_t quiet_until_us;
+};
+
 struct name_slot {
-    uint64_t hash, last_us;
     uint8_t flags;
     char name[NAME_LEN];
-};
-
-struct source {
-    uint8_t addr[16];
-    uint8_t used;
-    uint64_t last_us, quiet_until_us;
-    struct name_slot names[NAMES];
-};
-
-struct source_table {
-    struct source src[SOURCES];
 };
 
 /* What a flow's last request was, to tie a KRB-ERROR or an authentication
@@ -72,8 +67,43 @@ struct flow_note {
     char name[NAME_LEN];
 };
 
-static struct source_table spray, roast;
-static struct flow_note notes[NOTES];
+/* One instance per detector: its hosts and their names (roast leaves the
+ * notes unused). */
+struct krb_state {
+    struct hosttab *sources;
+    struct flow_note notes[NOTES];
+};
+
+static void krb_free(void *state)
+{
+    struct krb_state *s = state;
+    hosttab_destroy(s->sources);
+    free(s);
+}
+
+/* Every source host looked at (no hash: any slot), the least recently
+ * active replaced (of equals the last placed, as these tables always did:
+ * a full table of hosts seen at the same instant evicts the same one);
+ * NAMES names each, the oldest replaced. */
+static void *krb_init(void)
+{
+    struct krb_state *s = calloc(1, sizeof(*s));
+    struct hosttab_config c = {.slots = SOURCES,
+                               .probe = SOURCES,
+                               .key_len = 16,
+                               .value_size = sizeof(struct source),
+                               .distinct = NAMES,
+                               .item_size = sizeof(struct name_slot),
+                               .ties_last = 1};
+    if (s && !(s->sources = hosttab_create(&c))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static const struct detect_state_ops spray_ops = {"password_spray sources", krb_init, krb_free};
+static const struct detect_state_ops roast_ops = {"kerberoast sources", krb_init, krb_free};
 
 /* Case-insensitive FNV-1a: account and service names compare so in AD. */
 static uint64_t name_hash(const char *s)
@@ -86,58 +116,36 @@ static uint64_t name_hash(const char *s)
 
 /* The entry of a host; with create, a new one replaces the least recently
  * active. */
-static struct source *source_get(struct source_table *t, const uint8_t addr[16], uint64_t now,
+static struct source *source_get(struct hosttab *t, const uint8_t addr[16], uint64_t now,
                                  int create)
 {
-    struct source *victim = &t->src[0];
-    for (int i = 0; i < SOURCES; i++) {
-        struct source *s = &t->src[i];
-        if (s->used && memcmp(s->addr, addr, 16) == 0) {
-            s->last_us = now;
-            return s;
-        }
-        if (!s->used || (victim->used && s->last_us < victim->last_us)) victim = s;
-    }
-    if (!create) return NULL;
-    memset(victim, 0, sizeof(*victim));
-    memcpy(victim->addr, addr, 16);
-    victim->used = 1;
-    victim->last_us = now;
-    return victim;
+    int created;
+    return create ? hosttab_get(t, addr, 0, now, &created) : hosttab_find(t, addr, 0, now);
 }
 
 /* The slot of a name; with create, a new one replaces the oldest. */
-static struct name_slot *name_get(struct source *s, const char *name, uint64_t now, int create)
+static struct name_slot *name_get(struct hosttab *t, struct source *s, const char *name,
+                                  uint64_t now, int create)
 {
     uint64_t h = name_hash(name);
-    struct name_slot *victim = &s->names[0];
-    for (int i = 0; i < NAMES; i++) {
-        struct name_slot *n = &s->names[i];
-        if (n->hash == h && n->last_us) {
-            n->last_us = now;
-            return n;
-        }
-        if (n->last_us < victim->last_us) victim = n;
-    }
-    if (!create) return NULL;
-    memset(victim, 0, sizeof(*victim));
-    victim->hash = h;
-    victim->last_us = now;
-    snprintf(victim->name, sizeof(victim->name), "%s", name);
-    return victim;
+    if (!create) return hosttab_value_find(t, s, h, now);
+    int created;
+    struct name_slot *n = hosttab_value_add(t, s, h, now, &created);
+    if (created) snprintf(n->name, sizeof(n->name), "%s", name);
+    return n;
 }
 
 /* Names with any of the flags, seen inside the window; a sample of them. */
-static int count_names(const struct source *s, uint8_t flags, uint64_t now, uint64_t window_us,
-                       char *sample, size_t sample_len, int *ntlm)
+static int count_names(struct hosttab *t, struct source *s, uint8_t flags, uint64_t now,
+                       uint64_t window_us, char *sample, size_t sample_len, int *ntlm)
 {
     int n = 0, shown = 0;
     size_t o = 0;
     if (sample_len) sample[0] = 0;
     if (ntlm) *ntlm = 0;
-    for (int i = 0; i < NAMES; i++) {
-        const struct name_slot *x = &s->names[i];
-        if (!x->last_us || !(x->flags & flags) || now - x->last_us > window_us) continue;
+    for (uint32_t i = 0; i < hosttab_values(t, s); i++) {
+        const struct name_slot *x = hosttab_value_data(t, s, i);
+        if (!(x->flags & flags) || now - hosttab_value_seen(t, s, i) > window_us) continue;
         n++;
         if (ntlm && (x->flags & F_NTLM)) (*ntlm)++;
         if (shown < SAMPLE && o < sample_len) {
@@ -149,14 +157,14 @@ static int count_names(const struct source *s, uint8_t flags, uint64_t now, uint
     return n;
 }
 
-static uint64_t window_us(struct detect_ctx *ctx, const char *id, double def)
+static uint64_t window_us(const struct detect_ctx *ctx)
 {
-    return (uint64_t)(detect_param(ctx, id, "window", def) * 1e6);
+    return (uint64_t)detect_param(ctx, KRB_WINDOW) * 1000000u;
 }
 
-static int threshold(struct detect_ctx *ctx, const char *id, const char *name, double def)
+static int threshold(const struct detect_ctx *ctx)
 {
-    double v = detect_param(ctx, id, name, def);
+    uint32_t v = detect_param(ctx, KRB_COUNT);
     return v > NAMES ? NAMES : v < 1 ? 1 : (int)v;
 }
 
@@ -167,22 +175,22 @@ static const uint8_t *requester(const struct flow *f, const struct dissect_event
     return f->key.addr[(request ? client_sent : !client_sent) ? f->client : !f->client];
 }
 
-static struct flow_note *note_of(const struct flow *f)
+static struct flow_note *note_of(struct krb_state *s, const struct flow *f)
 {
-    return &notes[f->id % NOTES];
+    return &s->notes[f->id % NOTES];
 }
 
-static void note_set(const struct flow *f, uint8_t kind, const char *name)
+static void note_set(struct krb_state *s, const struct flow *f, uint8_t kind, const char *name)
 {
-    struct flow_note *n = note_of(f);
+    struct flow_note *n = note_of(s, f);
     n->flow_id = f->id;
     n->kind = kind;
     snprintf(n->name, sizeof(n->name), "%s", name ? name : "");
 }
 
-static const char *note_name(const struct flow *f, uint8_t kind)
+static const char *note_name(struct krb_state *s, const struct flow *f, uint8_t kind)
 {
-    const struct flow_note *n = note_of(f);
+    const struct flow_note *n = note_of(s, f);
     return n->flow_id == f->id && n->kind == kind && n->name[0] ? n->name : NULL;
 }
 
@@ -216,11 +224,12 @@ static int krb_client_failure(uint32_t code)
 
 static void spray_check(struct detect_ctx *ctx, struct flow *f, struct source *s)
 {
-    const char *id = "password_spray";
-    uint64_t win = window_us(ctx, id, 300);
-    int need = threshold(ctx, id, "accounts", 10), ntlm;
+    struct krb_state *st = ctx->state;
+    uint64_t win = window_us(ctx);
+    int need = threshold(ctx), ntlm;
     char sample[SAMPLE * NAME_LEN];
-    int n = count_names(s, F_OPEN | F_FAILED, ctx->now_us, win, sample, sizeof(sample), &ntlm);
+    int n = count_names(st->sources, s, F_OPEN | F_FAILED, ctx->now_us, win, sample, sizeof(sample),
+                        &ntlm);
     if (n < need || ctx->now_us < s->quiet_until_us) return;
     s->quiet_until_us = ctx->now_us + win;
     int by_ntlm = ntlm * 2 > n;
@@ -228,7 +237,6 @@ static void spray_check(struct detect_ctx *ctx, struct flow *f, struct source *s
     snprintf(sig, sizeof(sig), "VIGIE Password spraying: %s authentication refused for %d accounts",
              by_ntlm ? "NTLM" : "Kerberos", n);
     struct alert a = {
-        .det = &detector_password_spray.info,
         .variant = (uint32_t)by_ntlm,
         .signature = sig,
         .severity = detect_severity(ctx, f, 2),
@@ -238,7 +246,7 @@ static void spray_check(struct detect_ctx *ctx, struct flow *f, struct source *s
     alert_add_num(&a, "ntlm_accounts", (uint64_t)ntlm);
     alert_add_str(&a, "sample_accounts", sample);
     alert_add_num(&a, "window_s", win / 1000000u);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    detect_emit(ctx, &a, f);
 }
 
 /* Sets and clears flags of an account of the host. Clearing alone never
@@ -247,8 +255,9 @@ static void spray_mark(struct detect_ctx *ctx, struct flow *f, const uint8_t *ho
                        const char *name, uint8_t set, uint8_t clear)
 {
     if (!name || !name[0]) return;
-    struct source *s = source_get(&spray, host, ctx->now_us, set != 0);
-    struct name_slot *n = s ? name_get(s, name, ctx->now_us, set != 0) : NULL;
+    struct krb_state *st = ctx->state;
+    struct source *s = source_get(st->sources, host, ctx->now_us, set != 0);
+    struct name_slot *n = s ? name_get(st->sources, s, name, ctx->now_us, set != 0) : NULL;
     if (!n) return;
     n->flags = (uint8_t)((n->flags & ~clear) | set);
     if (set) spray_check(ctx, f, s);
@@ -256,32 +265,34 @@ static void spray_mark(struct detect_ctx *ctx, struct flow *f, const uint8_t *ho
 
 static void spray_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
+    struct krb_state *st = ctx->state;
     const char *name;
     switch (ev->type) {
     case EV_KRB_AS_REQ:
-        note_set(f, 1, ev->u.krb.cname);
+        note_set(st, f, 1, ev->u.krb.cname);
         if (ev->u.krb.preauth)
             spray_mark(ctx, f, requester(f, ev, 1), ev->u.krb.cname, 0, F_OPEN);
         else
             spray_mark(ctx, f, requester(f, ev, 1), ev->u.krb.cname, F_OPEN, 0);
         break;
     case EV_KRB_TGS_REQ:
-        note_set(f, 0, NULL);
+        note_set(st, f, 0, NULL);
         break;
     case EV_KRB_ERROR:
         if (!krb_client_failure(ev->status)) break;
-        name = ev->u.krb.cname ? ev->u.krb.cname : note_name(f, 1);
+        name = ev->u.krb.cname ? ev->u.krb.cname : note_name(st, f, 1);
         spray_mark(ctx, f, requester(f, ev, 0), name, F_FAILED, F_NTLM);
         break;
     case EV_NTLM_AUTH:
-        if (ev->u.auth.user && ev->u.auth.user[0]) note_set(f, 2, ev->u.auth.user);
+        if (ev->u.auth.user && ev->u.auth.user[0]) note_set(st, f, 2, ev->u.auth.user);
         break;
     case EV_SMB_SESSION_SETUP:
     case EV_AUTH_RESULT:
         /* A result names its account (Kerberos KDC-REP) or follows the
          * flow's NTLM AUTHENTICATE. */
         if (ev->to_server) break;
-        name = ev->type == EV_AUTH_RESULT && ev->u.auth.user ? ev->u.auth.user : note_name(f, 2);
+        name =
+            ev->type == EV_AUTH_RESULT && ev->u.auth.user ? ev->u.auth.user : note_name(st, f, 2);
         if (ev->status == 0)
             spray_mark(ctx, f, requester(f, ev, 0), name, 0, F_OPEN | F_FAILED);
         else if (logon_failure(ev->status))
@@ -292,12 +303,15 @@ static void spray_event(struct detect_ctx *ctx, struct flow *f, const struct dis
     }
 }
 
-struct detector detector_password_spray = {
+const struct detector detector_password_spray = {
     .info = {.id = "password_spray",
              .sid = 9102000,
              .category = "Credential Access",
              .techniques = {"T1110.003"},
              .severity = 2},
+    .params =
+        {[KRB_COUNT] = {"accounts", 10, 1, 1000000}, [KRB_WINDOW] = {"window", 300, 1, 86400}},
+    .state = &spray_ops,
     .on_event = spray_event,
 };
 
@@ -349,13 +363,13 @@ static void roast_event(struct detect_ctx *ctx, struct flow *f, const struct dis
     if (ev->type != EV_KRB_TGS_REQ || !ev->u.krb.sname || !asks_rc4(ev) ||
         machine_service(ev->u.krb.sname))
         return;
-    const char *id = "kerberoast";
-    struct source *s = source_get(&roast, requester(f, ev, 1), ctx->now_us, 1);
-    name_get(s, ev->u.krb.sname, ctx->now_us, 1)->flags |= F_SEEN;
-    uint64_t win = window_us(ctx, id, 300);
+    struct krb_state *st = ctx->state;
+    struct source *s = source_get(st->sources, requester(f, ev, 1), ctx->now_us, 1);
+    name_get(st->sources, s, ev->u.krb.sname, ctx->now_us, 1)->flags |= F_SEEN;
+    uint64_t win = window_us(ctx);
     char sample[SAMPLE * NAME_LEN];
-    int n = count_names(s, F_SEEN, ctx->now_us, win, sample, sizeof(sample), NULL);
-    if (n < threshold(ctx, id, "services", 5) || ctx->now_us < s->quiet_until_us) return;
+    int n = count_names(st->sources, s, F_SEEN, ctx->now_us, win, sample, sizeof(sample), NULL);
+    if (n < threshold(ctx) || ctx->now_us < s->quiet_until_us) return;
     s->quiet_until_us = ctx->now_us + win;
     char sig[160], etypes[96];
     size_t o = 0;
@@ -366,7 +380,6 @@ static void roast_event(struct detect_ctx *ctx, struct flow *f, const struct dis
     }
     snprintf(sig, sizeof(sig), "VIGIE Kerberoasting: RC4 service tickets for %d services", n);
     struct alert a = {
-        .det = &detector_kerberoast.info,
         .signature = sig,
         .severity = detect_severity(ctx, f, 2),
     };
@@ -376,14 +389,16 @@ static void roast_event(struct detect_ctx *ctx, struct flow *f, const struct dis
     alert_add_str(&a, "realm", ev->u.krb.realm);
     alert_add_str(&a, "user", ev->u.krb.cname);
     alert_add_num(&a, "window_s", win / 1000000u);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    detect_emit(ctx, &a, f);
 }
 
-struct detector detector_kerberoast = {
+const struct detector detector_kerberoast = {
     .info = {.id = "kerberoast",
              .sid = 9102100,
              .category = "Credential Access",
              .techniques = {"T1558.003"},
              .severity = 2},
+    .params = {[KRB_COUNT] = {"services", 5, 1, 1000000}, [KRB_WINDOW] = {"window", 300, 1, 86400}},
+    .state = &roast_ops,
     .on_event = roast_event,
 };

@@ -5,10 +5,6 @@
 
 #include "detect.h"
 
-struct detector detector_policy_violation;
-struct detector detector_admin_protocol_cross_zone;
-struct detector detector_new_edge;
-
 static void policy_violation(struct detect_ctx *ctx, struct flow *f)
 {
     uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
@@ -21,7 +17,6 @@ static void policy_violation(struct detect_ctx *ctx, struct flow *f)
     snprintf(sig, sizeof(sig), "VIGIE Segmentation policy violation %s -> %s (%s)",
              zones_name(ctx->zones, sz), zones_name(ctx->zones, dz), app);
     struct alert a = {
-        .det = &detector_policy_violation.info,
         .signature = sig,
         .severity = detect_severity(ctx, f, 2),
         .policy = "deny",
@@ -29,10 +24,10 @@ static void policy_violation(struct detect_ctx *ctx, struct flow *f)
     alert_add_str(&a, "app", app);
     alert_add_num(&a, "server_port", port);
     alert_add_str(&a, "rule", "default deny");
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    detect_emit(ctx, &a, f);
 }
 
-struct detector detector_policy_violation = {
+const struct detector detector_policy_violation = {
     .info = {.id = "policy_violation",
              .sid = 9100100,
              .category = "Policy Violation",
@@ -78,7 +73,6 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
                  zones_name(ctx->zones, sz), zones_name(ctx->zones, dz));
         const char *tech[4] = {p->technique};
         struct alert a = {
-            .det = &detector_admin_protocol_cross_zone.info,
             .variant = p->variant,
             .signature = sig,
             .techniques = tech,
@@ -89,12 +83,12 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
         alert_add_str(&a, "protocol", p->name);
         alert_add_num(&a, "server_port", port);
         if (rule) alert_add_str(&a, "allowed_by", rule);
-        alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+        detect_emit(ctx, &a, f);
         return;
     }
 }
 
-struct detector detector_admin_protocol_cross_zone = {
+const struct detector detector_admin_protocol_cross_zone = {
     .info = {.id = "admin_protocol_cross_zone",
              .sid = 9100200,
              .category = "Lateral Movement",
@@ -119,7 +113,6 @@ static void new_edge(struct detect_ctx *ctx, struct flow *f)
              zones_name(ctx->zones, sz), zones_name(ctx->zones, dz), app);
     const char *rule;
     struct alert a = {
-        .det = &detector_new_edge.info,
         .signature = sig,
         .severity = detect_severity(ctx, f, 3) == 1 ? 2 : 3,
         .policy = policy_verdict_name(
@@ -127,10 +120,10 @@ static void new_edge(struct detect_ctx *ctx, struct flow *f)
     };
     alert_add_str(&a, "app", app);
     alert_add_num(&a, "server_port", port);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    detect_emit(ctx, &a, f);
 }
 
-struct detector detector_new_edge = {
+const struct detector detector_new_edge = {
     .info = {.id = "new_edge",
              .sid = 9102400,
              .category = "Policy Violation",

@@ -11,10 +11,12 @@
  * Per-source and per-connection state is fixed-size: a table of sources
  * with LRU eviction within a probe window, and a table of pending reports. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dcerpc.h"
 #include "detect.h"
+#include "hosttab.h"
 #include "rpc_table.h"
 
 enum rpc_mode {
@@ -25,54 +27,104 @@ enum rpc_mode {
     MODE_DCSYNC,   /* replication from or to a non domain controller */
 };
 
+/* Parameters of the counted modes: the count (calls, hosts, attempts),
+ * then the window. */
+enum { RPC_COUNT_P, RPC_WINDOW };
+
 struct rpc_detector {
-    struct detector *d;
+    const struct detector *d;
     enum rpc_mode mode;
-    const char *count_name; /* threshold of detect:<id>: calls, hosts, attempts */
-    double count_def, window_def;
     const char *what; /* signature text */
 };
 
-/* --- table lookup --------------------------------------------------------- */
+/* --- state ------------------------------------------------------------------ */
 
-/* Every detector sees every event: the last lookup is kept. */
-static int lookup(const struct dissect_event *ev, struct rpc_match *m)
-{
-    static _Thread_local struct {
+#define TRACK_SLOTS 2048u
+#define TRACK_PROBE 8u
+#define TRACK_HOSTS 32u
+#define TRACK_TECH 4u
+
+#define DEFER_SLOTS 512u /* power of two */
+#define DEFER_PROBE 8u
+#define DEFER_STALE_US (3600ull * 1000000u)
+
+/* A (detector, source) of the counted modes: a hosttab entry, whose values
+ * are the hosts called (MODE_HOSTS). */
+struct track {
+    struct hosttab_rate calls;
+    uint64_t alerted_us, quiet_until_us;
+    const char *tech[TRACK_TECH];
+};
+
+/* A report deferred to the end of a connection. */
+struct deferred {
+    const struct detector *d; /* NULL: free */
+    uint64_t flow_id, ts_us;
+    struct rpc_match m;
+    uint8_t uuid[16];
+    uint16_t opnum;
+    uint32_t calls;
+    char pipe[32];
+};
+
+/* One instance for every DCE-RPC detector: they share the table of
+ * sources and of pending reports, and the last lookup. */
+struct rpc_state {
+    struct {
         int valid, hit;
         uint8_t uuid[16];
         uint16_t opnum;
         struct rpc_match m;
     } last;
-    if (!last.valid || last.opnum != ev->u.rpc.opnum || memcmp(last.uuid, ev->u.rpc.uuid, 16)) {
-        last.valid = 1;
-        last.opnum = ev->u.rpc.opnum;
-        memcpy(last.uuid, ev->u.rpc.uuid, 16);
-        last.hit = rpc_table_lookup(ev->u.rpc.uuid, ev->u.rpc.opnum, &last.m);
+    struct hosttab *tracks;
+    struct deferred deferred[DEFER_SLOTS];
+    unsigned n_deferred;
+};
+
+static void rpc_free(void *state)
+{
+    struct rpc_state *s = state;
+    hosttab_destroy(s->tracks);
+    free(s);
+}
+
+/* Sources: keyed by (detector, address), found among TRACK_PROBE slots
+ * from the address hash, the least recently used of them replaced. */
+static void *rpc_init(void)
+{
+    struct rpc_state *s = calloc(1, sizeof(*s));
+    struct hosttab_config c = {.slots = TRACK_SLOTS,
+                               .probe = TRACK_PROBE,
+                               .key_len = 17,
+                               .value_size = sizeof(struct track),
+                               .distinct = TRACK_HOSTS};
+    if (s && !(s->tracks = hosttab_create(&c))) {
+        free(s);
+        return NULL;
     }
-    *m = last.m;
-    return last.hit;
+    return s;
+}
+
+static const struct detect_state_ops rpc_ops = {"DCE-RPC sources and pending reports", rpc_init,
+                                                rpc_free};
+
+/* --- table lookup --------------------------------------------------------- */
+
+/* Every detector sees every event: the last lookup is kept. */
+static int lookup(struct rpc_state *s, const struct dissect_event *ev, struct rpc_match *m)
+{
+    if (!s->last.valid || s->last.opnum != ev->u.rpc.opnum ||
+        memcmp(s->last.uuid, ev->u.rpc.uuid, 16)) {
+        s->last.valid = 1;
+        s->last.opnum = ev->u.rpc.opnum;
+        memcpy(s->last.uuid, ev->u.rpc.uuid, 16);
+        s->last.hit = rpc_table_lookup(ev->u.rpc.uuid, ev->u.rpc.opnum, &s->last.m);
+    }
+    *m = s->last.m;
+    return s->last.hit;
 }
 
 /* --- per-source tracking -------------------------------------------------- */
-
-#define TRACK_SLOTS 2048u /* power of two */
-#define TRACK_PROBE 8u
-#define TRACK_HOSTS 32u
-#define TRACK_TECH 4u
-
-struct track {
-    uint8_t addr[16];
-    uint8_t used, det, nhosts;
-    uint64_t last_us;   /* LRU */
-    uint64_t bucket_us; /* start of the current bucket */
-    uint32_t cur, prev; /* calls in the current and previous bucket */
-    uint64_t alerted_us, quiet_until_us;
-    uint32_t host[TRACK_HOSTS], host_s[TRACK_HOSTS]; /* host hash, last seen (s) */
-    const char *tech[TRACK_TECH];
-};
-
-static struct track tracks[TRACK_SLOTS];
 
 static uint32_t hash_addr(const uint8_t addr[16], uint32_t seed)
 {
@@ -82,73 +134,27 @@ static uint32_t hash_addr(const uint8_t addr[16], uint32_t seed)
     return h;
 }
 
-/* The entry of (detector, source): found, free, or the least recently
- * used of its probe window, reset. */
-static struct track *track_get(unsigned det, const uint8_t addr[16], uint64_t now)
+static struct track *track_get(struct hosttab *tab, unsigned det, const uint8_t addr[16],
+                               uint64_t now)
 {
-    uint32_t h = hash_addr(addr, det);
-    struct track *victim = NULL;
-    for (uint32_t i = 0; i < TRACK_PROBE; i++) {
-        struct track *t = &tracks[(h + i) & (TRACK_SLOTS - 1)];
-        if (t->used && t->det == det && memcmp(t->addr, addr, 16) == 0) {
-            t->last_us = now;
-            return t;
-        }
-        if (!t->used) {
-            if (!victim || victim->used) victim = t;
-        } else if (!victim || (victim->used && t->last_us < victim->last_us)) {
-            victim = t;
-        }
-    }
-    memset(victim, 0, sizeof(*victim));
-    victim->used = 1;
-    victim->det = (uint8_t)det;
-    memcpy(victim->addr, addr, 16);
-    victim->last_us = victim->bucket_us = now;
-    return victim;
-}
-
-/* Adds calls and returns the estimate over the last window: the current
- * bucket plus the overlapping share of the previous one. */
-static uint32_t track_calls(struct track *t, uint64_t now, uint64_t win, uint32_t add)
-{
-    if (now < t->bucket_us) now = t->bucket_us;
-    uint64_t el = now - t->bucket_us;
-    if (el >= 2 * win) {
-        t->prev = t->cur = 0;
-        t->bucket_us = now;
-        el = 0;
-    } else if (el >= win) {
-        t->prev = t->cur;
-        t->cur = 0;
-        t->bucket_us += win;
-        el -= win;
-    }
-    t->cur += add;
-    return t->cur + (uint32_t)((uint64_t)t->prev * (win - el) / win);
+    uint8_t key[17];
+    key[0] = (uint8_t)det;
+    memcpy(key + 1, addr, 16);
+    int created;
+    struct track *t = hosttab_get(tab, key, hash_addr(addr, det), now, &created);
+    if (created) hosttab_rate_open(&t->calls, now);
+    return t;
 }
 
 /* Records a host and returns how many distinct hosts were seen within the
- * window (at most TRACK_HOSTS). */
-static uint32_t track_hosts(struct track *t, const uint8_t host[16], uint64_t now, uint64_t win)
+ * window (at most TRACK_HOSTS), in whole seconds. */
+static uint32_t track_hosts(struct hosttab *tab, struct track *t, const uint8_t host[16],
+                            uint64_t now, uint32_t win_s)
 {
-    uint32_t hh = hash_addr(host, 0), now_s = (uint32_t)(now / 1000000u), n = 0;
-    unsigned slot = t->nhosts, oldest = 0;
-    for (unsigned i = 0; i < t->nhosts; i++) {
-        if (t->host[i] == hh) slot = i;
-        if (t->host_s[i] < t->host_s[oldest]) oldest = i;
-    }
-    if (slot == t->nhosts) {
-        if (t->nhosts < TRACK_HOSTS)
-            t->nhosts++;
-        else
-            slot = oldest;
-    }
-    t->host[slot] = hh;
-    t->host_s[slot] = now_s;
-    for (unsigned i = 0; i < t->nhosts; i++)
-        if ((uint64_t)(now_s - t->host_s[i]) * 1000000u < win) n++;
-    return n;
+    uint32_t now_s = (uint32_t)(now / 1000000u);
+    int created;
+    hosttab_value_add(tab, t, hash_addr(host, 0), now_s, &created);
+    return hosttab_value_count(tab, t, now_s, win_s);
 }
 
 static void track_tech(struct track *t, const struct rpc_op *op)
@@ -163,35 +169,18 @@ static void track_tech(struct track *t, const struct rpc_op *op)
 
 /* --- reports deferred to the end of a connection -------------------------- */
 
-#define DEFER_SLOTS 512u /* power of two */
-#define DEFER_PROBE 8u
-#define DEFER_STALE_US (3600ull * 1000000u)
-
-struct deferred {
-    const struct detector *d; /* NULL: free */
-    uint64_t flow_id, ts_us;
-    struct rpc_match m;
-    uint8_t uuid[16];
-    uint16_t opnum;
-    uint32_t calls;
-    char pipe[32];
-};
-
-static struct deferred deferred[DEFER_SLOTS];
-static unsigned n_deferred;
-
-static struct deferred *defer_find(const struct detector *d, uint64_t flow_id, int create,
-                                   uint64_t now)
+static struct deferred *defer_find(struct rpc_state *s, const struct detector *d, unsigned index,
+                                   uint64_t flow_id, int create, uint64_t now)
 {
-    uint32_t h = (uint32_t)(flow_id * 2654435761u) ^ d->info.index;
+    uint32_t h = (uint32_t)(flow_id * 2654435761u) ^ index;
     struct deferred *free_slot = NULL;
     for (uint32_t i = 0; i < DEFER_PROBE; i++) {
-        struct deferred *p = &deferred[(h + i) & (DEFER_SLOTS - 1)];
+        struct deferred *p = &s->deferred[(h + i) & (DEFER_SLOTS - 1)];
         if (p->d == d && p->flow_id == flow_id) return p;
         /* A report whose flow end never came (detector disabled since). */
         if (p->d && now > p->ts_us + DEFER_STALE_US) {
             p->d = NULL;
-            n_deferred--;
+            s->n_deferred--;
         }
         if (!p->d && !free_slot) free_slot = p;
     }
@@ -200,7 +189,7 @@ static struct deferred *defer_find(const struct detector *d, uint64_t flow_id, i
     free_slot->d = d;
     free_slot->flow_id = flow_id;
     free_slot->ts_us = now;
-    n_deferred++;
+    s->n_deferred++;
     return free_slot;
 }
 
@@ -243,7 +232,6 @@ static void rpc_alert(struct detect_ctx *ctx, struct flow *f, const struct rpc_d
         t[i] = tech[i];
     int base = rd->d->info.severity + sev_bonus;
     struct alert a = {
-        .det = &rd->d->info,
         .variant = variant,
         .signature = sig,
         .techniques = t[0] ? t : NULL,
@@ -254,7 +242,7 @@ static void rpc_alert(struct detect_ctx *ctx, struct flow *f, const struct rpc_d
         alert_add_num(&a, count_key, count);
         if (window_s > 0) alert_add_num(&a, "window", (uint64_t)window_s);
     }
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    detect_emit(ctx, &a, f);
 }
 
 static void op_techniques(const struct rpc_op *op, const char *out[4])
@@ -282,8 +270,8 @@ static void mode_act(struct detect_ctx *ctx, struct flow *f, const struct rpc_de
         rpc_alert(ctx, f, rd, 0, 0, c, t, NULL, 0, 0);
         return;
     }
-    if (f->alerted & (1u << (rd->d->info.index % 32))) return;
-    struct deferred *p = defer_find(rd->d, f->id, 1, ctx->now_us);
+    if (detect_alerted(ctx, f)) return;
+    struct deferred *p = defer_find(ctx->state, rd->d, ctx->index, f->id, 1, ctx->now_us);
     if (!p) { /* table full: report now rather than never */
         rpc_alert(ctx, f, rd, 1, 1, c, t, "calls", 1, 0);
         return;
@@ -311,12 +299,12 @@ static void mode_dcsync(struct detect_ctx *ctx, struct flow *f, const struct rpc
 static void mode_counted(struct detect_ctx *ctx, struct flow *f, const struct rpc_detector *rd,
                          const struct call *c)
 {
-    const char *id = rd->d->info.id;
-    double thr = detect_param(ctx, id, rd->count_name, rd->count_def);
-    double win_s = detect_param(ctx, id, "window", rd->window_def);
-    uint64_t win = (uint64_t)(win_s * 1e6), now = ctx->now_us;
+    struct hosttab *tab = ((struct rpc_state *)ctx->state)->tracks;
+    const char *count_name = rd->d->params[RPC_COUNT_P].name;
+    uint32_t thr = detect_param(ctx, RPC_COUNT_P), win_s = detect_param(ctx, RPC_WINDOW);
+    uint64_t win = (uint64_t)win_s * 1000000u, now = ctx->now_us;
     const uint8_t *src = f->key.addr[f->client];
-    struct track *t = track_get(rd->d->info.index, src, now);
+    struct track *t = track_get(tab, ctx->index, src, now);
     const char *tech[4];
     op_techniques(c->m->op, tech);
     enum rpc_kind kind = c->m->op->kind;
@@ -336,13 +324,13 @@ static void mode_counted(struct detect_ctx *ctx, struct flow *f, const struct rp
         rpc_alert(ctx, f, rd, 1, 0, c, tech, NULL, 0, 0);
     }
     track_tech(t, c->m->op);
-    uint32_t n = rd->mode == MODE_HOSTS ? track_hosts(t, f->key.addr[!f->client], now, win)
-                                        : track_calls(t, now, win, 1);
-    double need = rd->mode == MODE_HOSTS && thr > TRACK_HOSTS ? TRACK_HOSTS : thr;
+    uint32_t n = rd->mode == MODE_HOSTS ? track_hosts(tab, t, f->key.addr[!f->client], now, win_s)
+                                        : hosttab_rate_add(&t->calls, now, win, 1);
+    uint32_t need = rd->mode == MODE_HOSTS && thr > TRACK_HOSTS ? TRACK_HOSTS : thr;
     if (n < need || now < t->quiet_until_us) return;
     t->alerted_us = now;
     t->quiet_until_us = now + win;
-    rpc_alert(ctx, f, rd, 0, 0, c, t->tech, rd->count_name, n, win_s);
+    rpc_alert(ctx, f, rd, 0, 0, c, t->tech, count_name, n, win_s);
 }
 
 static void on_rpc_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev,
@@ -350,7 +338,9 @@ static void on_rpc_event(struct detect_ctx *ctx, struct flow *f, const struct di
 {
     if (ev->type != EV_DCERPC_REQUEST || !ev->u.rpc.uuid_known) return;
     struct rpc_match m;
-    if (!lookup(ev, &m) || !m.op->detector || strcmp(m.op->detector, rd->d->info.id) != 0) return;
+    if (!lookup(ctx->state, ev, &m) || !m.op->detector ||
+        strcmp(m.op->detector, rd->d->info.id) != 0)
+        return;
     struct call c = {&m, ev->u.rpc.uuid, ev->u.rpc.opnum, ev->u.rpc.pipe};
     switch (rd->mode) {
     case MODE_ACT:
@@ -368,17 +358,18 @@ static void on_rpc_event(struct detect_ctx *ctx, struct flow *f, const struct di
 /* The end of a connection: its pending report, unless it already alerted. */
 static void on_rpc_end(struct detect_ctx *ctx, struct flow *f, const struct rpc_detector *rd)
 {
-    if (n_deferred == 0) return;
-    struct deferred *p = defer_find(rd->d, f->id, 0, ctx->now_us);
+    struct rpc_state *s = ctx->state;
+    if (s->n_deferred == 0) return;
+    struct deferred *p = defer_find(s, rd->d, ctx->index, f->id, 0, ctx->now_us);
     if (!p) return;
-    if (!(f->alerted & (1u << (rd->d->info.index % 32)))) {
+    if (!detect_alerted(ctx, f)) {
         struct call c = {&p->m, p->uuid, p->opnum, p->pipe};
         const char *t[4];
         op_techniques(p->m.op, t);
         rpc_alert(ctx, f, rd, 1, 1, &c, t, "calls", p->calls, 0);
     }
     p->d = NULL;
-    n_deferred--;
+    s->n_deferred--;
 }
 
 /* --- the detectors -------------------------------------------------------------- */
@@ -396,13 +387,19 @@ static void on_rpc_end(struct detect_ctx *ctx, struct flow *f, const struct rpc_
         on_rpc_end(ctx, f, &desc_##name);                                                    \
     }
 
-#define RPC_DETECTOR(name, sid_, cat, sev, ...)                                              \
-    struct detector detector_##name = {                                                      \
+/* params: RPC_COUNTED(count name, default, window default) or RPC_ACTS. */
+#define RPC_DETECTOR(name, sid_, cat, sev, params_, ...)                                     \
+    const struct detector detector_##name = {                                                \
         .info = {.id = #name, .sid = sid_, .category = cat, .techniques = {__VA_ARGS__},     \
                  .severity = sev},                                                           \
+        params_                                                                              \
+        .state = &rpc_ops,                                                                   \
         .on_event = name##_event,                                                            \
         .on_end = name##_end,                                                                \
     }
+#define RPC_COUNTED(count, def, window)                                                      \
+    .params = {[RPC_COUNT_P] = {count, def, 1, 1000000}, [RPC_WINDOW] = {"window", window, 1, 86400}},
+#define RPC_ACTS
 
 /* clang-format on */
 
@@ -421,49 +418,51 @@ RPC_HOOKS(auth_coercion)
 RPC_HOOKS(share_discovery)
 RPC_HOOKS(account_discovery)
 
-RPC_DETECTOR(remote_service, 9100600, "Execution", 2, "T1569.002", "T1543.003");
-RPC_DETECTOR(remote_task, 9100700, "Execution", 2, "T1053.002", "T1053.005");
-RPC_DETECTOR(remote_wmi, 9100800, "Execution", 2, "T1047");
-RPC_DETECTOR(remote_dcom, 9100900, "Lateral Movement", 2, "T1021.003");
-RPC_DETECTOR(remote_registry, 9101000, "Defense Evasion", 2, "T1112", "T1012");
-RPC_DETECTOR(remote_log_clear, 9101100, "Defense Evasion", 1, "T1070.001");
-RPC_DETECTOR(remote_shutdown, 9101200, "Impact", 1, "T1529");
-RPC_DETECTOR(remote_persistence, 9101300, "Persistence", 2, "T1547.010", "T1547.004");
-RPC_DETECTOR(rpc_discovery, 9101400, "Discovery", 3, "T1016", "T1018", "T1033", "T1049");
-RPC_DETECTOR(dcsync, 9101500, "Credential Access", 1, "T1003.006", "T1207");
-RPC_DETECTOR(zerologon, 9101600, "Lateral Movement", 1, "T1210");
-RPC_DETECTOR(auth_coercion, 9101700, "Credential Access", 1, "T1187");
-RPC_DETECTOR(share_discovery, 9101800, "Discovery", 2, "T1135");
-RPC_DETECTOR(account_discovery, 9101900, "Discovery", 2, "T1087.002");
+RPC_DETECTOR(remote_service, 9100600, "Execution", 2, RPC_ACTS, "T1569.002", "T1543.003");
+RPC_DETECTOR(remote_task, 9100700, "Execution", 2, RPC_ACTS, "T1053.002", "T1053.005");
+RPC_DETECTOR(remote_wmi, 9100800, "Execution", 2, RPC_ACTS, "T1047");
+RPC_DETECTOR(remote_dcom, 9100900, "Lateral Movement", 2, RPC_ACTS, "T1021.003");
+RPC_DETECTOR(remote_registry, 9101000, "Defense Evasion", 2, RPC_ACTS, "T1112", "T1012");
+RPC_DETECTOR(remote_log_clear, 9101100, "Defense Evasion", 1, RPC_ACTS, "T1070.001");
+RPC_DETECTOR(remote_shutdown, 9101200, "Impact", 1, RPC_ACTS, "T1529");
+RPC_DETECTOR(remote_persistence, 9101300, "Persistence", 2, RPC_ACTS, "T1547.010", "T1547.004");
+/* Alerts name the techniques of the rows called (at most ALERT_MAX_TECHNIQUES). */
+RPC_DETECTOR(rpc_discovery, 9101400, "Discovery", 3, RPC_COUNTED("calls", 5, 300), "T1016", "T1018",
+             "T1033", "T1049", "T1069", "T1082", "T1083", "T1124");
+RPC_DETECTOR(dcsync, 9101500, "Credential Access", 1, RPC_ACTS, "T1003.006", "T1207");
+RPC_DETECTOR(zerologon, 9101600, "Lateral Movement", 1, RPC_COUNTED("attempts", 20, 10), "T1210");
+RPC_DETECTOR(auth_coercion, 9101700, "Credential Access", 1, RPC_ACTS, "T1187");
+RPC_DETECTOR(share_discovery, 9101800, "Discovery", 2, RPC_COUNTED("hosts", 5, 300), "T1135");
+RPC_DETECTOR(account_discovery, 9101900, "Discovery", 2, RPC_COUNTED("calls", 5, 300), "T1087.002");
 
-/* How each detector uses its rows; thresholds: detect:<id>: in the config. */
+/* How each detector uses its rows. */
 /* clang-format off */
 static const struct rpc_detector desc_remote_service =
-    {&detector_remote_service, MODE_ACT, NULL, 0, 0, "Remote service created or started"};
+    {&detector_remote_service, MODE_ACT, "Remote service created or started"};
 static const struct rpc_detector desc_remote_task =
-    {&detector_remote_task, MODE_ACT, NULL, 0, 0, "Remote scheduled task"};
+    {&detector_remote_task, MODE_ACT, "Remote scheduled task"};
 static const struct rpc_detector desc_remote_wmi =
-    {&detector_remote_wmi, MODE_ACT, NULL, 0, 0, "Remote WMI over DCOM"};
+    {&detector_remote_wmi, MODE_ACT, "Remote WMI over DCOM"};
 static const struct rpc_detector desc_remote_dcom =
-    {&detector_remote_dcom, MODE_ACT, NULL, 0, 0, "Remote DCOM activation"};
+    {&detector_remote_dcom, MODE_ACT, "Remote DCOM activation"};
 static const struct rpc_detector desc_remote_registry =
-    {&detector_remote_registry, MODE_ACT, NULL, 0, 0, "Remote registry access"};
+    {&detector_remote_registry, MODE_ACT, "Remote registry access"};
 static const struct rpc_detector desc_remote_log_clear =
-    {&detector_remote_log_clear, MODE_ACT, NULL, 0, 0, "Remote event log cleared"};
+    {&detector_remote_log_clear, MODE_ACT, "Remote event log cleared"};
 static const struct rpc_detector desc_remote_shutdown =
-    {&detector_remote_shutdown, MODE_ACT, NULL, 0, 0, "Remote shutdown requested"};
+    {&detector_remote_shutdown, MODE_ACT, "Remote shutdown requested"};
 static const struct rpc_detector desc_remote_persistence =
-    {&detector_remote_persistence, MODE_ACT, NULL, 0, 0, "Remote persistence call"};
+    {&detector_remote_persistence, MODE_ACT, "Remote persistence call"};
 static const struct rpc_detector desc_rpc_discovery =
-    {&detector_rpc_discovery, MODE_CALLS, "calls", 5, 300, "DCE-RPC discovery calls"};
+    {&detector_rpc_discovery, MODE_CALLS, "DCE-RPC discovery calls"};
 static const struct rpc_detector desc_dcsync =
-    {&detector_dcsync, MODE_DCSYNC, NULL, 0, 0, "Directory replication from a non-DC"};
+    {&detector_dcsync, MODE_DCSYNC, "Directory replication from a non-DC"};
 static const struct rpc_detector desc_zerologon =
-    {&detector_zerologon, MODE_ATTEMPTS, "attempts", 20, 10, "Netlogon authentication burst"};
+    {&detector_zerologon, MODE_ATTEMPTS, "Netlogon authentication burst"};
 static const struct rpc_detector desc_auth_coercion =
-    {&detector_auth_coercion, MODE_ACT, NULL, 0, 0, "Authentication coercion call"};
+    {&detector_auth_coercion, MODE_ACT, "Authentication coercion call"};
 static const struct rpc_detector desc_share_discovery =
-    {&detector_share_discovery, MODE_HOSTS, "hosts", 5, 300, "Network share enumeration"};
+    {&detector_share_discovery, MODE_HOSTS, "Network share enumeration"};
 static const struct rpc_detector desc_account_discovery =
-    {&detector_account_discovery, MODE_CALLS, "calls", 5, 300, "Domain account discovery"};
+    {&detector_account_discovery, MODE_CALLS, "Domain account discovery"};
 /* clang-format on */

@@ -10,54 +10,93 @@
  * table keyed by flow id so alerts can name it; the per-client file sets
  * of smb_ransomware are fixed-size too. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "detect.h"
-
-struct detector detector_smb_admin_share;
-struct detector detector_lateral_tool_transfer;
-struct detector detector_smb_ransomware;
-
-/* --- the account of a flow ------------------------------------------------ */
+#include "hosttab.h"
 
 #define USER_SLOTS 1024u /* power of two; a collision only loses a name */
 #define USER_LEN 64
+#define RW_CLIENTS 256u /* power of two */
+#define RW_PROBE 8u
+#define RW_FILES 128u /* distinct files remembered per client: the largest threshold */
 
-static struct {
-    uint64_t flow_id;
-    uint8_t used;
-    char user[USER_LEN], domain[USER_LEN];
-} users[USER_SLOTS];
+enum { RW_FILES_MIN, RW_WINDOW };
+
+/* smb_ransomware, per client (a hosttab entry); the distinct files it
+ * changed are the entry's values. */
+struct rw_client {
+    uint32_t writes, renames, deletes;
+};
+
+/* One instance for the three detectors: each notes the account of a flow
+ * (its last NTLM AUTHENTICATE), any of them names it in its alerts. */
+struct smb_state {
+    struct {
+        uint64_t flow_id;
+        uint8_t used;
+        char user[USER_LEN], domain[USER_LEN];
+    } users[USER_SLOTS];
+    struct hosttab *clients;
+};
+
+static void smb_free(void *state)
+{
+    struct smb_state *s = state;
+    hosttab_destroy(s->clients);
+    free(s);
+}
+
+static void *smb_init(void)
+{
+    struct smb_state *s = calloc(1, sizeof(*s));
+    struct hosttab_config c = {.slots = RW_CLIENTS,
+                               .probe = RW_PROBE,
+                               .key_len = 16,
+                               .value_size = sizeof(struct rw_client),
+                               .distinct = RW_FILES};
+    if (s && !(s->clients = hosttab_create(&c))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static const struct detect_state_ops smb_ops = {"SMB accounts and ransomware clients", smb_init,
+                                                smb_free};
+
+/* --- the account of a flow ------------------------------------------------ */
 
 static unsigned user_slot(uint64_t flow_id)
 {
     return (unsigned)((flow_id * 0x9E3779B97F4A7C15ull) >> 54) & (USER_SLOTS - 1);
 }
 
-static void note_user(const struct flow *f, const struct dissect_event *ev)
+static void note_user(struct smb_state *s, const struct flow *f, const struct dissect_event *ev)
 {
     if (ev->type != EV_NTLM_AUTH || !ev->u.auth.user || !ev->u.auth.user[0]) return;
     unsigned i = user_slot(f->id);
-    users[i].used = 1;
-    users[i].flow_id = f->id;
-    snprintf(users[i].user, USER_LEN, "%s", ev->u.auth.user);
-    snprintf(users[i].domain, USER_LEN, "%s", ev->u.auth.domain ? ev->u.auth.domain : "");
+    s->users[i].used = 1;
+    s->users[i].flow_id = f->id;
+    snprintf(s->users[i].user, USER_LEN, "%s", ev->u.auth.user);
+    snprintf(s->users[i].domain, USER_LEN, "%s", ev->u.auth.domain ? ev->u.auth.domain : "");
 }
 
-static void add_user(struct alert *a, const struct flow *f)
+static void add_user(const struct smb_state *s, struct alert *a, const struct flow *f)
 {
     unsigned i = user_slot(f->id);
-    if (!users[i].used || users[i].flow_id != f->id) return;
-    alert_add_str(a, "user", users[i].user);
-    if (users[i].domain[0]) alert_add_str(a, "domain", users[i].domain);
+    if (!s->users[i].used || s->users[i].flow_id != f->id) return;
+    alert_add_str(a, "user", s->users[i].user);
+    if (s->users[i].domain[0]) alert_add_str(a, "domain", s->users[i].domain);
 }
 
 static void forget_user(struct detect_ctx *ctx, struct flow *f)
 {
-    (void)ctx;
+    struct smb_state *s = ctx->state;
     unsigned i = user_slot(f->id);
-    if (users[i].flow_id == f->id) users[i].used = 0;
+    if (s->users[i].flow_id == f->id) s->users[i].used = 0;
 }
 
 /* --- shared ----------------------------------------------------------------- */
@@ -84,29 +123,29 @@ static const char *policy_of(const struct detect_ctx *ctx, const struct flow *f)
 
 static void admin_share(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
-    note_user(f, ev);
+    note_user(ctx->state, f, ev);
     if (ev->type != EV_SMB_TREE_CONNECT || ev->status != 0 || !is_admin_share(ev->u.tree.share))
         return;
     char sig[160];
     snprintf(sig, sizeof(sig), "VIGIE SMB admin share %s connected", ev->u.tree.share);
     struct alert a = {
-        .det = &detector_smb_admin_share.info,
         .signature = sig,
-        .severity = detect_severity(ctx, f, detector_smb_admin_share.info.severity),
+        .severity = detect_severity(ctx, f, ctx->self->info.severity),
         .policy = policy_of(ctx, f),
     };
     alert_add_str(&a, "share", ev->u.tree.share);
     alert_add_str(&a, "path", ev->u.tree.path);
-    add_user(&a, f);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    add_user(ctx->state, &a, f);
+    detect_emit(ctx, &a, f);
 }
 
-struct detector detector_smb_admin_share = {
+const struct detector detector_smb_admin_share = {
     .info = {.id = "smb_admin_share",
              .sid = 9100300,
              .category = "Lateral Movement",
              .techniques = {"T1021.002"},
              .severity = 2},
+    .state = &smb_ops,
     .on_event = admin_share,
     .on_end = forget_user,
 };
@@ -147,7 +186,7 @@ static const char *transfer_trigger(const struct dissect_event *ev)
 
 static void tool_transfer(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
-    note_user(f, ev);
+    note_user(ctx->state, f, ev);
     const char *trigger = transfer_trigger(ev);
     const char *share = ev->u.file.share;
     if (!trigger || (share && strcasecmp(share, "IPC$") == 0)) return;
@@ -160,9 +199,8 @@ static void tool_transfer(struct detect_ctx *ctx, struct flow *f, const struct d
                  "VIGIE Executable written to admin share %s (remote service): %s", share, file);
     else
         snprintf(sig, sizeof(sig), "VIGIE Executable transferred over SMB: %s", file);
-    int base = admin ? 1 : detector_lateral_tool_transfer.info.severity;
+    int base = admin ? 1 : ctx->self->info.severity;
     struct alert a = {
-        .det = &detector_lateral_tool_transfer.info,
         .variant = admin ? 1 : 0,
         .signature = sig,
         .techniques = admin ? admin_tech : NULL,
@@ -174,36 +212,22 @@ static void tool_transfer(struct detect_ctx *ctx, struct flow *f, const struct d
     alert_add_str(&a, "trigger", trigger);
     if (admin) alert_add_str(&a, "admin_share", share);
     if (ev->type == EV_SMB_WRITE) alert_add_num(&a, "length", ev->u.file.length);
-    add_user(&a, f);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    add_user(ctx->state, &a, f);
+    detect_emit(ctx, &a, f);
 }
 
-struct detector detector_lateral_tool_transfer = {
+const struct detector detector_lateral_tool_transfer = {
     .info = {.id = "lateral_tool_transfer",
              .sid = 9100400,
              .category = "Lateral Movement",
              .techniques = {"T1570"},
              .severity = 2},
+    .state = &smb_ops,
     .on_event = tool_transfer,
     .on_end = forget_user,
 };
 
 /* --- smb_ransomware ------------------------------------------------------- */
-
-#define RW_CLIENTS 256u /* power of two */
-#define RW_PROBE 8u
-#define RW_FILES 128u /* distinct files remembered per client: the largest threshold */
-
-struct rw_client {
-    uint8_t addr[16];
-    uint8_t used;
-    uint16_t n;
-    uint64_t last_us;
-    uint32_t writes, renames, deletes;
-    uint32_t hash[RW_FILES], seen_s[RW_FILES];
-};
-
-static struct rw_client clients[RW_CLIENTS];
 
 static uint32_t fnv(uint32_t h, const char *s, int fold)
 {
@@ -215,40 +239,12 @@ static uint32_t fnv(uint32_t h, const char *s, int fold)
     return h;
 }
 
-/* The client's entry: found, free, or its probe window's least recent. */
-static struct rw_client *rw_client(const uint8_t addr[16], uint64_t now)
+static uint32_t fnv_addr(const uint8_t addr[16])
 {
     uint32_t h = 2166136261u;
     for (int i = 0; i < 16; i++)
         h = (h ^ addr[i]) * 16777619u;
-    struct rw_client *victim = NULL;
-    for (uint32_t i = 0; i < RW_PROBE; i++) {
-        struct rw_client *c = &clients[(h + i) & (RW_CLIENTS - 1)];
-        if (c->used && memcmp(c->addr, addr, 16) == 0) return c;
-        if (!victim || (victim->used && (!c->used || c->last_us < victim->last_us))) victim = c;
-    }
-    memset(victim, 0, sizeof(*victim));
-    victim->used = 1;
-    memcpy(victim->addr, addr, 16);
-    victim->last_us = now;
-    return victim;
-}
-
-/* Records a file; returns the distinct files seen within the window. */
-static uint32_t rw_record(struct rw_client *c, uint32_t hash, uint32_t now_s, uint32_t win_s)
-{
-    unsigned slot = RW_FILES, oldest = 0;
-    uint32_t n = 0;
-    for (unsigned i = 0; i < c->n; i++) {
-        if (c->hash[i] == hash) slot = i;
-        if (c->seen_s[i] < c->seen_s[oldest]) oldest = i;
-    }
-    if (slot == RW_FILES) slot = c->n < RW_FILES ? c->n++ : oldest;
-    c->hash[slot] = hash;
-    c->seen_s[slot] = now_s;
-    for (unsigned i = 0; i < c->n; i++)
-        if (now_s - c->seen_s[i] < win_s) n++;
-    return n;
+    return h;
 }
 
 static void ransomware_alert(struct detect_ctx *ctx, struct flow *f, struct rw_client *c,
@@ -258,9 +254,8 @@ static void ransomware_alert(struct detect_ctx *ctx, struct flow *f, struct rw_c
     snprintf(sig, sizeof(sig), "VIGIE SMB ransomware-like burst: %u files changed in %us", files,
              win_s);
     struct alert a = {
-        .det = &detector_smb_ransomware.info,
         .signature = sig,
-        .severity = detect_severity(ctx, f, detector_smb_ransomware.info.severity),
+        .severity = detect_severity(ctx, f, ctx->self->info.severity),
         .policy = policy_of(ctx, f),
     };
     alert_add_num(&a, "files", files);
@@ -270,37 +265,44 @@ static void ransomware_alert(struct detect_ctx *ctx, struct flow *f, struct rw_c
     alert_add_num(&a, "window", win_s);
     if (ev->u.file.share) alert_add_str(&a, "share", ev->u.file.share);
     alert_add_str(&a, "last_file", ev->u.file.name);
-    add_user(&a, f);
-    alerter_emit(ctx->alerter, &a, f, ctx->now_us);
+    add_user(ctx->state, &a, f);
+    detect_emit(ctx, &a, f);
 }
 
 static void ransomware(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
     if (ev->type != EV_SMB_WRITE && ev->type != EV_SMB_RENAME && ev->type != EV_SMB_DELETE) return;
     if (!ev->u.file.name || !ev->u.file.name[0]) return;
-    double files_param = detect_param(ctx, "smb_ransomware", "files", 50);
-    double win_param = detect_param(ctx, "smb_ransomware", "window", 60);
-    uint32_t need = files_param > RW_FILES ? RW_FILES : files_param < 2 ? 2 : (uint32_t)files_param;
-    uint32_t win_s = win_param < 1 ? 1 : (uint32_t)win_param;
-    struct rw_client *c = rw_client(f->key.addr[f->client], ctx->now_us);
-    c->last_us = ctx->now_us;
+    struct hosttab *t = ((struct smb_state *)ctx->state)->clients;
+    uint32_t files_param = detect_param(ctx, RW_FILES_MIN);
+    uint32_t win_param = detect_param(ctx, RW_WINDOW);
+    uint32_t need = files_param > RW_FILES ? RW_FILES : files_param < 2 ? 2 : files_param;
+    uint32_t win_s = win_param < 1 ? 1 : win_param;
+    const uint8_t *addr = f->key.addr[f->client];
+    int created;
+    struct rw_client *c = hosttab_get(t, addr, fnv_addr(addr), ctx->now_us, &created);
     c->writes += ev->type == EV_SMB_WRITE;
     c->renames += ev->type == EV_SMB_RENAME;
     c->deletes += ev->type == EV_SMB_DELETE;
+    /* Seconds: a file counts while seen less than win_s whole seconds ago. */
+    uint32_t now_s = (uint32_t)(ctx->now_us / 1000000u);
     uint32_t hash = fnv(fnv(2166136261u, ev->u.file.share, 1), ev->u.file.name, 1);
-    uint32_t files = rw_record(c, hash, (uint32_t)(ctx->now_us / 1000000u), win_s);
+    hosttab_value_add(t, c, hash, now_s, &created);
+    uint32_t files = hosttab_value_count(t, c, now_s, win_s);
     if (files < need) return;
     ransomware_alert(ctx, f, c, files, win_s, ev);
     /* The next alert needs a new burst. */
-    c->n = 0;
+    hosttab_value_clear(t, c);
     c->writes = c->renames = c->deletes = 0;
 }
 
-struct detector detector_smb_ransomware = {
+const struct detector detector_smb_ransomware = {
     .info = {.id = "smb_ransomware",
              .sid = 9100500,
              .category = "Impact",
              .techniques = {"T1486"},
              .severity = 1},
+    .params = {[RW_FILES_MIN] = {"files", 50, 1, 1000000}, [RW_WINDOW] = {"window", 60, 1, 86400}},
+    .state = &smb_ops,
     .on_event = ransomware,
 };

@@ -158,10 +158,10 @@ int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, siz
     p->eve.zones = p->detect.zones = z;
     p->policy = pol;
     p->detect.policy = pol;
-    p->cfg = p->detect.cfg = cfg;
+    p->cfg = cfg;
     alerter_set_context(p->alerter, &p->eve);
     alerter_set_window(p->alerter, cfg->detect.dedup_window_s);
-    detect_configure(cfg);
+    detect_configure(p->detect.engine, cfg);
     flow_table_foreach(p->ft, rezone, z);
     return 0;
 }
@@ -203,7 +203,10 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         goto fail;
     }
     if (!(p->policy = policy_from_config(cfg, p->zones, err, errlen))) goto fail;
-    detect_configure(cfg);
+    if (!(p->detect.engine = detect_create(cfg))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (opt->learn && !(p->learner = learner_create())) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -212,7 +215,6 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     p->detect.zones = p->zones;
     p->detect.cls = p->cls;
     p->detect.policy = p->policy;
-    p->detect.cfg = cfg;
     return p;
 fail:
     pipeline_destroy(p);
@@ -230,6 +232,7 @@ void pipeline_destroy(struct pipeline *p)
     alerter_destroy(p->alerter);
     dissect_destroy(p->dissect);
     policy_destroy(p->policy);
+    detect_destroy(p->detect.engine);
     ndpi_term_serializer(&p->ser);
     free(p);
 }

@@ -12,6 +12,7 @@
 #include "classify/classify.h"
 #include "alert/community_id.h"
 #include "decode/decode.h"
+#include "detect/detect.h"
 #include "enrich/zones.h"
 
 static void addr4(uint8_t a[16], uint8_t x, uint8_t y, uint8_t z, uint8_t w)
@@ -69,15 +70,6 @@ static struct flow make_flow(uint8_t host, uint16_t szone, uint16_t dzone)
     return f;
 }
 
-static struct detector_info det = {
-    .id = "smb_admin_share",
-    .sid = 9100300,
-    .category = "Lateral Movement",
-    .techniques = {"T1021.002"},
-    .severity = 2,
-    .index = 3,
-};
-
 struct fixture {
     struct classifier *cls;
     struct zones *zones;
@@ -105,7 +97,12 @@ static int teardown(void **state)
 
 static void emit(struct alerter *a, struct flow *f, uint64_t ts)
 {
-    struct alert al = {.det = &det, .signature = "VIGIE test", .severity = 2, .policy = "none"};
+    /* As the engine sends it: the declaration and its registry position. */
+    struct alert al = {.det = &detect_find("smb_admin_share")->info,
+                       .det_index = (unsigned)detect_index("smb_admin_share"),
+                       .signature = "VIGIE test",
+                       .severity = 2,
+                       .policy = "none"};
     alert_add_str(&al, "share", "ADMIN$");
     alerter_emit(a, &al, f, ts);
 }
