@@ -5,7 +5,7 @@
 
 One TCP connection each, client 10.1.0.5 -> server 10.1.0.9:445, with fixed
 timestamps, ports and sequence numbers, so the same command always writes the
-same bytes (moved unchanged from the former tests/pcap/detect_smb.sh):
+same bytes (moved from the former tests/pcap/detect_smb.sh; the MACs are now fixed):
   ransom60.pcap   60 files created, written and renamed to *.locked (ransomware burst)
   ransom30.pcap   the same over 30 files
   read60.pcap     60 files opened for reading only
