@@ -163,7 +163,10 @@ def run_vigie(vigie, capture, config, args, scratch):
     for path in (alerts, flows):
         if os.path.exists(path):
             with open(path) as f:
-                events += [json.loads(line) for line in f if line.strip()]
+                try:
+                    events += [json.loads(line) for line in f if line.strip()]
+                except ValueError as e:
+                    raise CaseError("%s: a line of %s is not JSON: %s" % (capture, os.path.basename(path), e))
             os.unlink(path)
     return r.returncode, r.stderr, events
 
@@ -180,7 +183,8 @@ def field(event, dotted):
 def holds(value, want):
     """One match entry: equality, or a mapping of operators."""
     if not (isinstance(want, dict) and want and set(want) <= OPERATORS):
-        return value is not MISSING and value == want
+        # Python's True == 1: a boolean only equals a boolean.
+        return value is not MISSING and isinstance(value, bool) == isinstance(want, bool) and value == want
     for op, arg in want.items():
         if op == "absent":
             ok = (value is MISSING) == bool(arg)
@@ -242,7 +246,8 @@ def run_case(spec, files, vigie, jobs, tmp):
 
     def one(i_file):
         i, path = i_file
-        rc, err, events = run_vigie(vigie, path, config, args, os.path.join(tmp, "%s.%d" % (spec["name"].replace("/", "_"), i)))
+        scratch = os.path.join(tmp, "%s.%d" % (spec["name"].replace("/", "_"), i))
+        rc, err, events = run_vigie(vigie, path, config, args, scratch)
         return path, exit_ok(want_exit, rc, err), rc, err, [judge(c["filter"], events) for c in checks]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -281,7 +286,8 @@ def folder_cases(cases_dir, names):
 
 
 def shared_cases(shared):
-    """One case per capture of the tsv files: (spec, {check index: check id})."""
+    """One case per capture of the tsv files: (spec, check ids), the first id
+    naming the exit status check."""
     rows = {}
     for kind, bound in (("must-fire", {"min": 1}), ("must-not-fire", {"count": 0})):
         with open(os.path.join(shared, "expect", kind + ".tsv")) as f:
@@ -295,12 +301,14 @@ def shared_cases(shared):
                          {"filter": dict(bound, match={"event_type": "alert", "vigie.detector": d}),
                           "name": "%s %s" % (kind, d)}))
     for capture in sorted(rows):
-        spec = {"name": capture, "folder": HERE, "capture": {"corpus": capture},
-                "config": "../shared/expect/corpus.yaml", "exit": "corrupt-ok", "checks": [c for _, c in rows[capture]]}
+        # SPEC: a corrupt pcap ends with exit 1; several corpus captures are cut short.
+        spec = {"name": capture, "folder": HERE, "capture": {"corpus": capture}, "exit": "corrupt-ok",
+                "config": "../shared/expect/corpus.yaml", "checks": [c for _, c in rows[capture]]}
         yield spec, ["runs %s" % capture] + [i for i, _ in rows[capture]]
 
 
 def read_known(path):
+    """The check ids of the known failures file, blanks folded."""
     known = set()
     if os.path.exists(path):
         with open(path) as f:
@@ -309,6 +317,69 @@ def read_known(path):
                 if line:
                     known.add(" ".join(line.split()))
     return known
+
+
+class Tally:
+    def __init__(self):
+        self.n = {"passed": 0, "failed": 0, "skipped": 0, "known": 0}
+
+    def report(self, tag, case, label, detail=""):
+        self.n[{"ok": "passed", "FAIL": "failed", "FIXED": "failed", "known": "known", "skip": "skipped"}[tag]] += 1
+        print("%-5s %s: %s%s" % (tag, case, label, ": " + detail if detail else ""), flush=True)
+
+
+def run_folders(opt, run, gens, tally):
+    for folder in folder_cases(opt.cases, opt.names):
+        name = os.path.basename(folder)
+        try:
+            spec = load_case(folder)
+            files, skip = captures(spec, gens)
+            results = run(spec, files) if files else []
+        except (CaseError, OSError, yaml.YAMLError) as e:
+            tally.report("FAIL", name, str(e))
+            continue
+        if skip:
+            tally.report("skip", name, skip)
+        for label, ok, detail in results:
+            tally.report("ok" if ok else "FAIL", name, label, "" if ok else detail)
+    n = tally.n
+    print("%d passed, %d failed, %d skipped" % (n["passed"], n["failed"], n["skipped"]))
+
+
+def run_shared(opt, run, gens, tally):
+    shared = shared_dir()
+    if not os.path.isdir(os.path.join(shared, "expect")):
+        print("shared expectations: no %s/expect: skipped" % shared)
+        return
+    known, seen, passed = read_known(opt.known), set(), set()
+    cases = list(shared_cases(shared))
+    for spec, ids in cases:
+        try:
+            files, skip = captures(spec, gens)
+            results = run(spec, files) if files else []
+        except (CaseError, OSError) as e:
+            tally.report("FAIL", spec["name"], str(e))
+            continue
+        if skip:
+            tally.report("skip", spec["name"], skip)
+        for ident, (label, ok, detail) in zip(ids, results):
+            seen.add(ident)
+            if ok:
+                passed.add(ident)
+            if ident not in known:
+                tally.report("ok" if ok else "FAIL", spec["name"], label, "" if ok else detail)
+            elif ok:
+                tally.report("FIXED", spec["name"], label, "passes: remove it from %s" % os.path.basename(opt.known))
+            else:
+                tally.report("known", spec["name"], label, detail)
+    for ident in sorted(known - seen):
+        print("note  %s: listed as a known failure, but no such check ran" % ident)
+    rows = [r for r in ([i for i in ids if i.startswith("must-fire")] for _, ids in cases) if r]
+    print("must-fire rows passing: %d of %d (checks: %d of %d)" % (
+        sum(1 for r in rows if passed.issuperset(r)), len(rows),
+        sum(len(passed.intersection(r)) for r in rows), sum(len(r) for r in rows)))
+    n = tally.n
+    print("%d passed, %d failed, %d known failures, %d skipped" % (n["passed"], n["failed"], n["known"], n["skipped"]))
 
 
 def main():
@@ -322,65 +393,12 @@ def main():
     if not os.access(vigie, os.X_OK):
         sys.exit("cases: no binary at %s (build first or set VIGIE)" % vigie)
     jobs = int(os.environ.get("CASES_JOBS", "2"))
-    counts = {"passed": 0, "failed": 0, "skipped": 0, "known": 0}
-
-    def report(tag, case, label, detail=""):
-        print("%-5s %s: %s%s" % (tag, case, label, ": " + detail if detail else ""), flush=True)
-
+    tally = Tally()
     with tempfile.TemporaryDirectory(prefix="vigie-cases.") as tmp:
-        gens = Generators(tmp)
-        if opt.shared_expect:
-            shared = shared_dir()
-            if not os.path.isdir(os.path.join(shared, "expect")):
-                print("shared expectations: no %s/expect: skipped" % shared)
-                return 0
-            known, seen, passed = read_known(opt.known), set(), set()
-            for spec, ids in shared_cases(shared):
-                files, skip = captures(spec, gens)
-                if skip:
-                    counts["skipped"] += 1
-                    report("skip", spec["name"], skip)
-                    continue
-                for ident, (label, ok, detail) in zip(ids, run_case(spec, files, vigie, jobs, tmp)):
-                    seen.add(ident)
-                    if ok:
-                        passed.add(ident)
-                    if ident in known:
-                        tag = "FIXED" if ok else "known"
-                        detail = "listed in %s: remove it" % os.path.basename(opt.known) if ok else detail
-                    else:
-                        tag = "ok" if ok else "FAIL"
-                    counts[{"ok": "passed", "FAIL": "failed", "known": "known", "FIXED": "failed"}[tag]] += 1
-                    report(tag, spec["name"], label, detail)
-            for ident in sorted(known - seen):
-                print("note  %s is listed as a known failure but is no check" % ident)
-            rows = [[i for i in ids if i.startswith("must-fire")] for _, ids in shared_cases(shared)]
-            rows = [r for r in rows if r]
-            print("must-fire rows passing: %d of %d (checks: %d of %d)" % (
-                sum(1 for r in rows if passed.issuperset(r)), len(rows),
-                sum(len(passed.intersection(r)) for r in rows), sum(len(r) for r in rows)))
-            print("%d passed, %d failed, %d known failures, %d skipped" % (
-                counts["passed"], counts["failed"], counts["known"], counts["skipped"]))
-            return 1 if counts["failed"] else 0
-        for folder in folder_cases(opt.cases, opt.names):
-            name = os.path.basename(folder)
-            try:
-                spec = load_case(folder)
-                files, skip = captures(spec, gens)
-                if skip:
-                    counts["skipped"] += 1
-                    report("skip", name, skip)
-                    continue
-                results = run_case(spec, files, vigie, jobs, tmp)
-            except (CaseError, OSError, yaml.YAMLError) as e:
-                counts["failed"] += 1
-                report("FAIL", name, str(e))
-                continue
-            for label, ok, detail in results:
-                counts["passed" if ok else "failed"] += 1
-                report("ok" if ok else "FAIL", name, label, "" if ok else detail)
-    print("%d passed, %d failed, %d skipped" % (counts["passed"], counts["failed"], counts["skipped"]))
-    return 1 if counts["failed"] else 0
+        def run(spec, files):
+            return run_case(spec, files, vigie, jobs, tmp)
+        (run_shared if opt.shared_expect else run_folders)(opt, run, Generators(tmp), tally)
+    return 1 if tally.n["failed"] else 0
 
 
 if __name__ == "__main__":
