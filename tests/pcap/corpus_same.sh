@@ -49,15 +49,14 @@ build_base() {
 }
 build_base || { echo "corpus_same: building $BASE_REV failed"; exit 1; }
 
-# canon BIN CONFIG CAPTURE OUT: exit status, then alerts and flows, canonical and sorted.
+# canon BIN CONFIG CAPTURE OUT: exit status, then alert and flow records, canonical and sorted.
 canon() {
     local bin=$1 cfg=$2 cap=$3 out=$4
     "$bin" -c "$cfg" -r "$cap" --no-redis -q -A "$out.alerts" --flows "$out.flows" >/dev/null 2>"$out.err"
     echo "exit $?" >"$out"
-    for kind in alerts flows; do
-        [ -f "$out.$kind" ] && jq -S -c . "$out.$kind" | sort | sed "s/^/$kind /" >>"$out"
-        rm -f "$out.$kind"
-    done
+    # event_type tells an alert from a flow record: one jq for both files.
+    cat "$out.alerts" "$out.flows" 2>/dev/null | jq -S -c . | sort >>"$out"
+    rm -f "$out.alerts" "$out.flows"
 }
 
 # same I CONFIG CAPTURE: "same" or "differ" in $T/res/I, the diff beside it.
@@ -69,7 +68,7 @@ same() {
         echo same >"$T/res/$i"
     else
         echo differ >"$T/res/$i"
-        diff "$T/run/$i.base" "$T/run/$i.new" | head -6 | cut -c1-240 >"$T/res/$i.diff"
+        diff "$T/run/$i.base" "$T/run/$i.new" | head -6 >"$T/res/$i.diff"
     fi
     rm -f "$T/run/$i.base" "$T/run/$i.new" "$T/run/$i.base.err" "$T/run/$i.new.err"
 }
