@@ -8,7 +8,7 @@
 #
 # Captures: every pcap, pcapng and cap of ../shared/corpus (ndpi/ included)
 # with ../shared/expect/corpus.yaml, and the scenario of scripts/gen-scenario
-# with config/vigie.yaml; each as `vigie -c CONFIG -r F --no-redis -A A --flows F`.
+# with config/vigie.yaml; each as `vigie -c CONFIG -r F --no-redis -q -A A --flows F`.
 # Without ../shared only the scenario runs. BASE_REV is built once (git archive,
 # cmake Release, target vigie) into build-base/<commit>/ and reused; without
 # that commit in the history the test is skipped.
