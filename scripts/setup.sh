@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev libhiredis-dev
   libyaml-dev libcmocka-dev libssl-dev
-  redis-server redis-tools tshark tcpreplay jq python3-scapy
+  redis-server redis-tools tshark tcpreplay jq python3-scapy python3-yaml
   libmaxmind-db-writer-perl iproute2 procps time chromium
 )
 

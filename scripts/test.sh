@@ -52,9 +52,12 @@ stage "learn mode + new_edge" run_if_present tests/pcap/learn.sh
 stage "live view (vigie-tail)" run_if_present tests/integration/tail_test.sh
 stage "HTML report (chromium)" run_if_present tests/integration/report_chromium.sh
 stage "attack scenario (tshark)" run_if_present tests/pcap/scenario_check.sh
-for t in tests/pcap/tshark_*.sh tests/pcap/detect_*.sh; do
+for t in tests/pcap/tshark_*.sh; do
     [ -e "$t" ] && stage "$(basename "$t" .sh)" run_if_present "$t"
 done
+stage "detector cases (tests/pcap/cases)" run_if_present tests/pcap/cases.py
+stage "shared expectations (known failures listed)" run_if_present tests/pcap/cases.py --shared-expect
+stage "same alerts and flows as before issue 8" run_if_present tests/pcap/corpus_same.sh
 
 stage "build (ASan+UBSan)" ./scripts/build.sh Sanitize build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

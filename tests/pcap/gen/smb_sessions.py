@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Writes the small SMB2 sessions of the SMB detector cases (tests/pcap/cases/smb_*).
+
+    tests/pcap/gen/smb_sessions.py OUTDIR
+
+One TCP connection each, client 10.1.0.5 -> server 10.1.0.9:445, with fixed
+timestamps, ports and sequence numbers, so the same command always writes the
+same bytes (moved from the former tests/pcap/detect_smb.sh; the MACs are now fixed):
+  ransom60.pcap   60 files created, written and renamed to *.locked (ransomware burst)
+  ransom30.pcap   the same over 30 files
+  read60.pcap     60 files opened for reading only
+  exe_copy.pcap   an executable (MZ) written to an ordinary share
+  text_copy.pcap  a text file written to an ordinary share
+  admin_ps1.pcap  a script created on C$
+Needs Debian's python3-scapy (run with /usr/bin/python3).
+"""
+import struct, sys
+from scapy.all import IP, TCP, Ether, wrpcap
+
+if len(sys.argv) != 2:
+    sys.exit("usage: smb_sessions.py OUTDIR")
+out = sys.argv[1]
+# Fixed MACs: scapy would otherwise fill in this machine's own.
+MAC_C, MAC_S = "02:00:00:00:00:01", "02:00:00:00:00:02"
+
+def hdr(cmd, mid, tree=0, status=0, resp=False, related=False):
+    flags = (1 if resp else 0) | (4 if related else 0)
+    return struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 0, status, cmd, 1, flags, 0, mid,
+                       0xFEFF, tree, 0x1000000000001, b"\0" * 16)
+
+def u16(s):
+    return s.encode("utf-16le")
+
+class Conv:
+    """One TCP connection (client 10.1.0.5 -> server 10.1.0.9:445) with
+    consistent sequence numbers, timestamps 10 ms apart."""
+    def __init__(self, sport=50000):
+        self.pkts, self.t, self.sport = [], 1700000000.0, sport
+        self.seq = {True: 1000, False: 5000}
+        self.mid = 0
+        self.send(b"", True, "S")
+        self.send(b"", False, "SA")
+        self.send(b"", True, "A")
+    def send(self, payload, c2s, flags="PA"):
+        src, dst = ("10.1.0.5", "10.1.0.9") if c2s else ("10.1.0.9", "10.1.0.5")
+        sp, dp = (self.sport, 445) if c2s else (445, self.sport)
+        macs = (MAC_C, MAC_S) if c2s else (MAC_S, MAC_C)
+        p = Ether(src=macs[0], dst=macs[1]) / IP(src=src, dst=dst) / TCP(sport=sp, dport=dp, flags=flags,
+                                                   seq=self.seq[c2s], ack=self.seq[not c2s])
+        if payload:
+            p = p / payload
+        p.time = self.t
+        self.t += 0.01
+        self.pkts.append(p)
+        self.seq[c2s] += len(payload) + (1 if "S" in flags else 0)
+    def msg(self, m, c2s):
+        self.send(b"\0" + len(m).to_bytes(3, "big") + m, c2s)
+    def next_mid(self):
+        self.mid += 1
+        return self.mid
+    def tree(self, path, tid):
+        mid = self.next_mid()
+        p = u16(path)
+        self.msg(hdr(3, mid) + struct.pack("<HHHH", 9, 0, 72, len(p)) + p, True)
+        self.msg(hdr(3, mid, tid, resp=True) + struct.pack("<HBBIII", 16, 1, 0, 0, 0, 0x1F01FF), False)
+    def create(self, name, tid, fid, disposition=5):
+        mid = self.next_mid()
+        n = u16(name)
+        body = struct.pack("<HBBIQQIIIIIHHII", 57, 0, 0, 2, 0, 0, 0x12019F, 0x80, 7, disposition,
+                           0x40, 120, len(n), 0, 0)
+        self.msg(hdr(5, mid, tid) + body + n, True)
+        rsp = struct.pack("<HBBI4QQQII", 89, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0x80, 0)
+        rsp += struct.pack("<QQII", fid, fid, 0, 0)
+        self.msg(hdr(5, mid, tid, resp=True) + rsp, False)
+    def write(self, tid, fid, data, offset=0):
+        mid = self.next_mid()
+        body = struct.pack("<HHIQQQIIHHI", 49, 112, len(data), offset, fid, fid, 0, 0, 0, 0, 0)
+        self.msg(hdr(9, mid, tid) + body + data, True)
+        self.msg(hdr(9, mid, tid, resp=True) + struct.pack("<HHIII", 17, 0, len(data), 0, 0), False)
+    def rename(self, tid, fid, new):
+        mid = self.next_mid()
+        n = u16(new)
+        buf = struct.pack("<B7sQI", 0, b"\0" * 7, 0, len(n)) + n
+        body = struct.pack("<HBBIHHIQQ", 33, 1, 10, len(buf), 96, 0, 0, fid, fid)
+        self.msg(hdr(0x11, mid, tid) + body + buf, True)
+    def close(self, tid, fid):
+        mid = self.next_mid()
+        self.msg(hdr(6, mid, tid) + struct.pack("<HHIQQ", 24, 0, 0, fid, fid), True)
+    def save(self, name):
+        wrpcap(out + "/" + name, self.pkts)
+
+def burst(name, nfiles, write=True):
+    c = Conv()
+    c.tree(r"\\fs01\data", 5)
+    for i in range(nfiles):
+        fid = 100 + i
+        c.create("docs\\report%03d.docx" % i, 5, fid, 5 if write else 1)
+        if write:
+            c.write(5, fid, b"\x8a\x13" * 64)
+            c.rename(5, fid, "docs\\report%03d.docx.locked" % i)
+        c.close(5, fid)
+    c.save(name)
+
+burst("ransom60.pcap", 60)
+burst("ransom30.pcap", 30)
+burst("read60.pcap", 60, write=False)
+
+c = Conv()
+c.tree(r"\\fs01\data", 5)
+c.create("tools\\nc64.exe", 5, 7)
+c.write(5, 7, b"MZ\x90\x00" + b"\0" * 60)
+c.save("exe_copy.pcap")
+
+c = Conv()
+c.tree(r"\\fs01\data", 5)
+c.create("notes.txt", 5, 7)
+c.write(5, 7, b"hello")
+c.save("text_copy.pcap")
+
+c = Conv()
+c.tree(r"\\srv02\C$", 9)
+c.create("Windows\\Temp\\run.ps1", 9, 3, 2)
+c.save("admin_ps1.pcap")
