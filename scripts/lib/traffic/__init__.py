@@ -1,0 +1,6 @@
+"""The benchmark traffic written by scripts/gen-traffic:
+
+    net       fixed values, packed headers, checksum sums, server pools
+    payloads  names and application payloads (DNS, HTTP, TLS, SMB2, SSH, NTP, ICMP)
+    flows     flows, their packets, the time-ordered writer, generate()
+"""
