@@ -1,5 +1,6 @@
 """The bundled attack scenario written by scripts/gen-scenario, one module per
-layer, each importing only those below it:
+layer, each importing only those below it (and ../wire.py, the encodings it
+shares with gen-traffic):
 
     net        clock, hosts, the capture (Ethernet/IPv4/TCP/UDP), TCP connections
     auth       ASN.1 DER, Kerberos, SPNEGO/GSS-API, NTLMSSP

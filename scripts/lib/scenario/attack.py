@@ -5,6 +5,7 @@ import io
 import struct
 import zipfile
 
+from wire import tls_record
 from .net import ACK, DNS_DOMAIN, DOMAIN, DURATION, REALM, RST, SYN, SYNACK_OPTS, utf16
 from .auth import (ETYPE_AES256, ETYPE_RC4, OID_KRB5, OID_MSKRB5, ap_rep, ap_req, as_req, enc_data,
                    etype_info2, gss_krb5, kdc_rep, krb_error, pa_data, pa_pac_request, principal, spnego_init,
@@ -13,7 +14,7 @@ from .rpc import (LEVEL_INTEGRITY, LEVEL_PRIVACY, NDR, PT_ALTER, PT_ALTER_RESP, 
                   rpc_request, rpc_response)
 from .smb import FILE_CREATE, FILE_OVERWRITE_IF
 from .protocols import (client_hello, http_get, http_resp, ldap_bind_resp, ldap_bind_sasl, rdp_conn_confirm,
-                        rdp_conn_request, sasl_wrapped, server_hello13, tls_app, tls_record, tls_session)
+                        rdp_conn_request, sasl_wrapped, server_hello13, tls_app, tls_session)
 from .msrpc import (CLSID_WBEMLEVEL1LOGIN, DRSUAPI, EPM, ISYSTEMACTIVATOR, IWBEMLEVEL1LOGIN, IWBEMSERVICES,
                     SAMR, SRVSVC, SVCCTL, SecureRPC, TSCH, epm_map, handle, minterface_pointer,
                     objref_standard, orpcthis, remote_create_instance, samr_close, samr_connect5,

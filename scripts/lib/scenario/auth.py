@@ -3,20 +3,8 @@ NTLMSSP (MS-NLMP) messages; ciphertext is pseudo-random bytes of realistic
 length."""
 import struct
 
+from wire import der
 from .net import DNS_DOMAIN, DOMAIN, REALM, filetime, ktime, utf16
-
-
-def der(tag, body):
-    n = len(body)
-    if n < 0x80:
-        ln = bytes([n])
-    elif n < 0x100:
-        ln = bytes([0x81, n])
-    elif n < 0x10000:
-        ln = b'\x82' + n.to_bytes(2, 'big')
-    else:
-        ln = b'\x83' + n.to_bytes(3, 'big')
-    return bytes([tag]) + ln + body
 
 
 def seq(*parts):

@@ -3,15 +3,12 @@ RDP connection sequence's first messages."""
 import struct
 import time
 
+from wire import der, dns_name, tls_ext, tls_hs, tls_record
 from .net import EPOCH, ktime
-from .auth import der, integer, octets, seq
+from .auth import integer, octets, seq
 
 
 # ------------------------------------------------------------------ DNS (RFC 1035, RFC 2782)
-
-
-def dns_name(n):
-    return b''.join(bytes([len(p)]) + p.encode() for p in n.split('.')) + b'\0'
 
 
 def dns_pair(rng, name, answers, qtype=1):
@@ -47,18 +44,6 @@ def ntp_pair(t, rtt):
 
 
 # ------------------------------------------------------------------ TLS (RFC 8446, RFC 5246)
-
-
-def tls_ext(t, data):
-    return struct.pack('!HH', t, len(data)) + data
-
-
-def tls_hs(htype, body):
-    return bytes([htype]) + len(body).to_bytes(3, 'big') + body
-
-
-def tls_record(ctype, body, ver=0x0303):
-    return struct.pack('!BHH', ctype, ver, len(body)) + body
 
 
 def client_hello(rng, sni):

@@ -3,6 +3,7 @@ over named pipes."""
 import hashlib
 import struct
 
+from wire import netbios
 from .net import filetime, utf16
 from .auth import (OID_KRB5, OID_MSKRB5, OID_NTLMSSP, SPNEGO_HINT, ap_rep, ap_req, gss_krb5,
                    ntlm_authenticate, ntlm_challenge, ntlm_negotiate, ntlm_verifier, principal, spnego_init,
@@ -16,11 +17,6 @@ SMB2_QUERY_DIRECTORY, SMB2_SET_INFO = 14, 17
 STATUS_SUCCESS, STATUS_MORE_PROCESSING, STATUS_NO_MORE_FILES = 0, 0xC0000016, 0x80000006
 FSCTL_PIPE_TRANSCEIVE = 0x0011C017
 FILE_OPEN, FILE_CREATE, FILE_OVERWRITE_IF = 1, 2, 5
-
-
-def netbios(msg):
-    """RFC 1002 session message header as SMB2 over TCP 445 uses it (MS-SMB2 2.1)."""
-    return b'\x00' + len(msg).to_bytes(3, 'big') + msg
 
 
 class SMB2:

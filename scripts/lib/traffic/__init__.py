@@ -1,4 +1,5 @@
-"""The benchmark traffic written by scripts/gen-traffic:
+"""The benchmark traffic written by scripts/gen-traffic (DER, DNS names,
+NetBIOS and TLS framing come from ../wire.py, shared with gen-scenario):
 
     net       fixed values, packed headers, checksum sums, server pools
     payloads  names and application payloads (DNS, HTTP, TLS, SMB2, SSH, NTP, ICMP)

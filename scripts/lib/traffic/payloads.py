@@ -4,6 +4,7 @@ flow's own pseudo-random bytes."""
 import hashlib
 import struct
 
+from wire import der, dns_name, netbios, tls_ext, tls_hs, tls_record
 from .net import CIPHER, EPOCH, ip, ntp_ts, u
 
 
@@ -44,10 +45,6 @@ DNS_NAMES = TLS_NAMES + [h for h, _, _ in HTTP_REQS] + [
 ]
 
 
-def dns_name(n):
-    return b''.join(bytes([len(p)]) + p.encode() for p in n.split('.')) + b'\0'
-
-
 def dns_pair(E, name_i):
     name = DNS_NAMES[name_i % len(DNS_NAMES)]
     qid = u(E, 40)
@@ -81,38 +78,26 @@ HTML_HEAD = (b'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><tit
 HTTP_SEG = (b''.join(b'<li>entree %05d du catalogue municipal</li>\n' % k for k in range(40)))[:1448]
 
 
-def ext(t, data):
-    return struct.pack('!HH', t, len(data)) + data
-
-
-def hs(htype, body):
-    return bytes([htype]) + len(body).to_bytes(3, 'big') + body
-
-
-def record(ctype, body):
-    return struct.pack('!BHH', ctype, 0x0303, len(body)) + body
-
-
 TLS13_SUITES = bytes.fromhex('130113021303c02bc02fc02cc030cca9cca8c013c014009c009d002f0035')
 TLS12_SUITES = bytes.fromhex('c02bc02fc02cc030cca9cca8c009c013c00ac014009c009d002f0035000a')
-SIGALGS = ext(13, bytes.fromhex('0012040308040401050308050501080606010201'))
+SIGALGS = tls_ext(13, bytes.fromhex('0012040308040401050308050501080606010201'))
 
 
 def client_hello(sni, tls13, E):
     rnd, sid, key = E[64:96], E[96:128], E[128:160]
     sni = sni.encode()
-    exts = [ext(0, struct.pack('!HBH', len(sni) + 3, 0, len(sni)) + sni), ext(23, b''),
-            ext(0xff01, b'\0'), ext(10, bytes.fromhex('0008001d001700180019')),
-            ext(11, b'\x01\x00'), ext(35, b''), ext(16, b'\x00\x0c\x02h2\x08http/1.1'),
-            ext(5, b'\x01\x00\x00\x00\x00'), SIGALGS]
+    exts = [tls_ext(0, struct.pack('!HBH', len(sni) + 3, 0, len(sni)) + sni), tls_ext(23, b''),
+            tls_ext(0xff01, b'\0'), tls_ext(10, bytes.fromhex('0008001d001700180019')),
+            tls_ext(11, b'\x01\x00'), tls_ext(35, b''), tls_ext(16, b'\x00\x0c\x02h2\x08http/1.1'),
+            tls_ext(5, b'\x01\x00\x00\x00\x00'), SIGALGS]
     if tls13:
-        exts += [ext(51, struct.pack('!HHH', 36, 0x001d, 32) + key), ext(45, b'\x01\x01'),
-                 ext(43, b'\x04\x03\x04\x03\x03')]
+        exts += [tls_ext(51, struct.pack('!HHH', 36, 0x001d, 32) + key), tls_ext(45, b'\x01\x01'),
+                 tls_ext(43, b'\x04\x03\x04\x03\x03')]
     suites = TLS13_SUITES if tls13 else TLS12_SUITES
     exts = b''.join(exts)
     body = (b'\x03\x03' + rnd + b'\x20' + sid + struct.pack('!H', len(suites)) + suites
             + b'\x01\x00' + struct.pack('!H', len(exts)) + exts)
-    return struct.pack('!BHH', 22, 0x0301, len(body) + 4) + hs(1, body)
+    return struct.pack('!BHH', 22, 0x0301, len(body) + 4) + tls_hs(1, body)
 
 
 # A fixed self-signed ECDSA certificate (CN=www.agglo.example), made once with
@@ -134,32 +119,35 @@ SERVER_CERT = bytes.fromhex(
 def server_hello(tls13, E):
     rnd, sid = E[160:192], E[96:128]
     if tls13:
-        exts = ext(43, b'\x03\x04') + ext(51, struct.pack('!HH', 0x001d, 32) + E[192:224])
+        exts = tls_ext(43, b'\x03\x04') + tls_ext(51, struct.pack('!HH', 0x001d, 32) + E[192:224])
         body = b'\x03\x03' + rnd + b'\x20' + sid + b'\x13\x01\x00'
         body += struct.pack('!H', len(exts)) + exts
         # ServerHello, then the compatibility ChangeCipherSpec and the encrypted rest.
-        return record(22, hs(2, body)) + record(20, b'\x01') + record(23, CIPHER[:1000 + E[44]])
-    exts = ext(0xff01, b'\0') + ext(11, b'\x01\x00') + ext(23, b'') + ext(16, b'\x00\x03\x02h2')
+        return (tls_record(22, tls_hs(2, body)) + tls_record(20, b'\x01')
+                + tls_record(23, CIPHER[:1000 + E[44]]))
+    exts = (tls_ext(0xff01, b'\0') + tls_ext(11, b'\x01\x00') + tls_ext(23, b'')
+            + tls_ext(16, b'\x00\x03\x02h2'))
     body = b'\x03\x03' + rnd + b'\x20' + sid + b'\xc0\x2f\x00' + struct.pack('!H', len(exts)) + exts
     cert = struct.pack('!I', len(SERVER_CERT))[1:] + SERVER_CERT
-    certs = hs(11, struct.pack('!I', len(cert))[1:] + cert)
-    return record(22, hs(2, body) + certs + hs(14, b''))
+    certs = tls_hs(11, struct.pack('!I', len(cert))[1:] + cert)
+    return tls_record(22, tls_hs(2, body) + certs + tls_hs(14, b''))
 
 
 def tls_flight(tls13, E):
     """Client's handshake end + first request, server's first response (all opaque)."""
     if tls13:
-        c = record(20, b'\x01') + record(23, CIPHER[100:153]) + record(23, CIPHER[200:440 + E[45]])
-        s = record(23, CIPHER[500:1000 + E[46]])
+        c = (tls_record(20, b'\x01') + tls_record(23, CIPHER[100:153])
+             + tls_record(23, CIPHER[200:440 + E[45]]))
+        s = tls_record(23, CIPHER[500:1000 + E[46]])
         return [(0, c), (1, s)]
-    cke = hs(16, b'\x20' + E[192:224])
-    c1 = record(22, cke) + record(20, b'\x01') + record(22, CIPHER[100:140])
-    s1 = record(20, b'\x01') + record(22, CIPHER[140:180])
-    return [(0, c1), (1, s1), (0, record(23, CIPHER[200:440 + E[45]])),
-            (1, record(23, CIPHER[500:1000 + E[46]]))]
+    cke = tls_hs(16, b'\x20' + E[192:224])
+    c1 = tls_record(22, cke) + tls_record(20, b'\x01') + tls_record(22, CIPHER[100:140])
+    s1 = tls_record(20, b'\x01') + tls_record(22, CIPHER[140:180])
+    return [(0, c1), (1, s1), (0, tls_record(23, CIPHER[200:440 + E[45]])),
+            (1, tls_record(23, CIPHER[500:1000 + E[46]]))]
 
 
-TLS_SEG = record(23, CIPHER[1500:1500 + 1443])  # fills a 1448-byte segment
+TLS_SEG = tls_record(23, CIPHER[1500:1500 + 1443])  # fills a 1448-byte segment
 
 
 def smb2_hdr(resp, msg_id, command=0):
@@ -167,10 +155,6 @@ def smb2_hdr(resp, msg_id, command=0):
     # Command, Credits, Flags, NextCommand, MessageId, Reserved, TreeId, SessionId, Signature
     return struct.pack('<4sHHIHHIIQIIQ16s', b'\xfeSMB', 64, 0 if command == 0 else 1, 0, command,
                        1, 1 if resp else 0, 0, msg_id, 0xfeff, 0, 0, b'\0' * 16)
-
-
-def netbios(msg):
-    return b'\x00' + len(msg).to_bytes(3, 'big') + msg
 
 
 def neg_contexts(salt, ciphers):
@@ -193,12 +177,6 @@ def smb_negotiate_req(E):
     fixed = fixed[:28] + struct.pack('<I', off + pad) + fixed[32:]
     return netbios(smb2_hdr(False, 0) + fixed + d + b'\0' * pad
                    + neg_contexts(E[80:112], (2, 1)))
-
-
-def der(tag, body):
-    n = len(body)
-    ln = bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82]) + n.to_bytes(2, 'big')
-    return bytes([tag]) + ln + body
 
 
 # SPNEGO NegTokenInit offering MS-KRB5, KRB5 and NTLMSSP, as Windows servers send.
