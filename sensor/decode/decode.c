@@ -37,9 +37,9 @@
 #define MAX_TUNNEL_DEPTH 4
 
 /* Every layer reads the frame through one cursor (cursor.h), from the link
- * header inwards. A layer checks the length of what it reads first with
- * cursor_need, so a short frame is reported TRUNCATED before anything of
- * that layer is stored in the packet. */
+ * header inwards. A layer checks the length of what it reads before storing
+ * any of it in the packet: cursor_need where a short frame is TRUNCATED,
+ * cursor_has where running out is another answer (802.3 without SNAP). */
 
 int decode_linktype_supported(int dlt)
 {
@@ -247,15 +247,15 @@ static enum decode_result ipv6_skip_extensions(struct cursor *c, uint8_t *next, 
         case 43:  /* routing */
         case 60:  /* destination options */
         case 135: /* mobility */
-            if (!cursor_has(c, 2)) return DECODE_TRUNCATED;
+            if (!cursor_need(c, 2)) return DECODE_TRUNCATED;
             hlen = 8u + 8u * cursor_peek_u8(c, 1);
             break;
         case 51: /* AH: length in 4-octet units minus 2 */
-            if (!cursor_has(c, 2)) return DECODE_TRUNCATED;
+            if (!cursor_need(c, 2)) return DECODE_TRUNCATED;
             hlen = 4u * (cursor_peek_u8(c, 1) + 2u);
             break;
         case 44: { /* fragment */
-            if (!cursor_has(c, 8)) return DECODE_TRUNCATED;
+            if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
             hlen = 8;
             uint16_t frag = cursor_peek_be16(c, 2);
             if (frag & 0xFFF8) return DECODE_FRAGMENT;
@@ -265,7 +265,7 @@ static enum decode_result ipv6_skip_extensions(struct cursor *c, uint8_t *next, 
         default:
             return DECODE_OK;
         }
-        if (*len < hlen || !cursor_has(c, hlen)) return DECODE_TRUNCATED;
+        if (*len < hlen || !cursor_need(c, hlen)) return DECODE_TRUNCATED;
         *next = cursor_peek_u8(c, 0);
         cursor_skip(c, hlen);
         *len -= hlen;
@@ -283,7 +283,7 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
     switch (pkt->key.proto) {
     case 6: /* TCP, RFC 9293 3.1 */
         if (l4_len < 20) return DECODE_MALFORMED;
-        if (!cursor_has(c, 20)) return DECODE_TRUNCATED;
+        if (!cursor_need(c, 20)) return DECODE_TRUNCATED;
         hlen = (uint32_t)(cursor_peek_u8(c, 12) >> 4) * 4;
         if (hlen < 20 || hlen > l4_len) return DECODE_MALFORMED;
         pkt->key.port[0] = cursor_be16(&h);
@@ -294,14 +294,14 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
         break;
     case 17: /* UDP, RFC 768 */
         if (l4_len < 8) return DECODE_MALFORMED;
-        if (!cursor_has(c, 8)) return DECODE_TRUNCATED;
+        if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
         pkt->key.port[0] = cursor_be16(&h);
         pkt->key.port[1] = cursor_be16(&h);
         hlen = 8;
         break;
     case 132: /* SCTP, RFC 9260 3.1: ports lead the 12-byte common header */
         if (l4_len < 12) return DECODE_MALFORMED;
-        if (!cursor_has(c, 12)) return DECODE_TRUNCATED;
+        if (!cursor_need(c, 12)) return DECODE_TRUNCATED;
         pkt->key.port[0] = cursor_be16(&h);
         pkt->key.port[1] = cursor_be16(&h);
         hlen = 12;
@@ -338,7 +338,7 @@ static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int 
     if ((vihl >> 4) != 4) return DECODE_MALFORMED;
     uint32_t ihl = (uint32_t)(vihl & 0x0F) * 4;
     if (ihl < 20 || tot < ihl) return DECODE_MALFORMED;
-    if (!cursor_has(c, ihl)) return DECODE_TRUNCATED;
+    if (!cursor_need(c, ihl)) return DECODE_TRUNCATED;
     if (frag & 0x1FFF) return DECODE_FRAGMENT;
     pkt->first_fragment = (frag & 0x2000) ? 1 : pkt->first_fragment;
     pkt->key.proto = proto;
