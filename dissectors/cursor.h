@@ -90,8 +90,8 @@ static inline uint32_t cursor_be32(struct cursor *c)
 }
 
 /* Reads at off bytes past the position without moving it, for a field
- * that decides how the bytes before it are read (a header length, a
- * version nibble). Short: error flag and zero, as the reads above. */
+ * that decides how the header around it is read (a version nibble, a
+ * header length). Short: error flag and zero, as the reads above. */
 static inline uint8_t cursor_peek_u8(struct cursor *c, size_t off)
 {
     if (c->err || c->left <= off) {
