@@ -29,6 +29,13 @@ static inline int cursor_need(struct cursor *c, size_t n)
     return 1;
 }
 
+/* Whether n more bytes can be read, without touching the error flag: for
+ * a layer that is optional, where running out is an answer, not an error. */
+static inline int cursor_has(const struct cursor *c, size_t n)
+{
+    return !c->err && c->left >= n;
+}
+
 static inline void cursor_skip(struct cursor *c, size_t n)
 {
     if (cursor_need(c, n)) c->p += n, c->left -= n;
@@ -82,6 +89,27 @@ static inline uint32_t cursor_be32(struct cursor *c)
     return v;
 }
 
+/* Reads at off bytes past the position without moving it, for a field
+ * that decides how the header around it is read (a version nibble, a
+ * header length). Short: error flag and zero, as the reads above. */
+static inline uint8_t cursor_peek_u8(struct cursor *c, size_t off)
+{
+    if (c->err || c->left <= off) {
+        c->err = 1;
+        return 0;
+    }
+    return c->p[off];
+}
+
+static inline uint16_t cursor_peek_be16(struct cursor *c, size_t off)
+{
+    if (c->err || c->left < 2 || c->left - 2 < off) {
+        c->err = 1;
+        return 0;
+    }
+    return (uint16_t)(c->p[off] << 8 | c->p[off + 1]);
+}
+
 static inline void cursor_copy(struct cursor *c, void *out, size_t n)
 {
     if (cursor_need(c, n)) {
@@ -98,6 +126,13 @@ static inline struct cursor cursor_at(const uint8_t *base, size_t base_len, size
     struct cursor c = {base, 0, 1};
     if (off <= base_len && len <= base_len - off) c = cursor_make(base + off, len);
     return c;
+}
+
+/* Cuts the cursor to at most n bytes: a length field bounds what follows,
+ * while the capture may hold less (snap length) or more (link padding). */
+static inline void cursor_limit(struct cursor *c, size_t n)
+{
+    if (c->left > n) c->left = n;
 }
 
 #endif

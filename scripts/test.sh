@@ -40,6 +40,7 @@ fuzz_all() {
 }
 
 stage "build (Release)" ./scripts/build.sh Release build
+stage "lint (clang-format, file length)" tests/lint.sh
 stage "unit tests" ctest_in build
 stage "pcap tests" run_if_present tests/pcap/run.sh
 stage "nDPI agreement" run_if_present tests/pcap/agreement.sh

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <pcap/dlt.h>
 
+#include "cursor.h"
 #include "decode.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -35,26 +36,10 @@
 #define IPPROTO_IPV6_ 41
 #define MAX_TUNNEL_DEPTH 4
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* A position in the frame: everything from off to caplen is readable. */
-struct cursor {
-    const uint8_t *frame;
-    uint32_t off, caplen;
-};
-
-static inline int have(const struct cursor *c, uint32_t n)
-{
-    return c->caplen >= c->off && c->caplen - c->off >= n;
-}
+/* Every layer reads the frame through one cursor (cursor.h), from the link
+ * header inwards. A layer checks the length of what it reads before storing
+ * any of it in the packet: cursor_need where a short frame is TRUNCATED,
+ * cursor_has where running out is another answer (802.3 without SNAP). */
 
 int decode_linktype_supported(int dlt)
 {
@@ -102,29 +87,26 @@ static enum decode_result decode_shims(struct cursor *c, uint16_t *type, struct 
         case ETH_VLAN:
         case ETH_QINQ:
         case ETH_QINQ_OLD:
-            if (!have(c, 4)) return DECODE_TRUNCATED;
-            pkt->key.vlan = rd16(c->frame + c->off) & 0x0FFF;
-            *type = rd16(c->frame + c->off + 2);
-            c->off += 4;
+            if (!cursor_need(c, 4)) return DECODE_TRUNCATED;
+            pkt->key.vlan = cursor_be16(c) & 0x0FFF;
+            *type = cursor_be16(c);
             break;
         case ETH_MPLS_UC:
         case ETH_MPLS_MC:
             /* RFC 3032: pop labels to the bottom of stack, then guess IP
              * from the version nibble as routers do. */
             for (;;) {
-                if (!have(c, 4)) return DECODE_TRUNCATED;
-                uint32_t label = rd32(c->frame + c->off);
-                c->off += 4;
-                if (label & 0x100) break;
+                if (!cursor_need(c, 4)) return DECODE_TRUNCATED;
+                if (cursor_be32(c) & 0x100) break;
             }
-            if (!have(c, 1)) return DECODE_TRUNCATED;
-            *type = (c->frame[c->off] >> 4) == 6 ? ETH_IPV6 : ETH_IPV4;
+            if (!cursor_need(c, 1)) return DECODE_TRUNCATED;
+            *type = (cursor_peek_u8(c, 0) >> 4) == 6 ? ETH_IPV6 : ETH_IPV4;
             return DECODE_OK;
         case ETH_PPPOE_SES:
             /* RFC 2516: 6-byte PPPoE header then the PPP protocol field. */
-            if (!have(c, 8)) return DECODE_TRUNCATED;
-            *type = ppp_to_ethertype(rd16(c->frame + c->off + 6));
-            c->off += 8;
+            if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
+            cursor_skip(c, 6);
+            *type = ppp_to_ethertype(cursor_be16(c));
             break;
         default:
             return DECODE_OK;
@@ -135,16 +117,15 @@ static enum decode_result decode_shims(struct cursor *c, uint16_t *type, struct 
 
 static enum decode_result decode_ethernet(struct cursor *c, uint16_t *type, struct packet *pkt)
 {
-    if (!have(c, 14)) return DECODE_TRUNCATED;
-    uint16_t t = rd16(c->frame + c->off + 12);
-    c->off += 14;
+    if (!cursor_need(c, 14)) return DECODE_TRUNCATED;
+    cursor_skip(c, 12); /* addresses */
+    uint16_t t = cursor_be16(c);
     if (t <= 1500) {
         /* 802.3 length field: only LLC/SNAP carries IP. */
-        if (!have(c, 8)) return DECODE_NOT_IP;
-        const uint8_t *llc = c->frame + c->off;
-        if (llc[0] != 0xAA || llc[1] != 0xAA) return DECODE_NOT_IP;
-        t = rd16(llc + 6);
-        c->off += 8;
+        if (!cursor_has(c, 8)) return DECODE_NOT_IP;
+        if (cursor_u8(c) != 0xAA || cursor_u8(c) != 0xAA) return DECODE_NOT_IP;
+        cursor_skip(c, 4); /* control, OUI */
+        t = cursor_be16(c);
     }
     *type = t;
     return decode_shims(c, type, pkt);
@@ -153,33 +134,31 @@ static enum decode_result decode_ethernet(struct cursor *c, uint16_t *type, stru
 /* IEEE 802.11 data frame behind a radiotap header. */
 static enum decode_result decode_radiotap(struct cursor *c, uint16_t *type)
 {
-    if (!have(c, 8)) return DECODE_TRUNCATED;
-    const uint8_t *rt = c->frame + c->off;
-    uint16_t rt_len = (uint16_t)(rt[2] | rt[3] << 8); /* little endian */
-    uint32_t present =
-        (uint32_t)rt[4] | (uint32_t)rt[5] << 8 | (uint32_t)rt[6] << 16 | (uint32_t)rt[7] << 24;
+    struct cursor rt = *c; /* the radiotap header, for the flags field */
+    if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
+    cursor_skip(c, 2); /* version, pad */
+    uint16_t rt_len = cursor_le16(c);
+    uint32_t present = cursor_le32(c);
     if (rt_len < 8) return DECODE_MALFORMED;
     /* Flags field (present bit 1) directly after TSFT (bit 0, 8 bytes,
-     * 8-aligned); bit 0x40 = bad FCS: drop such frames. */
+     * 8-aligned); bit 0x40 = bad FCS: drop such frames. A flags byte past
+     * the capture reads as zero: the frame is then judged below. */
     if ((present & 0x2) && !(present & 0x80000000u)) {
         uint32_t flags_off = (present & 0x1) ? 16 : 8;
-        if (flags_off < rt_len && have(c, flags_off + 1) && (rt[flags_off] & 0x40))
-            return DECODE_MALFORMED;
+        if (flags_off < rt_len && (cursor_peek_u8(&rt, flags_off) & 0x40)) return DECODE_MALFORMED;
     }
-    c->off += rt_len;
-    if (!have(c, 24)) return DECODE_TRUNCATED;
-    const uint8_t *wh = c->frame + c->off;
-    uint16_t fc = (uint16_t)(wh[0] | wh[1] << 8);
+    cursor_skip(c, rt_len - 8u);
+    if (!cursor_need(c, 24)) return DECODE_TRUNCATED;
+    uint16_t fc = cursor_le16(c);
     if (((fc >> 2) & 0x3) != 2) return DECODE_NOT_IP; /* not a data frame */
     uint32_t hlen = 24;
     if ((fc & 0x0300) == 0x0300) hlen += 6; /* four-address frame */
     if ((fc >> 4) & 0x8) hlen += 2;         /* QoS data subtypes */
-    c->off += hlen;
-    if (!have(c, 8)) return DECODE_TRUNCATED;
-    const uint8_t *llc = c->frame + c->off;
-    if (llc[0] != 0xAA) return DECODE_NOT_IP;
-    *type = rd16(llc + 6);
-    c->off += 8;
+    cursor_skip(c, hlen - 2);
+    if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
+    if (cursor_u8(c) != 0xAA) return DECODE_NOT_IP;
+    cursor_skip(c, 5); /* LLC rest, OUI */
+    *type = cursor_be16(c);
     return DECODE_OK;
 }
 
@@ -187,8 +166,8 @@ static enum decode_result decode_radiotap(struct cursor *c, uint16_t *type)
  * which (the NULL family value differs between BSDs). */
 static enum decode_result ip_by_version(struct cursor *c, uint16_t *type)
 {
-    if (!have(c, 1)) return DECODE_TRUNCATED;
-    uint8_t v = c->frame[c->off] >> 4;
+    if (!cursor_need(c, 1)) return DECODE_TRUNCATED;
+    uint8_t v = cursor_peek_u8(c, 0) >> 4;
     if (v == 4)
         *type = ETH_IPV4;
     else if (v == 6)
@@ -204,35 +183,36 @@ static enum decode_result decode_link(int dlt, struct cursor *c, uint16_t *type,
     case DLT_EN10MB:
         return decode_ethernet(c, type, pkt);
     case DLT_LINUX_SLL: /* 16-byte cooked header, protocol at 14 */
-        if (!have(c, 16)) return DECODE_TRUNCATED;
-        *type = rd16(c->frame + 14);
-        c->off = 16;
+        if (!cursor_need(c, 16)) return DECODE_TRUNCATED;
+        cursor_skip(c, 14);
+        *type = cursor_be16(c);
         return decode_shims(c, type, pkt);
     case DLT_LINUX_SLL2: /* 20-byte cooked v2 header, protocol at 0 */
-        if (!have(c, 20)) return DECODE_TRUNCATED;
-        *type = rd16(c->frame);
-        c->off = 20;
+        if (!cursor_need(c, 20)) return DECODE_TRUNCATED;
+        *type = cursor_be16(c);
+        cursor_skip(c, 18);
         return decode_shims(c, type, pkt);
     case DLT_NULL:
     case DLT_LOOP:
-        if (!have(c, 4)) return DECODE_TRUNCATED;
-        c->off = 4;
+        if (!cursor_need(c, 4)) return DECODE_TRUNCATED;
+        cursor_skip(c, 4); /* address family */
         return ip_by_version(c, type);
     case DLT_PPP:
     case DLT_PPP_SERIAL:
-    case DLT_C_HDLC:
-        if (!have(c, 4)) return DECODE_TRUNCATED;
-        if (c->frame[0] == 0xFF || c->frame[0] == 0x0F || c->frame[0] == 0x8F) {
+    case DLT_C_HDLC: {
+        if (!cursor_need(c, 4)) return DECODE_TRUNCATED;
+        uint8_t addr = cursor_peek_u8(c, 0);
+        if (addr == 0xFF || addr == 0x0F || addr == 0x8F) {
             /* HDLC-like framing: address, control, then protocol. Cisco
              * HDLC carries an ethertype, PPP a PPP protocol number. */
-            uint16_t proto = rd16(c->frame + 2);
-            *type = c->frame[0] == 0xFF ? ppp_to_ethertype(proto) : proto;
-            c->off = 4;
+            cursor_skip(c, 2);
+            uint16_t proto = cursor_be16(c);
+            *type = addr == 0xFF ? ppp_to_ethertype(proto) : proto;
         } else {
-            *type = ppp_to_ethertype(rd16(c->frame));
-            c->off = 2;
+            *type = ppp_to_ethertype(cursor_be16(c));
         }
         return decode_shims(c, type, pkt);
+    }
     case DLT_IEEE802_11_RADIO:
         return decode_radiotap(c, type);
     case DLT_RAW:
@@ -244,19 +224,21 @@ static enum decode_result decode_link(int dlt, struct cursor *c, uint16_t *type,
     }
 }
 
-static void set_key_addr4(struct packet *pkt, const uint8_t *src, const uint8_t *dst)
+/* Source then destination address of an IPv4 header, as IPv4-mapped IPv6. */
+static void set_key_addr4(struct packet *pkt, struct cursor *addrs)
 {
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
     memcpy(pkt->key.addr[0], mapped, 12);
-    memcpy(pkt->key.addr[0] + 12, src, 4);
+    cursor_copy(addrs, pkt->key.addr[0] + 12, 4);
     memcpy(pkt->key.addr[1], mapped, 12);
-    memcpy(pkt->key.addr[1] + 12, dst, 4);
+    cursor_copy(addrs, pkt->key.addr[1] + 12, 4);
 }
 
 /* RFC 8200 4.1: walk hop-by-hop, routing, fragment and destination options
- * headers (and AH, RFC 4302) to the upper-layer header. */
-static enum decode_result ipv6_skip_extensions(const uint8_t *l3, uint32_t avail, uint8_t *next,
-                                               uint32_t *off, uint32_t *len, struct packet *pkt)
+ * headers (and AH, RFC 4302) to the upper-layer header. c starts after the
+ * fixed header; *len is what is left of the payload length. */
+static enum decode_result ipv6_skip_extensions(struct cursor *c, uint8_t *next, uint32_t *len,
+                                               struct packet *pkt)
 {
     for (int n = 0; n < 16; n++) {
         uint32_t hlen;
@@ -265,59 +247,63 @@ static enum decode_result ipv6_skip_extensions(const uint8_t *l3, uint32_t avail
         case 43:  /* routing */
         case 60:  /* destination options */
         case 135: /* mobility */
-            if (avail < *off + 2) return DECODE_TRUNCATED;
-            hlen = 8u + 8u * l3[*off + 1];
+            if (!cursor_need(c, 2)) return DECODE_TRUNCATED;
+            hlen = 8u + 8u * cursor_peek_u8(c, 1);
             break;
         case 51: /* AH: length in 4-octet units minus 2 */
-            if (avail < *off + 2) return DECODE_TRUNCATED;
-            hlen = 4u * (l3[*off + 1] + 2u);
+            if (!cursor_need(c, 2)) return DECODE_TRUNCATED;
+            hlen = 4u * (cursor_peek_u8(c, 1) + 2u);
             break;
-        case 44: /* fragment */
-            if (avail < *off + 8) return DECODE_TRUNCATED;
+        case 44: { /* fragment */
+            if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
             hlen = 8;
-            if (rd16(l3 + *off + 2) & 0xFFF8) return DECODE_FRAGMENT;
-            if (rd16(l3 + *off + 2) & 1) pkt->first_fragment = 1;
+            uint16_t frag = cursor_peek_be16(c, 2);
+            if (frag & 0xFFF8) return DECODE_FRAGMENT;
+            if (frag & 1) pkt->first_fragment = 1;
             break;
+        }
         default:
             return DECODE_OK;
         }
-        if (*len < hlen || avail < *off + hlen) return DECODE_TRUNCATED;
-        *next = l3[*off];
-        *off += hlen;
+        if (*len < hlen || !cursor_need(c, hlen)) return DECODE_TRUNCATED;
+        *next = cursor_peek_u8(c, 0);
+        cursor_skip(c, hlen);
         *len -= hlen;
     }
     return DECODE_MALFORMED;
 }
 
-/* Transport header: ports, flags, payload. l4_len is what the IP header
- * says; only the captured part of the payload is exposed. */
-static enum decode_result decode_l4(struct packet *pkt, const uint8_t *l4, uint32_t l4_len,
-                                    uint32_t captured)
+/* Transport header: ports, flags, payload. c holds the captured part of
+ * the l4_len bytes the IP header announces; only that part is exposed as
+ * payload, none of it when the capture ends inside the header. */
+static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32_t l4_len)
 {
+    struct cursor h = *c; /* the header's fields, read in order */
     uint32_t hlen;
     switch (pkt->key.proto) {
     case 6: /* TCP, RFC 9293 3.1 */
         if (l4_len < 20) return DECODE_MALFORMED;
-        if (captured < 20) return DECODE_TRUNCATED;
-        hlen = (uint32_t)(l4[12] >> 4) * 4;
+        if (!cursor_need(c, 20)) return DECODE_TRUNCATED;
+        hlen = (uint32_t)(cursor_peek_u8(c, 12) >> 4) * 4;
         if (hlen < 20 || hlen > l4_len) return DECODE_MALFORMED;
-        pkt->key.port[0] = rd16(l4);
-        pkt->key.port[1] = rd16(l4 + 2);
-        pkt->tcp_seq = rd32(l4 + 4);
-        pkt->tcp_flags = l4[13];
+        pkt->key.port[0] = cursor_be16(&h);
+        pkt->key.port[1] = cursor_be16(&h);
+        pkt->tcp_seq = cursor_be32(&h);
+        cursor_skip(&h, 5); /* acknowledgment number, data offset */
+        pkt->tcp_flags = cursor_u8(&h);
         break;
     case 17: /* UDP, RFC 768 */
         if (l4_len < 8) return DECODE_MALFORMED;
-        if (captured < 8) return DECODE_TRUNCATED;
-        pkt->key.port[0] = rd16(l4);
-        pkt->key.port[1] = rd16(l4 + 2);
+        if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
+        pkt->key.port[0] = cursor_be16(&h);
+        pkt->key.port[1] = cursor_be16(&h);
         hlen = 8;
         break;
     case 132: /* SCTP, RFC 9260 3.1: ports lead the 12-byte common header */
         if (l4_len < 12) return DECODE_MALFORMED;
-        if (captured < 12) return DECODE_TRUNCATED;
-        pkt->key.port[0] = rd16(l4);
-        pkt->key.port[1] = rd16(l4 + 2);
+        if (!cursor_need(c, 12)) return DECODE_TRUNCATED;
+        pkt->key.port[0] = cursor_be16(&h);
+        pkt->key.port[1] = cursor_be16(&h);
         hlen = 12;
         break;
     case 1:  /* ICMP: flows keyed without ports, as ndpiReader does */
@@ -329,58 +315,70 @@ static enum decode_result decode_l4(struct packet *pkt, const uint8_t *l4, uint3
         hlen = 0;
         break;
     }
-    pkt->payload = l4 + hlen;
-    pkt->payload_len = l4_len - hlen;
-    if (captured < l4_len) pkt->payload_len = captured > hlen ? captured - hlen : 0;
+    cursor_skip(c, hlen < c->left ? hlen : c->left);
+    pkt->payload = c->p;
+    pkt->payload_len = (uint32_t)c->left;
     return DECODE_OK;
 }
 
-static enum decode_result decode_ipv4(struct packet *pkt, const uint8_t *ip, uint32_t avail,
-                                      int *tunnel_next)
+/* RFC 791 3.1. On a tunnel (IP-in-IP, IPv6-in-IP) *tunnel is set and c is
+ * left on the inner header; otherwise c is consumed by the transport. */
+static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int *tunnel)
 {
-    if (avail < 20) return DECODE_TRUNCATED;
-    if ((ip[0] >> 4) != 4) return DECODE_MALFORMED;
-    uint32_t ihl = (uint32_t)(ip[0] & 0x0F) * 4;
-    uint32_t tot = rd16(ip + 2);
+    struct cursor h = *c; /* the fixed 20 bytes, read in order */
+    if (!cursor_need(&h, 20)) return DECODE_TRUNCATED;
+    uint8_t vihl = cursor_u8(&h);
+    cursor_skip(&h, 1); /* type of service */
+    uint32_t tot = cursor_be16(&h);
+    cursor_skip(&h, 2); /* identification */
+    uint16_t frag = cursor_be16(&h);
+    cursor_skip(&h, 1); /* TTL */
+    uint8_t proto = cursor_u8(&h);
+    cursor_skip(&h, 2); /* checksum; the addresses follow */
+    if ((vihl >> 4) != 4) return DECODE_MALFORMED;
+    uint32_t ihl = (uint32_t)(vihl & 0x0F) * 4;
     if (ihl < 20 || tot < ihl) return DECODE_MALFORMED;
-    if (avail < ihl) return DECODE_TRUNCATED;
-    uint16_t frag = rd16(ip + 6);
+    if (!cursor_need(c, ihl)) return DECODE_TRUNCATED;
     if (frag & 0x1FFF) return DECODE_FRAGMENT;
     pkt->first_fragment = (frag & 0x2000) ? 1 : pkt->first_fragment;
-    pkt->key.proto = ip[9];
-    if (pkt->key.proto == IPPROTO_IPIP_ || pkt->key.proto == IPPROTO_IPV6_) {
-        *tunnel_next = (int)ihl;
+    pkt->key.proto = proto;
+    cursor_skip(c, ihl);
+    if (proto == IPPROTO_IPIP_ || proto == IPPROTO_IPV6_) {
+        *tunnel = 1;
         return DECODE_OK;
     }
     pkt->key.family = 4;
     pkt->ip_version = 4;
-    set_key_addr4(pkt, ip + 12, ip + 16);
-    uint32_t captured = avail - ihl;
+    set_key_addr4(pkt, &h);
     /* Frames cut by the snap length still count in their flow. */
-    return decode_l4(pkt, ip + ihl, tot - ihl, captured < tot - ihl ? captured : tot - ihl);
+    cursor_limit(c, tot - ihl);
+    return decode_l4(pkt, c, tot - ihl);
 }
 
-static enum decode_result decode_ipv6(struct packet *pkt, const uint8_t *ip, uint32_t avail,
-                                      int *tunnel_next)
+/* RFC 8200 3; tunnels as for IPv4. */
+static enum decode_result decode_ipv6(struct packet *pkt, struct cursor *c, int *tunnel)
 {
-    if (avail < 40) return DECODE_TRUNCATED;
-    if ((ip[0] >> 4) != 6) return DECODE_MALFORMED;
-    uint32_t plen = rd16(ip + 4);
-    uint8_t next = ip[6];
-    uint32_t off = 40;
-    enum decode_result r = ipv6_skip_extensions(ip, avail, &next, &off, &plen, pkt);
+    struct cursor h = *c; /* the fixed 40 bytes, read in order */
+    if (!cursor_need(&h, 40)) return DECODE_TRUNCATED;
+    if ((cursor_u8(&h) >> 4) != 6) return DECODE_MALFORMED;
+    cursor_skip(&h, 3); /* traffic class, flow label */
+    uint32_t plen = cursor_be16(&h);
+    uint8_t next = cursor_u8(&h);
+    cursor_skip(&h, 1); /* hop limit; the addresses follow */
+    cursor_skip(c, 40);
+    enum decode_result r = ipv6_skip_extensions(c, &next, &plen, pkt);
     if (r != DECODE_OK) return r;
     pkt->key.proto = next;
     if (next == IPPROTO_IPIP_ || next == IPPROTO_IPV6_) {
-        *tunnel_next = (int)off;
+        *tunnel = 1;
         return DECODE_OK;
     }
     pkt->key.family = 6;
     pkt->ip_version = 6;
-    memcpy(pkt->key.addr[0], ip + 8, 16);
-    memcpy(pkt->key.addr[1], ip + 24, 16);
-    uint32_t captured = avail - off;
-    return decode_l4(pkt, ip + off, plen, captured < plen ? captured : plen);
+    cursor_copy(&h, pkt->key.addr[0], 16);
+    cursor_copy(&h, pkt->key.addr[1], 16);
+    cursor_limit(c, plen);
+    return decode_l4(pkt, c, plen);
 }
 
 void flow_key_canonicalize(struct flow_key *key, uint8_t *dir)
@@ -401,7 +399,7 @@ void flow_key_canonicalize(struct flow_key *key, uint8_t *dir)
 
 enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen, struct packet *pkt)
 {
-    struct cursor c = {frame, 0, caplen};
+    struct cursor c = cursor_make(frame, caplen);
     uint16_t type = 0;
 
     pkt->key.vlan = 0;
@@ -417,25 +415,23 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
 
     /* Decapsulate IP-in-IP and IPv6-in-IP: the inner header is the flow. */
     for (int depth = 0; depth < MAX_TUNNEL_DEPTH; depth++) {
-        if (!have(&c, 1)) return DECODE_TRUNCATED;
-        const uint8_t *ip = frame + c.off;
-        uint32_t avail = caplen - c.off;
-        int tunnel_next = 0;
-        uint8_t v = ip[0] >> 4;
+        if (!cursor_need(&c, 1)) return DECODE_TRUNCATED;
+        struct cursor ip = c; /* this header to the end of the frame */
+        int tunnel = 0;
+        uint8_t v = cursor_peek_u8(&c, 0) >> 4;
         if (v == 4)
-            r = decode_ipv4(pkt, ip, avail, &tunnel_next);
+            r = decode_ipv4(pkt, &c, &tunnel);
         else if (v == 6)
-            r = decode_ipv6(pkt, ip, avail, &tunnel_next);
+            r = decode_ipv6(pkt, &c, &tunnel);
         else
             return depth ? DECODE_MALFORMED : DECODE_NOT_IP;
         if (r != DECODE_OK) return r;
-        if (!tunnel_next) {
-            pkt->l3 = ip;
-            pkt->l3_len = avail;
+        if (!tunnel) {
+            pkt->l3 = ip.p;
+            pkt->l3_len = (uint32_t)ip.left;
             flow_key_canonicalize(&pkt->key, &pkt->dir);
             return DECODE_OK;
         }
-        c.off += (uint32_t)tunnel_next;
     }
     return DECODE_UNSUPPORTED;
 }
