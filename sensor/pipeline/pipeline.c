@@ -105,9 +105,11 @@ static struct policy *policy_from_config(const struct config *cfg, const struct 
         r.from = (uint16_t)from;
         r.to = (uint16_t)to;
         r.napps = cr->n_apps;
-        memcpy(r.apps, cr->app_ids, cr->n_apps * sizeof(uint16_t));
+        /* A rule without apps: or ports: has NULL lists (C11 7.24.1: memcpy
+         * wants valid pointers even for zero bytes). */
+        if (cr->n_apps) memcpy(r.apps, cr->app_ids, cr->n_apps * sizeof(uint16_t));
         r.nports = cr->n_ports;
-        memcpy(r.ports, cr->ports, cr->n_ports * sizeof(uint16_t));
+        if (cr->n_ports) memcpy(r.ports, cr->ports, cr->n_ports * sizeof(uint16_t));
         snprintf(r.source, sizeof(r.source), "%s", cr->source);
         /* Rules written in another file than the config were included. */
         size_t plen = strlen(cfg->path);
