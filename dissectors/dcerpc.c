@@ -9,7 +9,6 @@
 #include "cursor.h"
 #include "dcerpc.h"
 #include "ntlmssp.h"
-#include "detect/rpc_table.h"
 
 /* C706 12.6.3.1 (packet types), MS-RPCE 2.2.2.1 (auth3 and later). */
 enum {
@@ -381,12 +380,6 @@ long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server, 
         off += avail;
     }
     return (long)len;
-}
-
-const char *dcerpc_interface_name(const uint8_t uuid[16])
-{
-    const struct rpc_interface *i = rpc_table_interface(uuid);
-    return i ? i->name : NULL;
 }
 
 void dcerpc_uuid_format(const uint8_t uuid[16], char *out)

@@ -16,6 +16,7 @@
 
 #include "dcerpc.h"
 #include "decode/decode.h"
+#include "detect/rpc_table.h"
 #include "engine.h"
 #include "flow/flow_table.h"
 
@@ -76,7 +77,10 @@ static void fields(const struct dissect_event *ev)
         char uuid[37];
         dcerpc_uuid_format(ev->u.rpc.uuid, uuid);
         if (ev->u.rpc.uuid_known) str("uuid", uuid);
-        str("interface", ev->u.rpc.uuid_known ? dcerpc_interface_name(ev->u.rpc.uuid) : NULL);
+        /* Named by the detectors' table (sensor/detect/rpc_table.c). */
+        const struct rpc_interface *iface =
+            ev->u.rpc.uuid_known ? rpc_table_interface(ev->u.rpc.uuid) : NULL;
+        str("interface", iface ? iface->name : NULL);
         num("ctx", ev->u.rpc.ctx_id);
         if (ev->type == EV_DCERPC_REQUEST) num("opnum", ev->u.rpc.opnum);
         str("pipe", ev->u.rpc.pipe);

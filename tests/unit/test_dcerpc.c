@@ -21,6 +21,7 @@
 
 #include "dcerpc.h"
 #include "decode/decode.h"
+#include "detect/rpc_table.h"
 #include "engine.h"
 #include "flow/flow_table.h"
 
@@ -435,11 +436,14 @@ static void test_names(void **state)
     uuid_bytes(SVCCTL, u);
     dcerpc_uuid_format(u, s);
     assert_string_equal(s, SVCCTL);
-    assert_string_equal(dcerpc_interface_name(u), "svcctl");
+    /* Interfaces are named by the detectors' table (sensor/detect/rpc_table.c). */
+    assert_non_null(rpc_table_interface(u));
+    assert_string_equal(rpc_table_interface(u)->name, "svcctl");
     uuid_bytes("12345778-1234-abcd-ef00-0123456789ac", u);
-    assert_string_equal(dcerpc_interface_name(u), "samr");
+    assert_non_null(rpc_table_interface(u));
+    assert_string_equal(rpc_table_interface(u)->name, "samr");
     uuid_bytes("01234567-89ab-cdef-0123-456789abcdef", u);
-    assert_null(dcerpc_interface_name(u));
+    assert_null(rpc_table_interface(u));
 }
 
 /* --- dump mode ------------------------------------------------------------- */
