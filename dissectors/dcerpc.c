@@ -402,7 +402,7 @@ void dcerpc_uuid_format(const uint8_t uuid[16], char *out)
 /* A plausible first PDU of a connection, or of its middle: bind,
  * alter_context, request, or the server's response or bind_ack. Any port:
  * the endpoint mapper hands out dynamic ones. */
-static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
+static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)f, (void)to_server;
     struct hdr h;

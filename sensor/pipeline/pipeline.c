@@ -49,6 +49,13 @@ static void classified(struct pipeline *p, struct flow *f)
     if (p->learner) learner_add(p->learner, f);
 }
 
+/* What the dissection engine is told of a flow: transport and ports. */
+static struct dissect_flow_info dissect_info(const struct flow *f)
+{
+    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
+    return fi;
+}
+
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     struct pipeline *p = ud;
@@ -56,7 +63,8 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
         classify_finish(p->cls, f);
         classified(p, f);
     }
-    dissect_flow_end(p->dissect, f);
+    struct dissect_flow_info fi = dissect_info(f);
+    dissect_flow_end(p->dissect, &f->dissect, &fi, f, f->last_us);
     detect_flow_end(&p->detect, f);
     if (p->flows_out || p->flow_sink) {
         ndpi_reset_serializer(&p->ser);
@@ -68,10 +76,10 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
     }
 }
 
-static void on_dissect_event(void *ud, struct flow *f, const struct dissect_event *ev)
+static void on_dissect_event(void *ud, void *flow, const struct dissect_event *ev)
 {
     struct pipeline *p = ud;
-    detect_event(&p->detect, f, ev);
+    detect_event(&p->detect, flow, ev);
 }
 
 static void write_alert_file(void *ud, const char *json, size_t len)
@@ -327,7 +335,14 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     f->bytes[pkt.dir] += wire_len;
     if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
     if (!f->cls.done && classify_packet(p->cls, f, &pkt)) classified(p, f);
-    dissect_packet(p->dissect, f, &pkt);
+    struct dissect_flow_info fi = dissect_info(f);
+    struct dissect_segment seg = {.payload = pkt.payload,
+                                  .len = pkt.payload_len,
+                                  .tcp_seq = pkt.tcp_seq,
+                                  .syn = (pkt.tcp_flags & TCP_SYN) != 0,
+                                  .to_server = pkt.dir == f->client,
+                                  .ts_us = pkt.ts_us};
+    dissect_packet(p->dissect, &f->dissect, &fi, f, &seg);
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)

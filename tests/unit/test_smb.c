@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "engine.h"
-#include "flow/flow_table.h"
 #include "smb.h"
 
 extern const struct dissector dissector_smb;
@@ -329,8 +328,7 @@ static size_t hdr1(uint8_t cmd, uint32_t status, uint8_t flags, uint16_t tid, ui
 static void test_probe(void **state)
 {
     (void)state;
-    struct flow f;
-    memset(&f, 0, sizeof(f));
+    struct dissect_flow_info f = {.proto = 6};
     B.n = 0;
     FRAME(tree_req(1, "\\\\h\\s"));
     assert_true(dissector_smb.probe(&f, 1, B.b, B.n));
@@ -348,7 +346,7 @@ static void test_probe(void **state)
     /* Mid-stream: a boundary further on counts on the SMB ports only. */
     uint8_t mid[64] = {1, 2, 3, 0, 0, 0, 40, 0xfe, 'S', 'M', 'B'};
     assert_false(dissector_smb.probe(&f, 1, mid, sizeof(mid)));
-    f.key.port[1] = 445;
+    f.server_port = 445;
     assert_true(dissector_smb.probe(&f, 1, mid, sizeof(mid)));
 }
 
@@ -634,7 +632,7 @@ static void test_large_write_prefix(void **state)
 }
 
 /* The same through dissectors/engine.c, in 1448-byte segments with a hole. */
-static void engine_event(void *ud, struct flow *f, const struct dissect_event *e)
+static void engine_event(void *ud, void *f, const struct dissect_event *e)
 {
     (void)ud, (void)f;
     record(e);
@@ -650,19 +648,16 @@ static void test_engine_segments_and_gap(void **state)
     FRAME(write_req(3, 7, 5, 0, data, sizeof(data), 0));
     FRAME(create_req(4, 7, "after-gap.txt", 1, 0, 0));
     struct dissect_engine *e = dissect_create(engine_event, NULL);
-    struct flow f;
-    memset(&f, 0, sizeof(f));
-    f.key.proto = 6, f.key.port[1] = 445;
-    struct packet p;
-    memset(&p, 0, sizeof(p));
-    p.key = f.key, p.tcp_flags = TCP_ACK;
+    struct dissect_slot slot = {0};
+    struct dissect_flow_info f = {.proto = 6, .server_port = 445};
+    struct dissect_segment p = {.to_server = 1};
     for (size_t off = 0, seg = 0; off < B.n; off += 1448, seg++) {
         p.payload = B.b + off;
-        p.payload_len = (uint32_t)(B.n - off < 1448 ? B.n - off : 1448);
+        p.len = (uint32_t)(B.n - off < 1448 ? B.n - off : 1448);
         p.tcp_seq = 1 + (uint32_t)off;
-        if (seg != 30) dissect_packet(e, &f, &p); /* inside the second write */
+        if (seg != 30) dissect_packet(e, &slot, &f, NULL, &p); /* inside the second write */
     }
-    dissect_flow_end(e, &f);
+    dissect_flow_end(e, &slot, &f, NULL, 0);
     struct dissect_stats s;
     dissect_get_stats(e, &s);
     dissect_destroy(e);
