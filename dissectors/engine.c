@@ -45,10 +45,10 @@ struct dissect_engine {
 /* Until a dissector takes a flow, its slot points at one of these marks
  * (only their addresses matter), so a flow no dissector wants costs no
  * memory: NULL, then probed[i] after i + 1 payload packets no dissector
- * recognised; given_up once the flow is done with (every probe refused,
- * its dissector stopped, or the flow ended). */
+ * recognised; dissect_slot_done_mark (engine.h) once the flow is done with
+ * (every probe refused, its dissector stopped, or the flow ended). */
 static const char probed[MAX_PROBES - 1];
-static const char given_up;
+const char dissect_slot_done_mark;
 
 /* Payload packets refused so far by a slot that holds no dissector state. */
 static int probes_spent(const void *state)
@@ -61,7 +61,7 @@ static int probes_spent(const void *state)
 /* The flow's dissector state, or NULL while the slot holds a mark. */
 static struct dissect_flow *attached(const struct dissect_slot *slot)
 {
-    if (!slot->state || slot->state == &given_up || probes_spent(slot->state)) return NULL;
+    if (!slot->state || dissect_slot_done(slot) || probes_spent(slot->state)) return NULL;
     return slot->state;
 }
 
@@ -69,7 +69,8 @@ static struct dissect_flow *attached(const struct dissect_slot *slot)
 static void refused(struct dissect_slot *slot)
 {
     int spent = probes_spent(slot->state) + 1;
-    slot->state = spent == MAX_PROBES ? (void *)&given_up : (void *)&probed[spent - 1];
+    slot->state =
+        spent == MAX_PROBES ? (void *)&dissect_slot_done_mark : (void *)&probed[spent - 1];
 }
 
 /* The engine and the caller's flow record, for emit(). */
@@ -112,7 +113,7 @@ static void release(struct dissect_engine *e, struct dissect_slot *slot, struct 
     e->mem -= flow_state_size(df->d);
     e->st.active--;
     free(df);
-    slot->state = (void *)&given_up;
+    slot->state = (void *)&dissect_slot_done_mark;
 }
 
 static struct dissect_flow *attach(struct dissect_engine *e, struct dissect_slot *slot,
@@ -238,7 +239,7 @@ void dissect_packet(struct dissect_engine *e, struct dissect_slot *slot,
                     const struct dissect_flow_info *fi, void *flow,
                     const struct dissect_segment *seg)
 {
-    if (slot->state == &given_up || (fi->proto != 6 && fi->proto != 17)) return;
+    if (dissect_slot_done(slot) || (fi->proto != 6 && fi->proto != 17)) return;
     int to_server = seg->to_server;
     struct dissect_flow *df = attached(slot);
     if (!df) {

@@ -19,10 +19,22 @@
  * record stays small: it points at the flow's dissector state once a
  * dissector took the flow, and before that at an engine mark saying how
  * many payload packets were probed, or that the flow was given up. Only
- * the engine reads it. */
+ * the engine and dissect_slot_done() read it. */
 struct dissect_slot {
     void *state;
 };
+
+/* The mark of a slot whose flow the engine is done with (only its address
+ * matters). */
+extern const char dissect_slot_done_mark;
+
+/* Nothing left to dissect in this flow (no dissector wanted it, or its
+ * dissector stopped): dissect_packet() would return at once, so a caller
+ * may skip filling its arguments. */
+static inline int dissect_slot_done(const struct dissect_slot *slot)
+{
+    return slot->state == &dissect_slot_done_mark;
+}
 
 /* One packet of a flow, as the caller decoded it. */
 struct dissect_segment {

@@ -56,6 +56,19 @@ static struct dissect_flow_info dissect_info(const struct flow *f)
     return fi;
 }
 
+/* The packet as the dissection engine takes it. */
+static void feed_dissectors(struct pipeline *p, struct flow *f, const struct packet *pkt)
+{
+    struct dissect_flow_info fi = dissect_info(f);
+    struct dissect_segment seg = {.payload = pkt->payload,
+                                  .len = pkt->payload_len,
+                                  .tcp_seq = pkt->tcp_seq,
+                                  .syn = (pkt->tcp_flags & TCP_SYN) != 0,
+                                  .to_server = pkt->dir == f->client,
+                                  .ts_us = pkt->ts_us};
+    dissect_packet(p->dissect, &f->dissect, &fi, f, &seg);
+}
+
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     struct pipeline *p = ud;
@@ -335,14 +348,7 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     f->bytes[pkt.dir] += wire_len;
     if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
     if (!f->cls.done && classify_packet(p->cls, f, &pkt)) classified(p, f);
-    struct dissect_flow_info fi = dissect_info(f);
-    struct dissect_segment seg = {.payload = pkt.payload,
-                                  .len = pkt.payload_len,
-                                  .tcp_seq = pkt.tcp_seq,
-                                  .syn = (pkt.tcp_flags & TCP_SYN) != 0,
-                                  .to_server = pkt.dir == f->client,
-                                  .ts_us = pkt.ts_us};
-    dissect_packet(p->dissect, &f->dissect, &fi, f, &seg);
+    if (!dissect_slot_done(&f->dissect)) feed_dissectors(p, f, &pkt);
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)
