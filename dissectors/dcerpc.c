@@ -9,7 +9,6 @@
 #include "cursor.h"
 #include "dcerpc.h"
 #include "ntlmssp.h"
-#include "detect/rpc_table.h"
 
 /* C706 12.6.3.1 (packet types), MS-RPCE 2.2.2.1 (auth3 and later). */
 enum {
@@ -383,12 +382,6 @@ long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server, 
     return (long)len;
 }
 
-const char *dcerpc_interface_name(const uint8_t uuid[16])
-{
-    const struct rpc_interface *i = rpc_table_interface(uuid);
-    return i ? i->name : NULL;
-}
-
 void dcerpc_uuid_format(const uint8_t uuid[16], char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -409,7 +402,7 @@ void dcerpc_uuid_format(const uint8_t uuid[16], char *out)
 /* A plausible first PDU of a connection, or of its middle: bind,
  * alter_context, request, or the server's response or bind_ack. Any port:
  * the endpoint mapper hands out dynamic ones. */
-static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
+static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)f, (void)to_server;
     struct hdr h;

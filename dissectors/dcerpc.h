@@ -45,8 +45,6 @@ void dcerpc_conn_init(struct dcerpc_conn *c);
  * EV_NTLM_AUTH / EV_AUTH_RESULT for NTLM in auth verifiers. */
 long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server, const uint8_t *data,
                   size_t len, const char *pipe);
-/* Well-known interface name ("svcctl", "drsuapi", ...) or NULL. */
-const char *dcerpc_interface_name(const uint8_t uuid[16]);
 /* "12345778-1234-abcd-ef00-0123456789ac" form of a UUID as on the wire
  * (first three fields little-endian). out must hold 37 bytes. */
 void dcerpc_uuid_format(const uint8_t uuid[16], char *out);

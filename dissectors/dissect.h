@@ -8,7 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct flow;
+/* What a dissector is told of its flow: the transport and the ports, no
+ * more (the sensor's flow record is not the dissectors' business). */
+struct dissect_flow_info {
+    uint8_t proto;        /* IP protocol: 6 TCP, 17 UDP */
+    uint16_t client_port; /* of the endpoint that opened the flow */
+    uint16_t server_port;
+};
 
 enum dissect_event_type {
     EV_SMB_NEGOTIATE,     /* dialect */
@@ -78,7 +84,7 @@ struct dissect_event {
 };
 
 struct dissect_ctx {
-    struct flow *flow;
+    const struct dissect_flow_info *flow;
     uint64_t ts_us;
     void (*emit)(struct dissect_ctx *dc, const struct dissect_event *ev);
     void *ud;
@@ -98,7 +104,7 @@ struct dissector {
                           * one by one, TCP bytes in order through reassembly */
     /* Does this payload (first of the flow in this direction) look like
      * the protocol? Ports may help but must not be required. */
-    int (*probe)(const struct flow *f, int to_server, const uint8_t *data, size_t len);
+    int (*probe)(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len);
     size_t state_size;
     long (*parse)(struct dissect_ctx *dc, void *state, int to_server, const uint8_t *data,
                   size_t len);
@@ -107,12 +113,12 @@ struct dissector {
     void (*end)(struct dissect_ctx *dc, void *state);
 };
 
-/* UTF-16LE -> UTF-8 into out (NUL-terminated, truncated to fit). Used by
- * SMB, NTLMSSP and DCE-RPC string fields. Returns the output length. */
 /* Printable ASCII copy of a header field (HTTP line, RDP cookie): any
  * other byte becomes '?', out is NUL-terminated and truncated to fit. */
 void dissect_copy_printable(const uint8_t *p, size_t n, char *out, size_t out_len);
 
+/* UTF-16LE -> UTF-8 into out (NUL-terminated, truncated to fit). Used by
+ * SMB, NTLMSSP and DCE-RPC string fields. Returns the output length. */
 size_t dissect_utf16le_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_len);
 
 #endif

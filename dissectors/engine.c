@@ -21,9 +21,6 @@ static const struct dissector *const registry[] = {
 /* Payload packets per direction a flow is probed for before giving up. */
 #define MAX_PROBES 3
 
-#define F_DISSECT_DONE 0x80
-#define F_PROBES 0x03
-
 struct reasm {
     uint32_t next_seq;
     uint32_t skip;
@@ -45,11 +42,48 @@ struct dissect_engine {
     struct dissect_stats st;
 };
 
+/* Until a dissector takes a flow, its slot points at one of these marks
+ * (only their addresses matter), so a flow no dissector wants costs no
+ * memory: NULL, then probed[i] after i + 1 payload packets no dissector
+ * recognised; dissect_slot_done_mark (engine.h) once the flow is done with
+ * (every probe refused, its dissector stopped, or the flow ended). */
+static const char probed[MAX_PROBES - 1];
+const char dissect_slot_done_mark;
+
+/* Payload packets refused so far by a slot that holds no dissector state. */
+static int probes_spent(const void *state)
+{
+    for (int i = 0; i < MAX_PROBES - 1; i++)
+        if (state == &probed[i]) return i + 1;
+    return 0;
+}
+
+/* The flow's dissector state, or NULL while the slot holds a mark. */
+static struct dissect_flow *attached(const struct dissect_slot *slot)
+{
+    if (!slot->state || dissect_slot_done(slot) || probes_spent(slot->state)) return NULL;
+    return slot->state;
+}
+
+/* No dissector recognised this payload packet: one more probe spent. */
+static void refused(struct dissect_slot *slot)
+{
+    int spent = probes_spent(slot->state) + 1;
+    slot->state =
+        spent == MAX_PROBES ? (void *)&dissect_slot_done_mark : (void *)&probed[spent - 1];
+}
+
+/* The engine and the caller's flow record, for emit(). */
+struct call {
+    struct dissect_engine *e;
+    void *flow;
+};
+
 static void emit(struct dissect_ctx *dc, const struct dissect_event *ev)
 {
-    struct dissect_engine *e = dc->ud;
-    e->st.events++;
-    e->fn(e->ud, dc->flow, ev);
+    struct call *c = dc->ud;
+    c->e->st.events++;
+    c->e->fn(c->e->ud, c->flow, ev);
 }
 
 struct dissect_engine *dissect_create(dissect_event_fn fn, void *ud)
@@ -71,29 +105,29 @@ static size_t flow_state_size(const struct dissector *d)
     return sizeof(struct dissect_flow) + d->state_size;
 }
 
-static void release(struct dissect_engine *e, struct flow *f, struct dissect_ctx *dc)
+static void release(struct dissect_engine *e, struct dissect_slot *slot, struct dissect_ctx *dc)
 {
-    struct dissect_flow *df = f->app_state;
+    struct dissect_flow *df = attached(slot);
     if (!df) return;
     if (df->d->end && dc) df->d->end(dc, df->state);
     e->mem -= flow_state_size(df->d);
     e->st.active--;
     free(df);
-    f->app_state = NULL;
-    f->flags |= F_DISSECT_DONE;
+    slot->state = (void *)&dissect_slot_done_mark;
 }
 
-static struct dissect_flow *attach(struct dissect_engine *e, struct flow *f, int to_server,
-                                   const struct packet *pkt)
+static struct dissect_flow *attach(struct dissect_engine *e, struct dissect_slot *slot,
+                                   const struct dissect_flow_info *fi,
+                                   const struct dissect_segment *seg)
 {
     for (size_t i = 0; i < NDISSECTORS; i++) {
         const struct dissector *d = registry[i];
-        if (!(d->transports & (f->key.proto == 17 ? DISSECT_UDP : DISSECT_TCP))) continue;
-        if (!d->probe(f, to_server, pkt->payload, pkt->payload_len)) continue;
+        if (!(d->transports & (fi->proto == 17 ? DISSECT_UDP : DISSECT_TCP))) continue;
+        if (!d->probe(fi, seg->to_server, seg->payload, seg->len)) continue;
         struct dissect_flow *df = calloc(1, flow_state_size(d));
         if (!df) return NULL;
         df->d = d;
-        f->app_state = df;
+        slot->state = df;
         e->mem += flow_state_size(d);
         e->st.attached++;
         e->st.active++;
@@ -174,11 +208,11 @@ static int feed(struct dissect_engine *e, struct dissect_ctx *dc, struct dissect
 /* TCP sequence tracking: retransmitted bytes are trimmed, a hole makes
  * the parser resynchronise. */
 static int in_order(struct dissect_engine *e, struct dissect_flow *df, int to_server,
-                    const struct packet *pkt, const uint8_t **data, size_t *len)
+                    const struct dissect_segment *seg, const uint8_t **data, size_t *len)
 {
     struct reasm *r = &df->dir[!to_server];
-    uint32_t seq = pkt->tcp_seq;
-    if (pkt->tcp_flags & TCP_SYN) {
+    uint32_t seq = seg->tcp_seq;
+    if (seg->syn) {
         /* Data on a SYN (TCP Fast Open) starts after the SYN's sequence. */
         r->next_seq = seq + 1 + (uint32_t)*len;
         r->seq_valid = 1;
@@ -201,43 +235,45 @@ static int in_order(struct dissect_engine *e, struct dissect_flow *df, int to_se
     return 1;
 }
 
-void dissect_packet(struct dissect_engine *e, struct flow *f, const struct packet *pkt)
+void dissect_packet(struct dissect_engine *e, struct dissect_slot *slot,
+                    const struct dissect_flow_info *fi, void *flow,
+                    const struct dissect_segment *seg)
 {
-    if ((f->flags & F_DISSECT_DONE) || (f->key.proto != 6 && f->key.proto != 17)) return;
-    int to_server = pkt->dir == f->client;
-    struct dissect_flow *df = f->app_state;
+    if (dissect_slot_done(slot) || (fi->proto != 6 && fi->proto != 17)) return;
+    int to_server = seg->to_server;
+    struct dissect_flow *df = attached(slot);
     if (!df) {
-        if (pkt->payload_len == 0) return;
-        if (!(df = attach(e, f, to_server, pkt))) {
+        if (seg->len == 0) return;
+        if (!(df = attach(e, slot, fi, seg))) {
             /* Probe the first few payload packets only. */
-            if ((f->flags & F_PROBES) == MAX_PROBES - 1)
-                f->flags |= F_DISSECT_DONE;
-            else
-                f->flags++;
+            refused(slot);
             return;
         }
     }
-    const uint8_t *data = pkt->payload;
-    size_t len = pkt->payload_len;
-    struct dissect_ctx dc = {f, pkt->ts_us, emit, e};
-    if (f->key.proto == 17) {
+    const uint8_t *data = seg->payload;
+    size_t len = seg->len;
+    struct call call = {e, flow};
+    struct dissect_ctx dc = {fi, seg->ts_us, emit, &call};
+    if (fi->proto == 17) {
         if (len && df->d->parse(&dc, df->state, to_server, data, len) == DISSECT_STOP) {
             e->st.stopped++;
-            release(e, f, &dc);
+            release(e, slot, &dc);
         }
         return;
     }
-    if (!in_order(e, df, to_server, pkt, &data, &len) || len == 0) return;
+    if (!in_order(e, df, to_server, seg, &data, &len) || len == 0) return;
     if (feed(e, &dc, df, to_server, data, len) != 0) {
         e->st.stopped++;
-        release(e, f, &dc);
+        release(e, slot, &dc);
     }
 }
 
-void dissect_flow_end(struct dissect_engine *e, struct flow *f)
+void dissect_flow_end(struct dissect_engine *e, struct dissect_slot *slot,
+                      const struct dissect_flow_info *fi, void *flow, uint64_t ts_us)
 {
-    struct dissect_ctx dc = {f, f->last_us, emit, e};
-    release(e, f, &dc);
+    struct call call = {e, flow};
+    struct dissect_ctx dc = {fi, ts_us, emit, &call};
+    release(e, slot, &dc);
 }
 
 const size_t *dissect_memory(const struct dissect_engine *e)

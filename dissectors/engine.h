@@ -1,7 +1,12 @@
 /* Dissection stage: picks a dissector for a flow by probing its first
  * payload, reassembles in-order TCP bytes per direction into a small bounded
  * buffer, and delivers the dissectors' events to a callback. Flows no
- * dissector wants cost no memory here. */
+ * dissector wants cost no memory here.
+ *
+ * The engine knows nothing of the caller's flow record: it is told the
+ * flow's transport and ports (struct dissect_flow_info), keeps its state in
+ * a slot the caller embeds in that record, and hands the record back, as an
+ * opaque pointer, with each event. */
 #ifndef VIGIE_DISSECT_ENGINE_H
 #define VIGIE_DISSECT_ENGINE_H
 
@@ -9,10 +14,40 @@
 #include <stdint.h>
 
 #include "dissect.h"
-#include "flow/flow_table.h"
-#include "decode/packet.h"
 
-typedef void (*dissect_event_fn)(void *ud, struct flow *f, const struct dissect_event *ev);
+/* The engine's part of a flow record, zeroed with it. One pointer, so the
+ * record stays small: it points at the flow's dissector state once a
+ * dissector took the flow, and before that at an engine mark saying how
+ * many payload packets were probed, or that the flow was given up. Only
+ * the engine and dissect_slot_done() read it. */
+struct dissect_slot {
+    void *state;
+};
+
+/* The mark of a slot whose flow the engine is done with (only its address
+ * matters). */
+extern const char dissect_slot_done_mark;
+
+/* Nothing left to dissect in this flow (no dissector wanted it, or its
+ * dissector stopped): dissect_packet() would return at once, so a caller
+ * may skip filling its arguments. */
+static inline int dissect_slot_done(const struct dissect_slot *slot)
+{
+    return slot->state == &dissect_slot_done_mark;
+}
+
+/* One packet of a flow, as the caller decoded it. */
+struct dissect_segment {
+    const uint8_t *payload; /* transport payload, never copied */
+    uint32_t len;
+    uint32_t tcp_seq;
+    uint8_t syn;       /* TCP SYN: data (Fast Open) starts after its sequence number */
+    uint8_t to_server; /* sent by the endpoint that opened the flow */
+    uint64_t ts_us;
+};
+
+/* flow: the caller's flow record, as passed to dissect_packet(). */
+typedef void (*dissect_event_fn)(void *ud, void *flow, const struct dissect_event *ev);
 
 struct dissect_engine;
 
@@ -24,9 +59,15 @@ struct dissect_stats {
 struct dissect_engine *dissect_create(dissect_event_fn fn, void *ud);
 void dissect_destroy(struct dissect_engine *e);
 
-void dissect_packet(struct dissect_engine *e, struct flow *f, const struct packet *pkt);
-/* Releases the flow's dissector state (end of flow). */
-void dissect_flow_end(struct dissect_engine *e, struct flow *f);
+/* slot and fi describe the flow the segment belongs to; flow is handed back
+ * with the events it causes. */
+void dissect_packet(struct dissect_engine *e, struct dissect_slot *slot,
+                    const struct dissect_flow_info *fi, void *flow,
+                    const struct dissect_segment *seg);
+/* Releases the flow's dissector state (end of flow, at packet time ts_us);
+ * its dissector may still report what it was waiting for. */
+void dissect_flow_end(struct dissect_engine *e, struct dissect_slot *slot,
+                      const struct dissect_flow_info *fi, void *flow, uint64_t ts_us);
 
 const size_t *dissect_memory(const struct dissect_engine *e);
 void dissect_get_stats(const struct dissect_engine *e, struct dissect_stats *st);

@@ -55,7 +55,7 @@ static size_t request_method(const uint8_t *p, size_t n)
     return 0;
 }
 
-static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
+static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)f;
     return to_server && request_method(data, len) > 0;

@@ -8,7 +8,6 @@
 
 #include "asn1.h"
 #include "dissect.h"
-#include "flow/flow_table.h"
 
 /* Message types = APPLICATION tags (RFC 4120 5.10). */
 #define KRB_AS_REQ 10
@@ -262,7 +261,7 @@ static int looks_like_krb(const uint8_t *p, size_t n, size_t total)
     return check_version(&seq, app.tag) == 0;
 }
 
-static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
+static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)f, (void)to_server;
     if (len >= 4) {
@@ -341,7 +340,7 @@ static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint
 {
     struct krb_state *st = state;
     if (st->msgs >= KRB_MAX_MSGS) return DISSECT_STOP;
-    if (dc->flow->key.proto == 6) return parse_tcp(dc, st, to_server, data, len);
+    if (dc->flow->proto == 6) return parse_tcp(dc, st, to_server, data, len);
     /* UDP: one message per datagram, possibly cut by the snap length or
      * IP fragmentation: what is present is used. */
     struct krb_msg m;

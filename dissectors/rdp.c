@@ -43,7 +43,7 @@ static int rdp_variable_part(const uint8_t *p, size_t n)
     return p[0] == RDP_NEG_REQ && (n < 4 || (p[2] == 8 && p[3] == 0));
 }
 
-static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
+static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)f;
     struct cursor c = cursor_make(data, len);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "flow/flow_table.h"
 #include "ntlmssp.h"
 #include "smb.h"
 
@@ -69,16 +68,14 @@ static size_t find_header(const uint8_t *data, size_t len, size_t from)
     return len;
 }
 
-static int probe(const struct flow *f, int to_server, const uint8_t *data, size_t len)
+static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)to_server;
     if (is_header(data, len) || is_session_request(data, len)) return 1;
     /* Capture started mid-connection: a message boundary further on, on
      * the SMB ports only, where a false match costs nothing. */
-    int smb_port = 0;
-    for (int i = 0; i < 2; i++)
-        smb_port |= f->key.port[i] == 445 || f->key.port[i] == 139;
-    if (!smb_port) return 0;
+    uint16_t c = f->client_port, s = f->server_port;
+    if (c != 445 && c != 139 && s != 445 && s != 139) return 0;
     return find_header(data, len, 1) < len;
 }
 

@@ -417,3 +417,4 @@ void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *
 }
 
 _Static_assert(offsetof(struct flow, bytes) == 64, "per-packet fields fill the first cache line");
+_Static_assert(offsetof(struct flow, id) == 128, "the dissector slot keeps ids on the cold line");

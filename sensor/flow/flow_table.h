@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "decode/packet.h"
+#include "engine.h"
 
 struct ndpi_flow_struct;
 
@@ -37,11 +38,10 @@ struct flow {
     uint8_t client;   /* key endpoint that opened the flow */
     uint8_t fclass;   /* enum flow_class */
     uint8_t tcp_fin;  /* bit per endpoint that sent a FIN */
-    uint8_t flags;
     /* line 2 */
     uint64_t bytes[2]; /* sent by key endpoint 0 / 1 */
     struct flow_classification cls;
-    void *app_state; /* dissector state, if any */
+    struct dissect_slot dissect; /* the dissection engine's, one pointer */
     uint64_t first_us;
     /* cold */
     uint64_t id;

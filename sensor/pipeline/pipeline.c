@@ -46,6 +46,26 @@ static void classified(struct pipeline *p, struct flow *f)
     if (p->learner) learner_add(p->learner, f);
 }
 
+/* What the dissection engine is told of a flow: transport and ports. */
+static struct dissect_flow_info dissect_info(const struct flow *f)
+{
+    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
+    return fi;
+}
+
+/* The packet as the dissection engine takes it. */
+static void feed_dissectors(struct pipeline *p, struct flow *f, const struct packet *pkt)
+{
+    struct dissect_flow_info fi = dissect_info(f);
+    struct dissect_segment seg = {.payload = pkt->payload,
+                                  .len = pkt->payload_len,
+                                  .tcp_seq = pkt->tcp_seq,
+                                  .syn = (pkt->tcp_flags & TCP_SYN) != 0,
+                                  .to_server = pkt->dir == f->client,
+                                  .ts_us = pkt->ts_us};
+    dissect_packet(p->dissect, &f->dissect, &fi, f, &seg);
+}
+
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     struct pipeline *p = ud;
@@ -53,7 +73,8 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
         classify_finish(p->cls, f);
         classified(p, f);
     }
-    dissect_flow_end(p->dissect, f);
+    struct dissect_flow_info fi = dissect_info(f);
+    dissect_flow_end(p->dissect, &f->dissect, &fi, f, f->last_us);
     detect_flow_end(&p->detect, f);
     if (outputs_takes(p->out) & OUTPUT_FLOWS) {
         ndpi_reset_serializer(&p->ser);
@@ -64,10 +85,10 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
     }
 }
 
-static void on_dissect_event(void *ud, struct flow *f, const struct dissect_event *ev)
+static void on_dissect_event(void *ud, void *flow, const struct dissect_event *ev)
 {
     struct pipeline *p = ud;
-    detect_event(&p->detect, f, ev);
+    detect_event(&p->detect, flow, ev);
 }
 
 static void alert_to_outputs(void *ud, const char *json, size_t len)
@@ -313,7 +334,7 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     f->bytes[pkt.dir] += wire_len;
     if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
     if (!f->cls.done && classify_packet(p->cls, f, &pkt)) classified(p, f);
-    dissect_packet(p->dissect, f, &pkt);
+    if (!dissect_slot_done(&f->dissect)) feed_dissectors(p, f, &pkt);
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dcerpc.h"
+#include "detect/rpc_table.h"
 
 extern const struct dissector dissector_dcerpc;
 
@@ -29,8 +30,8 @@ static void check_event(struct dissect_ctx *dc, const struct dissect_event *ev)
             char s[37];
             dcerpc_uuid_format(ev->u.rpc.uuid, s);
             if (strlen(s) != 36) __builtin_trap();
-            const char *n = dcerpc_interface_name(ev->u.rpc.uuid);
-            if (n) sink += strlen(n);
+            const struct rpc_interface *i = rpc_table_interface(ev->u.rpc.uuid);
+            if (i) sink += strlen(i->name);
         }
         break;
     case EV_NTLM_AUTH:

@@ -23,7 +23,7 @@ static void touch(const char *s)
     (void)n;
 }
 
-static void on_event(void *ud, struct flow *f, const struct dissect_event *ev)
+static void on_event(void *ud, void *f, const struct dissect_event *ev)
 {
     (void)ud, (void)f;
     if ((unsigned)ev->type >= EV_MAX) __builtin_trap();
@@ -65,24 +65,20 @@ static void on_event(void *ud, struct flow *f, const struct dissect_event *ev)
 
 static void direct_emit(struct dissect_ctx *dc, const struct dissect_event *ev)
 {
-    on_event(dc->ud, dc->flow, ev);
+    on_event(dc->ud, NULL, ev);
 }
 
-static void segment(struct dissect_engine *e, struct flow *f, int to_server, uint32_t *seq,
+static void segment(struct dissect_engine *e, struct dissect_slot *slot,
+                    const struct dissect_flow_info *f, int to_server, uint32_t *seq,
                     const uint8_t *p, size_t n)
 {
     uint8_t *copy = malloc(n ? n : 1);
     if (!copy) return;
     memcpy(copy, p, n);
-    struct packet pkt;
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.dir = to_server ? f->client : !f->client;
-    pkt.payload = copy;
-    pkt.payload_len = (uint32_t)n;
-    pkt.tcp_seq = *seq;
-    pkt.tcp_flags = TCP_ACK | TCP_PSH;
+    struct dissect_segment seg = {
+        .payload = copy, .len = (uint32_t)n, .tcp_seq = *seq, .to_server = to_server};
     *seq += (uint32_t)n;
-    dissect_packet(e, f, &pkt);
+    dissect_packet(e, slot, f, NULL, &seg);
     free(copy);
 }
 
@@ -94,9 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t seg = (size_t)data[1] * 16 + 1;
     data += 2, size -= 2;
 
-    struct flow f;
-    memset(&f, 0, sizeof(f));
-    f.key.proto = udp ? 17 : 6;
+    struct dissect_slot slot = {0};
+    struct dissect_flow_info f = {.proto = udp ? 17 : 6};
 
     /* Straight into parse(), as one datagram or one in-order chunk. */
     void *state = calloc(1, d->state_size ? d->state_size : 1);
@@ -121,9 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *p = dir ? data + half : data;
         size_t n = dir ? size - half : half;
         for (size_t off = 0; off < n; off += seg)
-            segment(e, &f, !dir, &seq[dir], p + off, n - off < seg ? n - off : seg);
+            segment(e, &slot, &f, !dir, &seq[dir], p + off, n - off < seg ? n - off : seg);
     }
-    dissect_flow_end(e, &f);
+    dissect_flow_end(e, &slot, &f, NULL, 0);
     dissect_destroy(e);
     return 0;
 }

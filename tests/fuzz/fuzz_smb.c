@@ -51,7 +51,7 @@ static void check(const struct dissect_event *ev)
     }
 }
 
-static void on_event(void *ud, struct flow *f, const struct dissect_event *ev)
+static void on_event(void *ud, void *f, const struct dissect_event *ev)
 {
     (void)ud, (void)f;
     check(ev);
@@ -86,9 +86,8 @@ static void through_engine(const uint8_t *data, size_t size)
 {
     struct dissect_engine *e = dissect_create(on_event, NULL);
     if (!e) return;
-    struct flow f;
-    memset(&f, 0, sizeof(f));
-    f.key.proto = 6, f.key.port[1] = 445;
+    struct dissect_slot slot = {0};
+    struct dissect_flow_info f = {.proto = 6, .server_port = 445};
     uint32_t seq[2] = {1000, 90000};
     for (size_t off = 0; off + 2 <= size;) {
         uint8_t ctl = data[off];
@@ -97,19 +96,16 @@ static void through_engine(const uint8_t *data, size_t size)
         if (len > size - off) len = size - off;
         int to_server = ctl & 1;
         if (ctl & 2) seq[to_server] += 100;
-        struct packet p;
-        memset(&p, 0, sizeof(p));
-        p.key = f.key, p.dir = to_server ? 0 : 1, p.tcp_flags = TCP_ACK;
-        p.tcp_seq = seq[to_server];
+        struct dissect_segment p = {.tcp_seq = seq[to_server], .to_server = (uint8_t)to_server};
         uint8_t *copy = malloc(len ? len : 1);
         memcpy(copy, data + off, len);
-        p.payload = copy, p.payload_len = (uint32_t)len;
-        dissect_packet(e, &f, &p);
+        p.payload = copy, p.len = (uint32_t)len;
+        dissect_packet(e, &slot, &f, NULL, &p);
         free(copy);
         seq[to_server] += (uint32_t)len;
         off += len;
     }
-    dissect_flow_end(e, &f);
+    dissect_flow_end(e, &slot, &f, NULL, 0);
     dissect_destroy(e);
 }
 

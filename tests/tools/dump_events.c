@@ -16,6 +16,7 @@
 
 #include "dcerpc.h"
 #include "decode/decode.h"
+#include "detect/rpc_table.h"
 #include "engine.h"
 #include "flow/flow_table.h"
 
@@ -76,7 +77,10 @@ static void fields(const struct dissect_event *ev)
         char uuid[37];
         dcerpc_uuid_format(ev->u.rpc.uuid, uuid);
         if (ev->u.rpc.uuid_known) str("uuid", uuid);
-        str("interface", ev->u.rpc.uuid_known ? dcerpc_interface_name(ev->u.rpc.uuid) : NULL);
+        /* Named by the detectors' table (sensor/detect/rpc_table.c). */
+        const struct rpc_interface *iface =
+            ev->u.rpc.uuid_known ? rpc_table_interface(ev->u.rpc.uuid) : NULL;
+        str("interface", iface ? iface->name : NULL);
         num("ctx", ev->u.rpc.ctx_id);
         if (ev->type == EV_DCERPC_REQUEST) num("opnum", ev->u.rpc.opnum);
         str("pipe", ev->u.rpc.pipe);
@@ -105,9 +109,10 @@ static void fields(const struct dissect_event *ev)
     }
 }
 
-static void on_event(void *ud, struct flow *f, const struct dissect_event *ev)
+static void on_event(void *ud, void *flow, const struct dissect_event *ev)
 {
     (void)ud;
+    const struct flow *f = flow;
     const char *name = (unsigned)ev->type < EV_MAX && names[ev->type] ? names[ev->type] : "?";
     if (nwanted) {
         int keep = 0;
@@ -121,10 +126,18 @@ static void on_event(void *ud, struct flow *f, const struct dissect_event *ev)
     putchar('\n');
 }
 
+/* What sensor/pipeline/pipeline.c tells the engine of a flow. */
+static struct dissect_flow_info flow_info(const struct flow *f)
+{
+    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
+    return fi;
+}
+
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     (void)reason;
-    dissect_flow_end(ud, f);
+    struct dissect_flow_info fi = flow_info(f);
+    dissect_flow_end(ud, &f->dissect, &fi, f, f->last_us);
 }
 
 int main(int argc, char **argv)
@@ -187,7 +200,14 @@ int main(int argc, char **argv)
             int synack = (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
             f->client = synack ? !pkt.dir : pkt.dir;
         }
-        dissect_packet(e, f, &pkt);
+        struct dissect_flow_info fi = flow_info(f);
+        struct dissect_segment seg = {.payload = pkt.payload,
+                                      .len = pkt.payload_len,
+                                      .tcp_seq = pkt.tcp_seq,
+                                      .syn = (pkt.tcp_flags & TCP_SYN) != 0,
+                                      .to_server = pkt.dir == f->client,
+                                      .ts_us = pkt.ts_us};
+        dissect_packet(e, &f->dissect, &fi, f, &seg);
     }
     flow_table_flush(ft, FLOW_END_EOF);
     flow_table_destroy(ft);

@@ -21,6 +21,7 @@
 
 #include "dcerpc.h"
 #include "decode/decode.h"
+#include "detect/rpc_table.h"
 #include "engine.h"
 #include "flow/flow_table.h"
 
@@ -435,11 +436,14 @@ static void test_names(void **state)
     uuid_bytes(SVCCTL, u);
     dcerpc_uuid_format(u, s);
     assert_string_equal(s, SVCCTL);
-    assert_string_equal(dcerpc_interface_name(u), "svcctl");
+    /* Interfaces are named by the detectors' table (sensor/detect/rpc_table.c). */
+    assert_non_null(rpc_table_interface(u));
+    assert_string_equal(rpc_table_interface(u)->name, "svcctl");
     uuid_bytes("12345778-1234-abcd-ef00-0123456789ac", u);
-    assert_string_equal(dcerpc_interface_name(u), "samr");
+    assert_non_null(rpc_table_interface(u));
+    assert_string_equal(rpc_table_interface(u)->name, "samr");
     uuid_bytes("01234567-89ab-cdef-0123-456789abcdef", u);
-    assert_null(dcerpc_interface_name(u));
+    assert_null(rpc_table_interface(u));
 }
 
 /* --- dump mode ------------------------------------------------------------- */
@@ -447,9 +451,17 @@ static void test_names(void **state)
 static uint64_t frame_no;
 static struct dissect_engine *engine;
 
-static void print_event(void *ud, struct flow *f, const struct dissect_event *ev)
+/* What sensor/pipeline/pipeline.c tells the engine of a flow. */
+static struct dissect_flow_info flow_info(const struct flow *f)
+{
+    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
+    return fi;
+}
+
+static void print_event(void *ud, void *flow, const struct dissect_event *ev)
 {
     (void)ud;
+    const struct flow *f = flow;
     if (ev->type != EV_DCERPC_BIND && ev->type != EV_DCERPC_REQUEST) return;
     char a[2][INET6_ADDRSTRLEN], uuid[37] = "-";
     for (int i = 0; i < 2; i++) {
@@ -468,7 +480,8 @@ static void print_event(void *ud, struct flow *f, const struct dissect_event *ev
 static void on_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     (void)reason, (void)ud;
-    dissect_flow_end(engine, f);
+    struct dissect_flow_info fi = flow_info(f);
+    dissect_flow_end(engine, &f->dissect, &fi, f, f->last_us);
 }
 
 static int dump(const char *path)
@@ -502,7 +515,14 @@ static int dump(const char *path)
             int synack = (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
             f->client = synack ? !pkt.dir : pkt.dir;
         }
-        dissect_packet(engine, f, &pkt);
+        struct dissect_flow_info fi = flow_info(f);
+        struct dissect_segment seg = {.payload = pkt.payload,
+                                      .len = pkt.payload_len,
+                                      .tcp_seq = pkt.tcp_seq,
+                                      .syn = (pkt.tcp_flags & TCP_SYN) != 0,
+                                      .to_server = pkt.dir == f->client,
+                                      .ts_us = pkt.ts_us};
+        dissect_packet(engine, &f->dissect, &fi, f, &seg);
     }
     flow_table_flush(ft, FLOW_END_EOF);
     flow_table_destroy(ft);

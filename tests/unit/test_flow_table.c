@@ -403,7 +403,7 @@ static struct packet stress_pkt(uint32_t i, uint64_t ts_us)
 static void stress_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     (void)ud;
-    uint32_t i = (uint32_t)((uintptr_t)f->app_state - 1);
+    uint32_t i = (uint32_t)((uintptr_t)f->dissect.state - 1);
     assert_true(i < STRESS_FLOWS);
     assert_int_equal(S.state[i], 1);
     assert_int_equal(f->last_us, S.last_us[i]);
@@ -426,7 +426,7 @@ static void stress_verify(struct flow_table *ft, uint32_t created)
             continue;
         }
         assert_non_null(f);
-        assert_int_equal((uintptr_t)f->app_state, i + 1);
+        assert_int_equal((uintptr_t)f->dissect.state, i + 1);
         assert_int_equal(f->last_us, S.last_us[i]);
         /* Expiry leaves no flow behind that is overdue by a second or more
          * (the LRU lists need only be ordered to the second). */
@@ -461,7 +461,7 @@ static void test_stress(void **state)
             struct flow *f = flow_table_get(ft, &p, &was_created);
             assert_non_null(f);
             assert_int_equal(was_created, 1);
-            f->app_state = (void *)(uintptr_t)(created + 1);
+            f->dissect.state = (void *)(uintptr_t)(created + 1);
             S.state[created] = 1;
             S.fclass[created] = f->fclass;
             S.last_us[created] = S.now_us;
@@ -472,7 +472,7 @@ static void test_stress(void **state)
         } else if (r < 85) { /* a packet on a live flow */
             struct flow *f = flow_table_get(ft, &p, &was_created);
             assert_int_equal(was_created, 0);
-            assert_int_equal((uintptr_t)f->app_state, i + 1);
+            assert_int_equal((uintptr_t)f->dissect.state, i + 1);
             S.last_us[i] = S.now_us;
         } else if (r < 95) { /* ended by the caller */
             flow_table_end(ft, flow_table_lookup(ft, &p.key), FLOW_END_EOF);

@@ -239,7 +239,7 @@ static void copy_str(char *dst, const char *src, const char **field)
     *field = dst;
 }
 
-static void record(void *ud, struct flow *f, const struct dissect_event *ev)
+static void record(void *ud, void *f, const struct dissect_event *ev)
 {
     (void)ud, (void)f;
     if (nevents == MAX_EVENTS) return;
@@ -258,7 +258,8 @@ static void record(void *ud, struct flow *f, const struct dissect_event *ev)
 /* A flow through the real engine: probe, reassembly, parse contract. */
 struct harness {
     struct dissect_engine *e;
-    struct flow f;
+    struct dissect_slot slot;
+    struct dissect_flow_info f;
     uint32_t seq[2];
 };
 
@@ -267,28 +268,22 @@ static void harness_init(struct harness *h, uint8_t proto)
     memset(h, 0, sizeof(*h));
     nevents = 0;
     h->e = dissect_create(record, NULL);
-    h->f.key.proto = proto;
+    h->f.proto = proto;
     h->seq[0] = 1000;
     h->seq[1] = 50000;
 }
 
 static void harness_send(struct harness *h, int to_server, const uint8_t *p, size_t n)
 {
-    struct packet pkt;
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.key = h->f.key;
-    pkt.dir = to_server ? h->f.client : !h->f.client;
-    pkt.payload = p;
-    pkt.payload_len = (uint32_t)n;
-    pkt.tcp_seq = h->seq[!to_server];
-    pkt.tcp_flags = h->f.key.proto == 6 ? TCP_ACK | TCP_PSH : 0;
+    struct dissect_segment seg = {
+        .payload = p, .len = (uint32_t)n, .tcp_seq = h->seq[!to_server], .to_server = to_server};
     h->seq[!to_server] += (uint32_t)n;
-    dissect_packet(h->e, &h->f, &pkt);
+    dissect_packet(h->e, &h->slot, &h->f, NULL, &seg);
 }
 
 static void harness_done(struct harness *h)
 {
-    dissect_flow_end(h->e, &h->f);
+    dissect_flow_end(h->e, &h->slot, &h->f, NULL, 0);
     dissect_destroy(h->e);
 }
 
@@ -540,8 +535,7 @@ static void test_hostile(void **st)
 static void test_probe_negatives(void **st)
 {
     (void)st;
-    struct flow f;
-    memset(&f, 0, sizeof(f));
+    struct dissect_flow_info f = {0};
     const char *http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     assert_false(dissector_kerberos.probe(&f, 1, (const uint8_t *)http, strlen(http)));
     uint8_t tls[] = {0x16, 0x03, 0x01, 0x00, 0x30, 0x01, 0x00, 0x00, 0x2c, 0x03, 0x03};

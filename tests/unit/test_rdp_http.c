@@ -36,7 +36,7 @@ static const char *keep(struct recorded *r, int i, const char *v)
     return r->s[i];
 }
 
-static void record(void *ud, struct flow *f, const struct dissect_event *ev)
+static void record(void *ud, void *f, const struct dissect_event *ev)
 {
     (void)ud, (void)f;
     if (nevents == MAX_EVENTS) return;
@@ -58,7 +58,8 @@ static void record(void *ud, struct flow *f, const struct dissect_event *ev)
 
 struct harness {
     struct dissect_engine *e;
-    struct flow f;
+    struct dissect_slot slot;
+    struct dissect_flow_info f;
     uint32_t seq[2];
 };
 
@@ -67,21 +68,16 @@ static void start(struct harness *h)
     memset(h, 0, sizeof(*h));
     nevents = 0;
     h->e = dissect_create(record, NULL);
-    h->f.key.proto = 6;
+    h->f.proto = 6;
     h->seq[0] = 100, h->seq[1] = 9000;
 }
 
 static void feed_bytes(struct harness *h, int to_server, const void *p, size_t n)
 {
-    struct packet pkt;
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.dir = to_server ? h->f.client : !h->f.client;
-    pkt.payload = p;
-    pkt.payload_len = (uint32_t)n;
-    pkt.tcp_seq = h->seq[!to_server];
-    pkt.tcp_flags = TCP_ACK | TCP_PSH;
+    struct dissect_segment seg = {
+        .payload = p, .len = (uint32_t)n, .tcp_seq = h->seq[!to_server], .to_server = to_server};
     h->seq[!to_server] += (uint32_t)n;
-    dissect_packet(h->e, &h->f, &pkt);
+    dissect_packet(h->e, &h->slot, &h->f, NULL, &seg);
 }
 
 static void send_str(struct harness *h, int to_server, const char *s)
@@ -91,7 +87,7 @@ static void send_str(struct harness *h, int to_server, const char *s)
 
 static void finish(struct harness *h)
 {
-    dissect_flow_end(h->e, &h->f);
+    dissect_flow_end(h->e, &h->slot, &h->f, NULL, 0);
     dissect_destroy(h->e);
 }
 
@@ -104,8 +100,7 @@ static const uint8_t RDP_CR[] = {0x03, 0x00, 0x00, 0x2c, 0x27, 0xe0, 0x00, 0x00,
 static void test_rdp_request_every_split(void **st)
 {
     (void)st;
-    struct flow f;
-    memset(&f, 0, sizeof(f));
+    struct dissect_flow_info f = {0};
     assert_true(dissector_rdp.probe(&f, 1, RDP_CR, sizeof(RDP_CR)));
     assert_false(dissector_rdp.probe(&f, 0, RDP_CR, sizeof(RDP_CR)));
     for (size_t cut = 12; cut <= sizeof(RDP_CR); cut++) {
@@ -124,8 +119,7 @@ static void test_rdp_request_every_split(void **st)
 static void test_rdp_variants(void **st)
 {
     (void)st;
-    struct flow f;
-    memset(&f, 0, sizeof(f));
+    struct dissect_flow_info f = {0};
     /* No cookie, only RDP_NEG_REQ (zeek rdp-no-cookie-mstshash). */
     const uint8_t neg_only[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00,
                                 0x00, 0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00};
@@ -245,8 +239,7 @@ static void test_http_limits_and_probe(void **st)
     assert_int_equal(nevents, 4); /* MAX_REQUESTS, then the flow is let go */
     finish(&h);
 
-    struct flow f;
-    memset(&f, 0, sizeof(f));
+    struct dissect_flow_info f = {0};
     const char *yes[] = {"GET / HTTP/1.1\r\n", "OPTIONS * HTTP/1.1\r\n", "POST /wsman HTTP/1.1"};
     const char *no[] = {"GET", "GETX / HTTP/1.1", "HTTP/1.1 200 OK\r\n", "\x16\x03\x01", "get / "};
     for (size_t i = 0; i < 3; i++)
