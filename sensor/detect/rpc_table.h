@@ -1,6 +1,6 @@
 /* The one DCE-RPC data table: interface UUID -> name, and (interface,
  * opnum) -> function name, detector id (SPEC section 7) and ATT&CK
- * technique(s). The dissector names interfaces from it; the detectors of
+ * technique(s). The dissector reports (UUID, opnum) only; the detectors of
  * detect_rpc.c decide from it. Coverage is at least that of MITRE's BZAR
  * (scripts/bzar_dce-rpc_consts.zeek); UUIDs and opnums are those of
  * Microsoft's open specifications, cited per interface in rpc_table.c. */
