@@ -338,9 +338,7 @@ static void on_rpc_event(struct detect_ctx *ctx, struct flow *f, const struct di
 {
     if (ev->type != EV_DCERPC_REQUEST || !ev->u.rpc.uuid_known) return;
     struct rpc_match m;
-    if (!lookup(ctx->state, ev, &m) || !m.op->detector ||
-        strcmp(m.op->detector, rd->d->info.id) != 0)
-        return;
+    if (!lookup(ctx->state, ev, &m) || m.op->detector != rd->d) return;
     struct call c = {&m, ev->u.rpc.uuid, ev->u.rpc.opnum, ev->u.rpc.pipe};
     switch (rd->mode) {
     case MODE_ACT:

@@ -1,5 +1,5 @@
 /* The one DCE-RPC data table: interface UUID -> name, and (interface,
- * opnum) -> function name, detector id (SPEC section 7) and ATT&CK
+ * opnum) -> function name, the detector (its declaration) and ATT&CK
  * technique(s). The dissector reports (UUID, opnum) only; the detectors of
  * detect_rpc.c decide from it. Coverage is at least that of MITRE's BZAR
  * (scripts/bzar_dce-rpc_consts.zeek); UUIDs and opnums are those of
@@ -14,6 +14,8 @@
  * no row of its own (winreg: every call is remote registry access). */
 #define RPC_OPNUM_ANY 0xffffu
 #define RPC_MAX_TECHNIQUES 3
+
+struct detector;
 
 /* How a detector uses a row. */
 enum rpc_kind {
@@ -32,7 +34,7 @@ struct rpc_op {
     const char *iface; /* an rpc_interface name */
     uint16_t opnum;    /* or RPC_OPNUM_ANY */
     const char *function;
-    const char *detector; /* SPEC section 7 id; NULL: named, not detected */
+    const struct detector *detector; /* its declaration; NULL: named, not detected */
     enum rpc_kind kind;
     const char *techniques[RPC_MAX_TECHNIQUES]; /* NULL-terminated when fewer */
 };

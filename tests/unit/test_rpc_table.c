@@ -177,7 +177,7 @@ static void test_table_well_formed(void **state)
         assert_true(ops[i].function || ops[i].opnum == RPC_OPNUM_ANY);
         if (!ops[i].detector) continue;
         /* A declared detector (test_detectors.c: the same ids as SPEC section 7). */
-        assert_non_null(detect_find(ops[i].detector));
+        assert_ptr_equal(detect_find(ops[i].detector->info.id), ops[i].detector);
         assert_non_null(ops[i].techniques[0]);
         for (int t = 0; t < RPC_MAX_TECHNIQUES && ops[i].techniques[t]; t++)
             assert_string_not_equal(attack_name(ops[i].techniques[t]), ops[i].techniques[t]);
@@ -206,9 +206,9 @@ static void test_bzar_coverage(void **state)
             }
         }
         if (!hit) fail_msg("BZAR %s is not in the table", bzar[b].bzar);
-        if (!hit->detector || strcmp(hit->detector, bzar[b].detector) != 0)
+        if (!hit->detector || strcmp(hit->detector->info.id, bzar[b].detector) != 0)
             fail_msg("BZAR %s: detector %s, expected %s", bzar[b].bzar,
-                     hit->detector ? hit->detector : "none", bzar[b].detector);
+                     hit->detector ? hit->detector->info.id : "none", bzar[b].detector);
     }
 }
 
