@@ -54,6 +54,9 @@ struct classifier {
     size_t nchunks;
     uint64_t last_ms;
     struct classify_stats st;
+    /* An offloaded frame's IP header with its length written in (nDPI
+     * drops a datagram whose length field is 0). */
+    uint8_t offload_copy[65535];
 };
 
 struct classifier *classify_create(char *err, size_t errlen)
@@ -146,6 +149,22 @@ static ndpi_protocol give_up(struct classifier *c, struct flow *f)
     return ndpi_detection_giveup(c->mod, f->cls.ndpi, 1, &guessed);
 }
 
+/* A copy of an offloaded (TSO/GSO) datagram whose length field says what
+ * was captured: the one copy on this path, and only for such frames. */
+static const uint8_t *offload_fixed(struct classifier *c, const struct packet *pkt,
+                                    unsigned short len)
+{
+    memcpy(c->offload_copy, pkt->l3, len);
+    if (pkt->ip_version == 4 && len >= 20) {
+        c->offload_copy[2] = (uint8_t)(len >> 8);
+        c->offload_copy[3] = (uint8_t)len;
+    } else if (pkt->ip_version == 6 && len >= 40) {
+        c->offload_copy[4] = (uint8_t)((len - 40) >> 8);
+        c->offload_copy[5] = (uint8_t)(len - 40);
+    }
+    return c->offload_copy;
+}
+
 int classify_packet(struct classifier *c, struct flow *f, const struct packet *pkt)
 {
     struct flow_classification *k = &f->cls;
@@ -165,7 +184,8 @@ int classify_packet(struct classifier *c, struct flow *f, const struct packet *p
     c->last_ms = ms;
 
     unsigned short len = pkt->l3_len > 65535 ? 65535 : (unsigned short)pkt->l3_len;
-    ndpi_protocol p = ndpi_detection_process_packet(c->mod, k->ndpi, pkt->l3, len, ms);
+    const uint8_t *l3 = pkt->offloaded ? offload_fixed(c, pkt, len) : pkt->l3;
+    ndpi_protocol p = ndpi_detection_process_packet(c->mod, k->ndpi, l3, len, ms);
     c->st.dpi_packets++;
     k->dpi_packets++;
 

@@ -273,6 +273,19 @@ static enum decode_result ipv6_skip_extensions(struct cursor *c, uint8_t *next, 
     return DECODE_MALFORMED;
 }
 
+/* RFC 2675 2: a hop-by-hop header first, holding option type 0xC2. */
+static int ipv6_has_jumbo(struct cursor h, uint8_t next)
+{
+    if (next != 0 || !cursor_has(&h, 2)) return 0;
+    size_t hlen = 8u + 8u * cursor_peek_u8(&h, 1), off = 2;
+    while (off + 2 <= hlen && cursor_has(&h, off + 2)) {
+        uint8_t type = cursor_peek_u8(&h, off);
+        if (type == 0xC2) return 1;
+        off += type == 0 ? 1 : 2u + cursor_peek_u8(&h, off + 1); /* Pad1 has no length */
+    }
+    return 0;
+}
+
 /* Transport header: ports, flags, payload. c holds the captured part of
  * the l4_len bytes the IP header announces; only that part is exposed as
  * payload, none of it when the capture ends inside the header. */
@@ -337,6 +350,13 @@ static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int 
     cursor_skip(&h, 2); /* checksum; the addresses follow */
     if ((vihl >> 4) != 4) return DECODE_MALFORMED;
     uint32_t ihl = (uint32_t)(vihl & 0x0F) * 4;
+    if (tot == 0 && ihl >= 20 && c->left > ihl) {
+        /* Segmentation offload (TSO/GSO): the host captured the segment
+         * before the NIC split it and wrote no total length. The captured
+         * length is the datagram's, as Zeek takes it. */
+        tot = c->left > 0xFFFF ? 0xFFFF : (uint32_t)c->left;
+        pkt->offloaded = 1;
+    }
     if (ihl < 20 || tot < ihl) return DECODE_MALFORMED;
     if (!cursor_need(c, ihl)) return DECODE_TRUNCATED;
     if (frag & 0x1FFF) return DECODE_FRAGMENT;
@@ -366,6 +386,13 @@ static enum decode_result decode_ipv6(struct packet *pkt, struct cursor *c, int 
     uint8_t next = cursor_u8(&h);
     cursor_skip(&h, 1); /* hop limit; the addresses follow */
     cursor_skip(c, 40);
+    if (plen == 0 && c->left > 0) {
+        /* RFC 2675 jumbograms say 0 too, with a Jumbo Payload option in a
+         * hop-by-hop header; any other 0 is an offloaded segment (see
+         * decode_ipv4). Either way the capture holds the payload. */
+        plen = c->left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)c->left;
+        pkt->offloaded = !ipv6_has_jumbo(*c, next);
+    }
     enum decode_result r = ipv6_skip_extensions(c, &next, &plen, pkt);
     if (r != DECODE_OK) return r;
     pkt->key.proto = next;
@@ -406,6 +433,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
     pkt->key.port[0] = pkt->key.port[1] = 0;
     pkt->tcp_flags = 0;
     pkt->first_fragment = 0;
+    pkt->offloaded = 0;
     pkt->payload = NULL;
     pkt->payload_len = 0;
 

@@ -21,6 +21,7 @@ struct packet {
     uint8_t tcp_flags;      /* TCP flags, 0 for other protocols */
     uint8_t ip_version;     /* version of the IP header handed to nDPI */
     uint8_t first_fragment; /* IPv4 first fragment of a fragmented datagram */
+    uint8_t offloaded;      /* IP length 0 (TSO/GSO): length taken from the capture */
     const uint8_t *l3;      /* IP header (innermost, after tunnel decapsulation) */
     uint32_t l3_len;        /* captured bytes from l3 to the end of the frame */
     const uint8_t *payload; /* transport payload (TCP/UDP), else after L4 header */

@@ -314,6 +314,7 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
     }
     pkt.ts_us = ts_us;
     pkt.wire_len = wire_len;
+    p->st.offloaded += pkt.offloaded;
 
     int created;
     p->extra_mem = *classify_memory(p->cls) + *dissect_memory(p->dissect);
