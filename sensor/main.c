@@ -280,6 +280,7 @@ static void publish_stats(struct outputs *out, const struct pipeline_stats *st,
         .malformed = st->decode[DECODE_MALFORMED],
         .truncated = st->decode[DECODE_TRUNCATED],
         .mem_bytes = st->mem_bytes,
+        .offloaded = st->offloaded,
     };
     outputs_stats(out, &c);
 }

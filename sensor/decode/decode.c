@@ -34,6 +34,7 @@
 
 #define IPPROTO_IPIP_ 4
 #define IPPROTO_IPV6_ 41
+#define IPPROTO_NONE_ 59 /* IPv6 No Next Header, RFC 8200 4.7 */
 #define MAX_TUNNEL_DEPTH 4
 
 /* Every layer reads the frame through one cursor (cursor.h), from the link
@@ -289,16 +290,20 @@ static int ipv6_has_jumbo(struct cursor h, uint8_t next)
 /* Transport header: ports, flags, payload. c holds the captured part of
  * the l4_len bytes the IP header announces; only that part is exposed as
  * payload, none of it when the capture ends inside the header. */
-static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32_t l4_len)
+static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32_t l4_len,
+                                    int len_captured)
 {
     struct cursor h = *c; /* the header's fields, read in order */
     uint32_t hlen;
+    /* A length taken from the capture (offloaded, jumbogram): too short
+     * for the transport header means cut, not impossible. */
+    const enum decode_result short_l4 = len_captured ? DECODE_TRUNCATED : DECODE_MALFORMED;
     switch (pkt->key.proto) {
     case 6: /* TCP, RFC 9293 3.1 */
-        if (l4_len < 20) return DECODE_MALFORMED;
+        if (l4_len < 20) return short_l4;
         if (!cursor_need(c, 20)) return DECODE_TRUNCATED;
         hlen = (uint32_t)(cursor_peek_u8(c, 12) >> 4) * 4;
-        if (hlen < 20 || hlen > l4_len) return DECODE_MALFORMED;
+        if (hlen < 20 || hlen > l4_len) return short_l4;
         pkt->key.port[0] = cursor_be16(&h);
         pkt->key.port[1] = cursor_be16(&h);
         pkt->tcp_seq = cursor_be32(&h);
@@ -306,14 +311,14 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
         pkt->tcp_flags = cursor_u8(&h);
         break;
     case 17: /* UDP, RFC 768 */
-        if (l4_len < 8) return DECODE_MALFORMED;
+        if (l4_len < 8) return short_l4;
         if (!cursor_need(c, 8)) return DECODE_TRUNCATED;
         pkt->key.port[0] = cursor_be16(&h);
         pkt->key.port[1] = cursor_be16(&h);
         hlen = 8;
         break;
     case 132: /* SCTP, RFC 9260 3.1: ports lead the 12-byte common header */
-        if (l4_len < 12) return DECODE_MALFORMED;
+        if (l4_len < 12) return short_l4;
         if (!cursor_need(c, 12)) return DECODE_TRUNCATED;
         pkt->key.port[0] = cursor_be16(&h);
         pkt->key.port[1] = cursor_be16(&h);
@@ -321,7 +326,7 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
         break;
     case 1:  /* ICMP: flows keyed without ports, as ndpiReader does */
     case 58: /* ICMPv6 */
-        if (l4_len < 8) return DECODE_MALFORMED;
+        if (l4_len < 8) return short_l4;
         hlen = 8;
         break;
     default:
@@ -350,7 +355,8 @@ static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int 
     cursor_skip(&h, 2); /* checksum; the addresses follow */
     if ((vihl >> 4) != 4) return DECODE_MALFORMED;
     uint32_t ihl = (uint32_t)(vihl & 0x0F) * 4;
-    if (tot == 0 && ihl >= 20 && c->left > ihl) {
+    if (tot == 0 && ihl >= 20 && c->left < ihl) return DECODE_TRUNCATED;
+    if (tot == 0 && ihl >= 20 && c->left >= ihl) {
         /* Segmentation offload (TSO/GSO): the host captured the segment
          * before the NIC split it and wrote no total length. The captured
          * length is the datagram's, as Zeek takes it. */
@@ -372,7 +378,7 @@ static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int 
     set_key_addr4(pkt, &h);
     /* Frames cut by the snap length still count in their flow. */
     cursor_limit(c, tot - ihl);
-    return decode_l4(pkt, c, tot - ihl);
+    return decode_l4(pkt, c, tot - ihl, pkt->offloaded);
 }
 
 /* RFC 8200 3; tunnels as for IPv4. */
@@ -386,10 +392,12 @@ static enum decode_result decode_ipv6(struct packet *pkt, struct cursor *c, int 
     uint8_t next = cursor_u8(&h);
     cursor_skip(&h, 1); /* hop limit; the addresses follow */
     cursor_skip(c, 40);
-    if (plen == 0 && c->left > 0) {
+    int len_captured = plen == 0 && next != IPPROTO_NONE_;
+    if (len_captured) {
         /* RFC 2675 jumbograms say 0 too, with a Jumbo Payload option in a
-         * hop-by-hop header; any other 0 is an offloaded segment (see
-         * decode_ipv4). Either way the capture holds the payload. */
+         * hop-by-hop header; any other 0 before a next header is an
+         * offloaded segment (see decode_ipv4). Either way the capture
+         * holds the payload. */
         plen = c->left > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)c->left;
         pkt->offloaded = !ipv6_has_jumbo(*c, next);
     }
@@ -405,7 +413,7 @@ static enum decode_result decode_ipv6(struct packet *pkt, struct cursor *c, int 
     cursor_copy(&h, pkt->key.addr[0], 16);
     cursor_copy(&h, pkt->key.addr[1], 16);
     cursor_limit(c, plen);
-    return decode_l4(pkt, c, plen);
+    return decode_l4(pkt, c, plen, len_captured);
 }
 
 void flow_key_canonicalize(struct flow_key *key, uint8_t *dir)

@@ -30,6 +30,7 @@ struct output_options {
 struct output_counters {
     uint64_t packets, bytes, drops, flows_active, flows, flows_evicted;
     uint64_t alerts, malformed, truncated, mem_bytes;
+    uint64_t offloaded; /* TSO/GSO frames decoded whole */
 };
 
 /* What an opened instance takes. */

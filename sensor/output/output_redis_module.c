@@ -80,12 +80,14 @@ static void redis_write_stats(void *st, const struct output_counters *c)
     struct output_redis_stats rs;
     output_redis_get_stats(st, &rs);
     static const char *const fields[] = {
-        "packets", "bytes",     "drops",     "flows_active",  "flows",      "flows_evicted",
-        "alerts",  "malformed", "truncated", "redis_spooled", "redis_sent", "mem_bytes",
+        "packets",       "bytes",     "drops",     "flows_active", "flows",
+        "flows_evicted", "alerts",    "malformed", "truncated",    "redis_spooled",
+        "redis_sent",    "mem_bytes", "offloaded",
     };
     const uint64_t values[] = {
-        c->packets, c->bytes,     c->drops,     c->flows_active,   c->flows,       c->flows_evicted,
-        c->alerts,  c->malformed, c->truncated, rs.alerts_spooled, rs.alerts_sent, c->mem_bytes,
+        c->packets,       c->bytes,     c->drops,     c->flows_active, c->flows,
+        c->flows_evicted, c->alerts,    c->malformed, c->truncated,    rs.alerts_spooled,
+        rs.alerts_sent,   c->mem_bytes, c->offloaded,
     };
     output_redis_stats(st, fields, values, sizeof(values) / sizeof(values[0]));
 }

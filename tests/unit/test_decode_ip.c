@@ -124,6 +124,40 @@ static void test_ipv4_malformed(void **state)
     assert_int_not_equal(run_buf(DLT_EN10MB, &h).r, DECODE_OK);
 }
 
+/* Segmentation offload: a host captures its own segments before the NIC
+ * splits them, with IP length 0. The captured length is the datagram's;
+ * counted as offloaded, never malformed (and a cut one is truncated). */
+static void test_offloaded_segments(void **state)
+{
+    (void)state;
+    for (int v6 = 0; v6 <= 1; v6++) {
+        struct buf ip = {0}, f = {0};
+        std_tcp(&ip, v6);
+        uint32_t l3 = wrap(ETH, &ip, &f);
+        struct dres d = run_buf(DLT_EN10MB, &f);
+        assert_int_equal(d.p.offloaded, 0);
+        f.d[l3 + (v6 ? 4 : 2)] = 0, f.d[l3 + (v6 ? 5 : 3)] = 0;
+        d = run_buf(DLT_EN10MB, &f);
+        expect_std_tcp(&f, &d, l3, v6);
+        assert_int_equal(d.p.offloaded, 1);
+        /* Cut inside the TCP header: short, not impossible. */
+        d = run(DLT_EN10MB, f.d, l3 + (v6 ? 40u : 20u) + 10u);
+        assert_int_equal(d.r, DECODE_TRUNCATED);
+    }
+    /* An IPv6 jumbogram (RFC 2675) also says 0: its length is real, not offloaded. */
+    struct buf l4 = {0}, hbh = {0}, ip = {0}, f = {0};
+    tcp_seg(&l4, 40000, 443, 1, TCP_ACK, 5, PAYLOAD);
+    hex(&hbh, "06 00 C2 04 00010000", NULL); /* next TCP, 8 bytes, Jumbo Payload */
+    put(&hbh, l4.d, l4.n);
+    ip6(&ip, 0, A6, B6, &hbh);
+    uint32_t l3 = wrap(ETH, &ip, &f);
+    f.d[l3 + 4] = 0, f.d[l3 + 5] = 0;
+    struct dres d = run_buf(DLT_EN10MB, &f);
+    assert_int_equal(d.r, DECODE_OK);
+    assert_int_equal(d.p.offloaded, 0);
+    assert_int_equal(d.p.payload_len, PAYLOAD_LEN);
+}
+
 /* ---- IPv6 ------------------------------------------------------------- */
 
 static void test_ipv6_extension_headers(void **state)
@@ -273,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_ipv4_ethernet_padding),
         cmocka_unit_test(test_ipv4_fragments),
         cmocka_unit_test(test_ipv4_malformed),
+        cmocka_unit_test(test_offloaded_segments),
         cmocka_unit_test(test_ipv6_extension_headers),
         cmocka_unit_test(test_ipv6_fragments),
         cmocka_unit_test(test_ip_in_ip),
