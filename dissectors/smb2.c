@@ -311,9 +311,19 @@ static void write_request(const struct smb_msg *m, const struct smb2_hdr *h, str
 }
 
 /* 2.2.31 IOCTL request / 2.2.32 response: FSCTL_PIPE_TRANSCEIVE carries a
- * DCE-RPC request in its input and the response in its output. */
+ * DCE-RPC request in its input and the response in its output. The
+ * response goes to the pipe of its request, found by MessageId as the
+ * client does (3.2.5.1): its own FileId may differ (a macOS server zeroes
+ * the persistent part), and would open a second DCE-RPC state there. */
 static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch, int response)
 {
+    struct smb_pending *p = NULL;
+    if (response) {
+        if (h->status == STATUS_PENDING) return; /* interim: the final response follows */
+        p = smb_pending_find(m->st, h->msg_id);
+        if (p && p->kind != PEND_IOCTL) p = NULL;
+        if (p) p->used = 0;
+    }
     struct cursor c = body(h);
     cursor_skip(&c, 4);
     uint32_t code = cursor_le32(&c);
@@ -326,7 +336,14 @@ static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, struct chai
     if (c.err || code != FSCTL_PIPE_TRANSCEIVE) return;
     if (response && h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) return;
     struct cursor d = buffer(h, off, len);
-    if (!d.err) smb_pipe_data(m, resolve(m, h, ch, fid_p, fid_v), d.p, d.left);
+    if (d.err) return;
+    struct smb_file *f =
+        p ? smb_file_find(m->st, p->fid_p, p->fid_v) : resolve(m, h, ch, fid_p, fid_v);
+    smb_pipe_data(m, f, d.p, d.left);
+    if (!response && f && f->is_pipe) {
+        struct smb_pending *q = smb_pending_add(m, h->msg_id, PEND_IOCTL);
+        q->fid_p = f->fid_p, q->fid_v = f->fid_v;
+    }
 }
 
 /* 2.2.39 SET_INFO request: MS-FSCC 2.4.37.2 FileRenameInformation (type 2
