@@ -72,6 +72,7 @@ struct smb_pending {
     uint32_t disposition, options;
     uint32_t lru;
     uint8_t used, kind;
+    uint8_t closed;          /* PEND_CREATE: a related CLOSE in its compound */
     char name[SMB_NAME_LEN]; /* PEND_TREE: path; PEND_CREATE: file name */
 };
 

@@ -44,13 +44,23 @@ struct smb2_hdr {
 };
 
 /* 2.2.1 related operations: a FileId of all ones means the file of the
- * create before it in the same compound. */
+ * operation before it in the same compound (3.3.5.2.7.2). In a request
+ * the FileId a CREATE opens is not known yet: create_msg names that
+ * CREATE, whose response gives it. */
 struct chain {
     uint32_t tree;
-    int has_name, has_fid;
+    int has_name, has_fid, has_create;
     uint64_t fid_p, fid_v;
+    uint64_t create_msg;
     char name[SMB_NAME_LEN];
 };
+
+/* The FileId later related operations of the compound mean. */
+static void chain_fid(struct chain *ch, uint64_t fid_p, uint64_t fid_v)
+{
+    ch->has_fid = 1, ch->has_create = 0;
+    ch->fid_p = fid_p, ch->fid_v = fid_v;
+}
 
 static int read_hdr(const uint8_t *p, size_t len, struct smb2_hdr *h)
 {
@@ -106,12 +116,14 @@ static int all_ones(uint64_t p, uint64_t v)
 
 /* The open a FileId names: a related one from the chain; an unknown one on
  * IPC$ is a pipe opened before the capture started. */
-static struct smb_file *resolve(const struct smb_msg *m, const struct smb2_hdr *h,
-                                const struct chain *ch, uint64_t fid_p, uint64_t fid_v)
+static struct smb_file *resolve(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch,
+                                uint64_t fid_p, uint64_t fid_v)
 {
     if (all_ones(fid_p, fid_v)) {
         if (!ch->has_fid) return NULL;
         fid_p = ch->fid_p, fid_v = ch->fid_v;
+    } else {
+        chain_fid(ch, fid_p, fid_v);
     }
     struct smb_file *f = smb_file_find(m->st, fid_p, fid_v);
     if (!f) {
@@ -123,9 +135,8 @@ static struct smb_file *resolve(const struct smb_msg *m, const struct smb2_hdr *
 
 /* Name and tree of the file a request names, for its event: the open's,
  * or for a related request the name its compound's create gave. */
-static struct smb_file *target(const struct smb_msg *m, const struct smb2_hdr *h,
-                               const struct chain *ch, uint64_t fid_p, uint64_t fid_v,
-                               struct smb_file_event *fe)
+static struct smb_file *target(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch,
+                               uint64_t fid_p, uint64_t fid_v, struct smb_file_event *fe)
 {
     struct smb_file *f = resolve(m, h, ch, fid_p, fid_v);
     int related = all_ones(fid_p, fid_v);
@@ -194,6 +205,8 @@ static void create_request(const struct smb_msg *m, const struct smb2_hdr *h, st
     ch->tree = tree;
     ch->has_name = 1;
     memcpy(ch->name, p->name, sizeof(ch->name));
+    ch->has_fid = 0, ch->has_create = 1;
+    ch->create_msg = h->msg_id;
 }
 
 /* 2.2.14 CREATE response: the FileId of the name the request gave. */
@@ -205,10 +218,12 @@ static void create_response(const struct smb_msg *m, const struct smb2_hdr *h, s
     cursor_skip(&c, 64); /* StructureSize .. Reserved2 */
     uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
     const char *share = smb_share_of(m->st, p->tree);
-    if (h->status == 0 && !c.err) {
+    /* Closed in its own compound: the open is gone once the compound
+     * completes, and would otherwise hold a slot for good. */
+    ch->has_fid = 0;
+    if (h->status == 0 && !c.err && !p->closed) {
         smb_file_add(m->st, fid_p, fid_v, p->tree, p->name);
-        ch->has_fid = 1;
-        ch->fid_p = fid_p, ch->fid_v = fid_v;
+        chain_fid(ch, fid_p, fid_v);
     }
     struct smb_file_event fe = {.type = EV_SMB_CREATE,
                                 .status = h->status,
@@ -223,17 +238,29 @@ static void create_response(const struct smb_msg *m, const struct smb2_hdr *h, s
     p->used = 0;
 }
 
-/* 2.2.15 CLOSE request. */
-static void close_request(const struct smb_msg *m, const struct smb2_hdr *h)
+/* 2.2.15 CLOSE request. A related one (3.2.4.1.4) closes the file of the
+ * operation before it; after a CREATE of the same compound, that file is
+ * known only from the CREATE response, which then does not keep it. */
+static void close_request(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     struct cursor c = body(h);
     cursor_skip(&c, 8); /* StructureSize, Flags, Reserved */
     uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
-    if (!c.err) smb_file_del(m->st, fid_p, fid_v);
+    if (c.err) return;
+    if (!all_ones(fid_p, fid_v)) {
+        smb_file_del(m->st, fid_p, fid_v);
+    } else if (h->flags & FLAG_RELATED) {
+        struct smb_pending *p = ch->has_create ? smb_pending_find(m->st, ch->create_msg) : NULL;
+        if (p && p->kind == PEND_CREATE)
+            p->closed = 1;
+        else if (ch->has_fid)
+            smb_file_del(m->st, ch->fid_p, ch->fid_v);
+    }
+    ch->has_fid = ch->has_create = 0;
 }
 
 /* 2.2.19 READ request: only pipe reads are followed, for their data. */
-static void read_request(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch)
+static void read_request(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     struct cursor c = body(h);
     cursor_skip(&c, 16); /* StructureSize .. Offset */
@@ -263,7 +290,7 @@ static void read_response(const struct smb_msg *m, const struct smb2_hdr *h)
 }
 
 /* 2.2.21 WRITE request: to a pipe, DCE-RPC; to a file, EV_SMB_WRITE. */
-static void write_request(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch)
+static void write_request(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     struct cursor c = body(h);
     cursor_skip(&c, 2);
@@ -284,10 +311,19 @@ static void write_request(const struct smb_msg *m, const struct smb2_hdr *h, con
 }
 
 /* 2.2.31 IOCTL request / 2.2.32 response: FSCTL_PIPE_TRANSCEIVE carries a
- * DCE-RPC request in its input and the response in its output. */
-static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch,
-                  int response)
+ * DCE-RPC request in its input and the response in its output. The
+ * response goes to the pipe of its request, found by MessageId as the
+ * client does (3.2.5.1): its own FileId may differ (a macOS server zeroes
+ * the persistent part), and would open a second DCE-RPC state there. */
+static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch, int response)
 {
+    struct smb_pending *p = NULL;
+    if (response) {
+        if (h->status == STATUS_PENDING) return; /* interim: the final response follows */
+        p = smb_pending_find(m->st, h->msg_id);
+        if (p && p->kind != PEND_IOCTL) p = NULL;
+        if (p) p->used = 0;
+    }
     struct cursor c = body(h);
     cursor_skip(&c, 4);
     uint32_t code = cursor_le32(&c);
@@ -300,12 +336,19 @@ static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, const struc
     if (c.err || code != FSCTL_PIPE_TRANSCEIVE) return;
     if (response && h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) return;
     struct cursor d = buffer(h, off, len);
-    if (!d.err) smb_pipe_data(m, resolve(m, h, ch, fid_p, fid_v), d.p, d.left);
+    if (d.err) return;
+    struct smb_file *f =
+        p ? smb_file_find(m->st, p->fid_p, p->fid_v) : resolve(m, h, ch, fid_p, fid_v);
+    smb_pipe_data(m, f, d.p, d.left);
+    if (!response && f && f->is_pipe) {
+        struct smb_pending *q = smb_pending_add(m, h->msg_id, PEND_IOCTL);
+        q->fid_p = f->fid_p, q->fid_v = f->fid_v;
+    }
 }
 
 /* 2.2.39 SET_INFO request: MS-FSCC 2.4.37.2 FileRenameInformation (type 2
  * for SMB2) and 2.4.11 FileDispositionInformation(Ex). */
-static void set_info(const struct smb_msg *m, const struct smb2_hdr *h, const struct chain *ch)
+static void set_info(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     struct cursor c = body(h);
     cursor_skip(&c, 2);
@@ -362,7 +405,7 @@ static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct ch
             create_request(m, h, ch);
         break;
     case CMD_CLOSE:
-        if (!response) close_request(m, h);
+        if (!response) close_request(m, h, ch);
         break;
     case CMD_READ:
         if (response)

@@ -173,6 +173,47 @@ static void test_pipe_dcerpc(void **state)
     assert_string_equal(r->c, "svcctl");
 }
 
+static void ioctl_rsp(uint64_t mid, uint32_t tid, uint64_t fid_p, uint64_t fid_v, const void *d,
+                      uint32_t n)
+{
+    hdr2(0x0b, mid, tid, 0, RSP);
+    p16(&B, 49), p16(&B, 0), p32(&B, FSCTL_PIPE_TRANSCEIVE), p64(&B, fid_p), p64(&B, fid_v);
+    p32(&B, 112), p32(&B, 0), p32(&B, 112), p32(&B, n), p32(&B, 0), p32(&B, 0);
+    put(&B, d, n);
+}
+
+/* The transceive response goes to its request's pipe (by MessageId) even
+ * under another FileId, as a macOS server sends: the outcome of the NTLM
+ * authentication of the pipe's DCE-RPC (MS-RPCE 2.2.2.11) is seen. */
+static void test_pipe_response_by_message_id(void **state)
+{
+    (void)state;
+    open_file("IPC$", "lsarpc", 1, 0, 9);
+    uint8_t blob[512];
+    uint16_t n = (uint16_t)ntlm_auth(blob, "alice", "CORP", "WS01");
+    struct buf *auth3 = calloc(1, sizeof(*auth3));
+    put(auth3, "\5\0\x10\3\x10\0\0\0", 8), p16(auth3, (uint16_t)(28 + n)), p16(auth3, n);
+    p32(auth3, 1), zeros(auth3, 4);               /* call id; rpc_auth_3 pad */
+    p8(auth3, 10), p8(auth3, 2), zeros(auth3, 6); /* sec_trailer: NTLM, connect */
+    put(auth3, blob, n);
+    static const uint8_t rpc_response[] = {5, 0, 2, 3, 0x10, 0, 0, 0, 24, 0, 0, 0,
+                                           2, 0, 0, 0, 0,    0, 0, 0, 0,  0, 0, 0};
+    B.n = 0;
+    FRAME(write_req(300, 7, 9, 0, rpc_bind, sizeof(rpc_bind), 0));
+    FRAME(write_req(301, 7, 9, 0, auth3->b, (uint32_t)auth3->n, 0));
+    FRAME(ioctl_req(302, 7, 9, rpc_request, sizeof(rpc_request)));
+    feed(1, B.b, B.n);
+    free(auth3);
+    assert_int_equal(count(EV_NTLM_AUTH), 1);
+    B.n = 0;
+    FRAME(ioctl_rsp(302, 7, 0, 9, rpc_response, sizeof(rpc_response)));
+    feed(0, B.b, B.n);
+    const struct ev *a = find(EV_AUTH_RESULT, 0);
+    assert_non_null(a);
+    assert_int_equal(a->status, 0);
+    assert_int_equal(a->to_server, 0);
+}
+
 static void test_encrypted_once(void **state)
 {
     (void)state;
@@ -260,6 +301,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_on_close_and_failed_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compound_related, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipe_dcerpc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pipe_response_by_message_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encrypted_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smb1, setup, teardown),
     };

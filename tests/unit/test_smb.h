@@ -27,6 +27,7 @@ struct ev {
     uint64_t offset;
     uint32_t length, disposition;
     int pe;
+    int uuid_known; /* EV_DCERPC_REQUEST: the context's interface is known */
     uint16_t dialect;
 };
 
@@ -56,6 +57,7 @@ static void record(const struct dissect_event *e)
     } else if (e->type == EV_DCERPC_BIND || e->type == EV_DCERPC_REQUEST) {
         cp(v->c, e->u.rpc.pipe);
         v->length = e->u.rpc.opnum;
+        v->uuid_known = e->u.rpc.uuid_known;
     } else if (e->type == EV_SMB_NEGOTIATE) {
         v->dialect = e->u.smb.dialect;
     }

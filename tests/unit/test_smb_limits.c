@@ -29,6 +29,86 @@ static void test_tables_bounded(void **state)
     assert_string_equal(find(EV_SMB_WRITE, 1)->a, "(null)");
 }
 
+/* Ends a compounded command started at h: padded to 8 bytes, its
+ * NextCommand (MS-SMB2 2.2.1) pointing after it. */
+static void chain_next(size_t h)
+{
+    while ((B.n - h) % 8)
+        p8(&B, 0);
+    uint32_t next = (uint32_t)(B.n - h);
+    memcpy(B.b + h + 20, &next, 4);
+}
+
+static void close_req(uint64_t mid, uint32_t tid, uint64_t fid, uint32_t flags)
+{
+    hdr2(6, mid, tid, 0, flags);
+    p16(&B, 24), p16(&B, 0), p32(&B, 0), p64(&B, fid), p64(&B, fid);
+}
+
+static void close_rsp(uint64_t mid, uint32_t tid, uint32_t flags)
+{
+    hdr2(6, mid, tid, 0, RSP | flags);
+    p16(&B, 60), zeros(&B, 58);
+}
+
+/* MS-SMB2 3.2.4.1.4: CREATE + CLOSE in one compound, the CLOSE naming the
+ * file by the related FileId (all ones) before the CREATE response gives
+ * it. Many of those (as a macOS client browsing a share) must not take
+ * the slots of open files: the bound pipe keeps its name and interface. */
+static void test_compound_close_frees_file(void **state)
+{
+    (void)state;
+    open_file("IPC$", "mdssvc", 1, 0, 9);
+    B.n = 0;
+    FRAME(write_req(200, 7, 9, 0, rpc_bind, sizeof(rpc_bind), 0));
+    FRAME(tree_req(201, "\\\\srv\\data"));
+    feed(1, B.b, B.n);
+    B.n = 0;
+    FRAME(tree_rsp(201, 8, 0));
+    feed(0, B.b, B.n);
+    const uint64_t n = 3 * SMB_FILES;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t mid = 300 + 2 * i;
+        size_t h;
+        B.n = 0;
+        FRAME(h = create_req(mid, 8, "dir", 1, 0, 0); chain_next(h);
+              close_req(mid + 1, UINT32_MAX, UINT64_MAX, RELATED));
+        feed(1, B.b, B.n);
+        B.n = 0;
+        FRAME(h = B.n; create_rsp(mid, 8, 0, 1000 + i); chain_next(h);
+              close_rsp(mid + 1, 8, RELATED));
+        feed(0, B.b, B.n);
+    }
+    assert_int_equal(count(EV_SMB_CREATE), 1 + n);
+    B.n = 0;
+    FRAME(ioctl_req(400, 7, 9, rpc_request, sizeof(rpc_request)));
+    feed(1, B.b, B.n);
+    const struct ev *r = find(EV_DCERPC_REQUEST, 0);
+    assert_non_null(r);
+    assert_string_equal(r->c, "mdssvc");
+    assert_int_equal(r->uuid_known, 1);
+    /* The file a compound closed is gone: a write to its id has no name. */
+    B.n = 0;
+    FRAME(write_req(401, 8, 1000 + n - 1, 0, "x", 1, 0));
+    feed(1, B.b, B.n);
+    assert_string_equal(find(EV_SMB_WRITE, 0)->a, "(null)");
+}
+
+/* A related CLOSE after an operation naming an open closes that open. */
+static void test_related_close_after_fid(void **state)
+{
+    (void)state;
+    open_file("data", "a.txt", 1, 0, 5);
+    size_t h;
+    B.n = 0;
+    FRAME(h = write_req(10, 7, 5, 0, "x", 1, 0); chain_next(h);
+          close_req(11, UINT32_MAX, UINT64_MAX, RELATED));
+    FRAME(write_req(12, 7, 5, 0, "y", 1, 0));
+    feed(1, B.b, B.n);
+    assert_string_equal(find(EV_SMB_WRITE, 0)->a, "a.txt");
+    assert_string_equal(find(EV_SMB_WRITE, 1)->a, "(null)");
+}
+
 /* A message larger than the engine buffers is parsed from its prefix and
  * the rest skipped; the message after it is found. */
 static void test_large_write_prefix(void **state)
@@ -167,6 +247,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tables_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compound_close_frees_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_related_close_after_fid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_write_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_segments_and_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resync_after_gap, setup, teardown),
