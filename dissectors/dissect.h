@@ -117,8 +117,10 @@ struct dissector {
  * other byte becomes '?', out is NUL-terminated and truncated to fit. */
 void dissect_copy_printable(const uint8_t *p, size_t n, char *out, size_t out_len);
 
-/* UTF-16LE -> UTF-8 into out (NUL-terminated, truncated to fit). Used by
- * SMB, NTLMSSP and DCE-RPC string fields. Returns the output length. */
+/* UTF-16LE -> UTF-8 into out (NUL-terminated; cut between characters only
+ * when out is full). A lone surrogate, an odd last byte or a NUL becomes
+ * U+FFFD and the rest is kept. Used by SMB, NTLMSSP and DCE-RPC string
+ * fields. Returns the output length. */
 size_t dissect_utf16le_to_utf8(const uint8_t *in, size_t in_len, char *out, size_t out_len);
 
 #endif
