@@ -65,6 +65,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 stage "unit tests (ASan+UBSan)" ctest_in build-asan
 VIGIE="$ROOT/build-asan/vigie" stage "pcap tests (ASan+UBSan)" run_if_present tests/pcap/run.sh
 VIGIE="$ROOT/build-asan/vigie" stage "corpus under ASan+UBSan" run_if_present tests/pcap/corpus_clean.sh
+VIGIE="$ROOT/build-asan/vigie" stage "shipped configs under ASan+UBSan" run_if_present tests/pcap/sanitize_configs.sh
 stage "fuzzers" fuzz_all
 
 echo
