@@ -240,7 +240,7 @@ struct run {
     const struct options *opt;
     struct config *cfg; /* current, swapped on reload */
     struct outputs *out;
-    uint64_t next_stats_us, next_progress_us;
+    uint64_t next_stats_us, next_progress_us, next_flush_us;
     int progress;
 };
 
@@ -301,6 +301,13 @@ static void on_tick(void *ud)
     if (reload_requested) reload(r);
     uint64_t mono = now_us(CLOCK_MONOTONIC_COARSE);
     pipeline_tick(r->pipe, now_us(CLOCK_REALTIME_COARSE));
+    /* Buffered records reach the files once a second: a quiet live sensor's
+     * file is never more than a second behind (a failure stays sticky and
+     * is reported at the end). */
+    if (mono >= r->next_flush_us) {
+        outputs_flush(r->out);
+        r->next_flush_us = mono + 1000000u;
+    }
     if (stats_requested) {
         stats_requested = 0;
         struct pipeline_stats st;
