@@ -379,11 +379,17 @@ fail:
 
 void output_redis_close(struct output_redis *r, int timeout_ms)
 {
+    output_redis_finish(r, timeout_ms, NULL);
+}
+
+void output_redis_finish(struct output_redis *r, int timeout_ms, struct output_redis_stats *final)
+{
     if (!r) return;
     stop_threads(r, timeout_ms);
     /* Anything a producer queued after the threads' last look. */
     pthread_mutex_lock(&r->spool_mu);
     or_drain_locked(r);
     pthread_mutex_unlock(&r->spool_mu);
+    if (final) output_redis_get_stats(r, final);
     destroy(r);
 }

@@ -62,5 +62,8 @@ void output_redis_get_stats(struct output_redis *r, struct output_redis_stats *s
  * whatever is not delivered stays in the spool for the next start. Call
  * after the producers have stopped. NULL is a no-op. */
 void output_redis_close(struct output_redis *r, int timeout_ms);
+/* The same, and the counters as they are once the thread stopped (what was
+ * delivered, what waits in the spool, what was lost). */
+void output_redis_finish(struct output_redis *r, int timeout_ms, struct output_redis_stats *final);
 
 #endif

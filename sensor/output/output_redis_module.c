@@ -94,11 +94,19 @@ static void redis_write_stats(void *st, const struct output_counters *c)
 
 /* Deliver what is queued while connected; anything left, or everything
  * while Redis is away, waits in the spool. */
+/* At the end of a run the user is told where the alerts are: delivered,
+ * waiting in the spool for the next start (Redis was away), or lost. */
 static void redis_close(void *st, int drain)
 {
-    struct output_redis_stats rs;
+    struct output_redis_stats rs, fin;
     output_redis_get_stats(st, &rs);
-    output_redis_close(st, drain && rs.connected ? DRAIN_TIMEOUT_MS : 0);
+    output_redis_finish(st, drain && rs.connected ? DRAIN_TIMEOUT_MS : 0, &fin);
+    if (!drain || (!fin.alerts_spooled && !fin.alerts_lost)) return;
+    fprintf(stderr,
+            "vigie: redis: %llu alerts delivered, %llu waiting in the spool (sent when Redis "
+            "is back, at the next start), %llu lost\n",
+            (unsigned long long)fin.alerts_sent, (unsigned long long)fin.alerts_spooled,
+            (unsigned long long)fin.alerts_lost);
 }
 
 const struct output_module output_redis_module = {
