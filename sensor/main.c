@@ -395,6 +395,12 @@ static struct outputs *open_outputs(const struct options *opt, const struct conf
         .redis_url = opt->redis_url,
         .no_redis = opt->no_redis,
     };
+    struct passwd *pw = opt->user && geteuid() == 0 ? getpwnam(opt->user) : NULL;
+    if (pw) {
+        oo.owner_set = 1;
+        oo.owner_uid = pw->pw_uid;
+        oo.owner_gid = pw->pw_gid;
+    }
     struct outputs *out = outputs_open(&oo, err, sizeof(err));
     if (!out) fprintf(stderr, "vigie: %s\n", err);
     return out;
