@@ -49,6 +49,7 @@ stage "redis end to end" run_if_present tests/integration/redis_e2e.sh
 stage "config reload (SIGHUP)" run_if_present tests/integration/reload.sh
 stage "privilege drop (-u)" run_if_present tests/integration/privdrop.sh
 stage "alert files: live and crash-safe" run_if_present tests/integration/files_crash.sh
+stage "spool as the -u user" run_if_present tests/integration/spool_privdrop.sh
 stage "alert JSON + GeoIP" run_if_present tests/pcap/alert_json.sh
 stage "learn mode + new_edge" run_if_present tests/pcap/learn.sh
 stage "live view (vigie-tail)" run_if_present tests/integration/tail_test.sh
