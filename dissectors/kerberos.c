@@ -1,9 +1,10 @@
 /* Kerberos V5 (RFC 4120) KDC exchanges over UDP and TCP, any port (88 in
  * practice): AS-REQ / TGS-REQ (5.4.1) -> EV_KRB_AS_REQ / EV_KRB_TGS_REQ,
  * KRB-ERROR (5.9.1) -> EV_KRB_ERROR, AS-REP / TGS-REP (5.4.2) ->
- * EV_AUTH_RESULT success. Strings in events are what the message carries:
- * a KRB-ERROR without cname has a NULL cname (the detector ties it to the
- * request it answers). */
+ * EV_AUTH_RESULT success for the client, then EV_KRB_AS_REP /
+ * EV_KRB_TGS_REP with the ticket's service and the etypes the KDC chose.
+ * Strings in events are what the message carries: a KRB-ERROR without
+ * cname has a NULL cname (the detector ties it to the request it answers). */
 #include <string.h>
 
 #include "asn1.h"
@@ -30,7 +31,8 @@ struct krb_msg {
     int64_t error_code;
     int32_t etypes[16];
     int netypes;
-    char cname[128], realm[128], sname[256];
+    int32_t ticket_etype, enc_etype; /* KDC-REP; 0 (reserved) if not seen */
+    char cname[128], realm[128], sname[256], srealm[128];
 };
 
 /* Per TCP direction: where the stream is. */
@@ -157,6 +159,38 @@ static void parse_req_body(const struct asn1_tlv *body, struct krb_msg *m)
     }
 }
 
+/* EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] OPTIONAL, cipher
+ * [2] } (RFC 4120 5.2.9): the etype, which comes first, or 0. */
+static int32_t encrypted_etype(const struct asn1_tlv *explicit_tag)
+{
+    struct cursor c = asn1_contents(explicit_tag), seq;
+    struct asn1_tlv t;
+    int64_t v;
+    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE)) return 0;
+    seq = asn1_contents(&t);
+    if (asn1_context_int(&seq, 0, &v) != 0 || v < INT32_MIN || v > INT32_MAX) return 0;
+    return (int32_t)v;
+}
+
+/* Ticket ::= [APPLICATION 1] SEQUENCE { tkt-vno [0], realm [1], sname [2],
+ * enc-part [3] EncryptedData } (RFC 4120 5.3). The cipher may lie beyond
+ * the bytes present: what precedes it is enough. */
+static void parse_ticket(const struct asn1_tlv *explicit_tag, struct krb_msg *m)
+{
+    struct cursor c = asn1_contents(explicit_tag), seq;
+    struct asn1_tlv t, el;
+    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_APPLICATION, 1, 1)) return;
+    c = asn1_contents(&t);
+    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE)) return;
+    seq = asn1_contents(&t);
+    while (seq.left && asn1_read_partial(&seq, &el) == 0) {
+        if (el.cls != ASN1_CONTEXT || !el.constructed) return;
+        if (el.tag == 1) realm_string(&el, m->srealm, sizeof(m->srealm));
+        if (el.tag == 2) principal_name(&el, m->sname, sizeof(m->sname));
+        if (el.tag == 3) m->ticket_etype = encrypted_etype(&el);
+    }
+}
+
 /* pvno and msg-type, the first two fields of every KDC message: pvno is
  * [1] in KDC-REQ (5.4.1) and [0] in KDC-REP and KRB-ERROR (5.4.2, 5.9.1). */
 static int check_version(struct cursor *seq, uint32_t msg_tag)
@@ -204,10 +238,12 @@ static int parse_message(const uint8_t *buf, size_t len, struct krb_msg *m, size
             if (el.tag == 9) realm_string(&el, m->realm, sizeof(m->realm));
             if (el.tag == 10) principal_name(&el, m->sname, sizeof(m->sname));
         } else {
-            /* KDC-REP: crealm [3], cname [4], then the ticket (5.4.2). */
+            /* KDC-REP: crealm [3], cname [4], ticket [5], enc-part [6]
+             * (5.4.2); a large ticket leaves enc-part out of a prefix. */
             if (el.tag == 3) realm_string(&el, m->realm, sizeof(m->realm));
             if (el.tag == 4) principal_name(&el, m->cname, sizeof(m->cname));
-            if (el.tag >= 4) break;
+            if (el.tag == 5) parse_ticket(&el, m);
+            if (el.tag == 6) m->enc_etype = encrypted_etype(&el);
         }
     }
     return 0;
@@ -227,6 +263,15 @@ static void emit_message(struct dissect_ctx *dc, int to_server, const struct krb
         ev.type = EV_AUTH_RESULT;
         ev.u.auth.user = opt(m->cname);
         ev.u.auth.domain = opt(m->realm);
+        dc->emit(dc, &ev);
+        memset(&ev.u, 0, sizeof(ev.u));
+        ev.type = m->type == KRB_AS_REP ? EV_KRB_AS_REP : EV_KRB_TGS_REP;
+        ev.u.krb_rep.cname = opt(m->cname);
+        ev.u.krb_rep.crealm = opt(m->realm);
+        ev.u.krb_rep.sname = opt(m->sname);
+        ev.u.krb_rep.srealm = opt(m->srealm);
+        ev.u.krb_rep.ticket_etype = m->ticket_etype;
+        ev.u.krb_rep.enc_etype = m->enc_etype;
     } else {
         ev.type = m->type == KRB_AS_REQ    ? EV_KRB_AS_REQ
                   : m->type == KRB_TGS_REQ ? EV_KRB_TGS_REQ
