@@ -38,7 +38,7 @@ struct krb_msg {
 /* Per TCP direction: where the stream is. */
 struct krb_dir {
     uint32_t rec_left; /* phase 1: record bytes from the req-body on */
-    uint8_t phase;     /* 0: at a record boundary, 1: at the req-body of a large record */
+    uint8_t phase;     /* 0: at a record boundary, 1: after the padata of a large record */
     uint8_t msg_type, preauth;
 };
 
@@ -191,6 +191,17 @@ static void parse_ticket(const struct asn1_tlv *explicit_tag, struct krb_msg *m)
     }
 }
 
+/* KDC-REP (5.4.2) after pvno, msg-type and padata [2]: crealm [3], cname
+ * [4], ticket [5], enc-part [6]. A large ticket leaves enc-part out of a
+ * prefix. */
+static void parse_rep_field(const struct asn1_tlv *el, struct krb_msg *m)
+{
+    if (el->tag == 3) realm_string(el, m->realm, sizeof(m->realm));
+    if (el->tag == 4) principal_name(el, m->cname, sizeof(m->cname));
+    if (el->tag == 5) parse_ticket(el, m);
+    if (el->tag == 6) m->enc_etype = encrypted_etype(el);
+}
+
 /* pvno and msg-type, the first two fields of every KDC message: pvno is
  * [1] in KDC-REQ (5.4.1) and [0] in KDC-REP and KRB-ERROR (5.4.2, 5.9.1). */
 static int check_version(struct cursor *seq, uint32_t msg_tag)
@@ -238,12 +249,10 @@ static int parse_message(const uint8_t *buf, size_t len, struct krb_msg *m, size
             if (el.tag == 9) realm_string(&el, m->realm, sizeof(m->realm));
             if (el.tag == 10) principal_name(&el, m->sname, sizeof(m->sname));
         } else {
-            /* KDC-REP: crealm [3], cname [4], ticket [5], enc-part [6]
-             * (5.4.2); a large ticket leaves enc-part out of a prefix. */
-            if (el.tag == 3) realm_string(&el, m->realm, sizeof(m->realm));
-            if (el.tag == 4) principal_name(&el, m->cname, sizeof(m->cname));
-            if (el.tag == 5) parse_ticket(&el, m);
-            if (el.tag == 6) m->enc_etype = encrypted_etype(&el);
+            /* Large padata (PKINIT certificates): what follows may be
+             * cut short, to be read again once present. */
+            if (el.tag == 2 && body_off) *body_off = (size_t)(el.val - buf) + el.len;
+            parse_rep_field(&el, m);
         }
     }
     return 0;
@@ -320,13 +329,16 @@ static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t
 
 /* A record larger than the buffer, now full (len >= KRB_WAIT_MAX): parse
  * its prefix. A KDC-REQ whose padata (ticket, PKINIT certificates) fills
- * the buffer continues at its req-body; anything else is done with. */
+ * the buffer continues at its req-body, a KDC-REP whose padata leaves its
+ * ticket out of the prefix after the padata; anything else is done with. */
 static long large_record(struct dissect_ctx *dc, struct krb_dir *st, int to_server,
                          const uint8_t *data, size_t len, size_t total)
 {
     struct krb_msg m;
     size_t body_off;
     if (parse_message(data + 4, len - 4, &m, &body_off) != 0) return DISSECT_STOP;
+    /* A KDC-REP prefix that reached the ticket's etype has all we read. */
+    if ((m.type == KRB_AS_REP || m.type == KRB_TGS_REP) && m.ticket_etype != 0) body_off = 0;
     if (body_off == 0 || 4 + body_off >= total) {
         emit_message(dc, to_server, &m);
         return (long)total;
@@ -338,7 +350,7 @@ static long large_record(struct dissect_ctx *dc, struct krb_dir *st, int to_serv
     return (long)(4 + body_off);
 }
 
-/* Phase 1: data starts at the req-body [4] of a large KDC-REQ. */
+/* Phase 1 of a large KDC-REQ: data starts at its req-body [4]. */
 static long req_body(struct dissect_ctx *dc, struct krb_dir *st, int to_server, const uint8_t *data,
                      size_t len)
 {
@@ -360,11 +372,34 @@ static long req_body(struct dissect_ctx *dc, struct krb_dir *st, int to_server, 
     return (long)st->rec_left;
 }
 
+/* Phase 1 of a large KDC-REP: data starts after its padata, at crealm. */
+static long rep_rest(struct dissect_ctx *dc, struct krb_dir *st, int to_server, const uint8_t *data,
+                     size_t len)
+{
+    size_t need = st->rec_left;
+    if (len < need && len < KRB_WAIT_MAX) return 0;
+    struct cursor c = cursor_make(data, len < need ? len : need);
+    struct asn1_tlv el;
+    struct krb_msg m;
+    memset(&m, 0, sizeof(m));
+    m.type = st->msg_type;
+    if (asn1_read_partial(&c, &el) != 0 || !asn1_is(&el, ASN1_CONTEXT, 1, 3)) return DISSECT_STOP;
+    do {
+        if (el.cls != ASN1_CONTEXT || !el.constructed) break;
+        parse_rep_field(&el, &m);
+    } while (c.left && asn1_read_partial(&c, &el) == 0);
+    emit_message(dc, to_server, &m);
+    st->phase = 0;
+    return (long)st->rec_left;
+}
+
 /* TCP: records of a 4-octet length and a message (RFC 4120 7.2.2). */
 static long parse_tcp(struct dissect_ctx *dc, struct krb_state *st, int to_server,
                       const uint8_t *data, size_t len)
 {
     struct krb_dir *d = &st->dir[!to_server];
+    if (d->phase == 1 && (d->msg_type == KRB_AS_REP || d->msg_type == KRB_TGS_REP))
+        return rep_rest(dc, d, to_server, data, len);
     if (d->phase == 1) return req_body(dc, d, to_server, data, len);
     if (len < 4) return 0;
     struct cursor c = cursor_make(data, len);

@@ -176,21 +176,23 @@ static inline void put_encrypted(struct kbuf *b, uint8_t tag, int32_t etype, int
     wrap(b, ep, (uint8_t)(0xa0 | tag));
 }
 
-/* KDC-REP (5.4.2): a PA-ETYPE-INFO2-sized padata if padata, the ticket
+/* KDC-REP (5.4.2): a PA-DATA of padata bytes if any (PA-ETYPE-INFO2, or
+ * PA-PK-AS-REP with PKINIT certificates when large), the ticket
  * (5.3) for sname in srealm encrypted with tkt_etype (cipher of tkt_len
  * bytes), the reply encrypted with enc_etype. */
 static inline void krb_build_rep(struct kbuf *b, int type, const char *cname, const char *realm,
                                  const char *sname, const char *srealm, int32_t tkt_etype,
-                                 size_t tkt_len, int32_t enc_etype, int padata)
+                                 size_t tkt_len, int32_t enc_etype, size_t padata)
 {
     b->n = 0;
     put_ctx_int(b, 0, 5);
     put_ctx_int(b, 1, type);
     if (padata) {
         size_t pa = b->n;
-        put_ctx_int(b, 1, 19);
+        put_ctx_int(b, 1, padata > 100 ? 17 : 19);
         size_t v = b->n;
-        put(b, "\x30\x05\xa0\x03\x02\x01\x12", 7);
+        for (size_t k = 0; k < padata; k++)
+            put(b, "\x3c", 1);
         wrap(b, v, 0x04);
         wrap(b, v, 0xa2);
         wrap(b, pa, 0x30);

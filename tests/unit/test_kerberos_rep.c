@@ -45,7 +45,7 @@ static void test_as_rep_padata(void **st)
     (void)st;
     struct kbuf b;
     krb_build_rep(&b, 11, "svc_backup", "CORP.LOCAL", "krbtgt/CORP.LOCAL", "CORP.LOCAL", 18, 1000,
-                  23, 1);
+                  23, 40);
     struct harness h;
     harness_init(&h, 17);
     harness_send(&h, 0, b.b, b.n);
@@ -56,6 +56,44 @@ static void test_as_rep_padata(void **st)
     assert_int_equal(ev->u.krb_rep.ticket_etype, 18);
     assert_int_equal(ev->u.krb_rep.enc_etype, 23);
     harness_done(&h);
+}
+
+/* A PKINIT AS-REP whose padata (the KDC's certificate chain) fills the
+ * reassembly buffer: the fields after it are read once present, whatever
+ * the segmentation; the next record follows. */
+static void test_as_rep_large_padata(void **st)
+{
+    (void)st;
+    size_t pads[] = {1800, 1900, 1950, 2000, 2030, 2100, 5000, 30000};
+    for (size_t k = 0; k < sizeof(pads) / sizeof(pads[0]); k++) {
+        struct kbuf b;
+        krb_build_rep(&b, 11, "test_pkinit", "VLADG.NET", "krbtgt/VLADG.NET", "VLADG.NET", 18, 900,
+                      18, pads[k]);
+        static uint8_t rec[sizeof(b.b) + 4];
+        size_t n = krb_tcp_record(&b, rec, sizeof(rec));
+        for (size_t seg = 536; seg <= 1460; seg += 462) {
+            struct harness h;
+            harness_init(&h, 6);
+            for (size_t off = 0; off < n; off += seg)
+                harness_send(&h, 0, rec + off, n - off < seg ? n - off : seg);
+            struct kbuf b2;
+            krb_build_kdc_rep(&b2, 13, "bob", "VLADG.NET");
+            uint8_t rec2[1024];
+            size_t n2 = krb_tcp_record(&b2, rec2, sizeof(rec2));
+            harness_send(&h, 0, rec2, n2);
+            if (nevents != 4) fail_msg("pad %zu seg %zu: %d events", pads[k], seg, nevents);
+            assert_string_equal(events[0].ev.u.auth.user, "test_pkinit");
+            const struct dissect_event *ev = &events[1].ev;
+            assert_int_equal(ev->type, EV_KRB_AS_REP);
+            assert_string_equal(ev->u.krb_rep.cname, "test_pkinit");
+            assert_string_equal(ev->u.krb_rep.crealm, "VLADG.NET");
+            assert_string_equal(ev->u.krb_rep.sname, "krbtgt/VLADG.NET");
+            assert_int_equal(ev->u.krb_rep.ticket_etype, 18);
+            assert_int_equal(events[3].ev.type, EV_KRB_TGS_REP);
+            assert_string_equal(events[3].ev.u.krb_rep.cname, "bob");
+            harness_done(&h);
+        }
+    }
 }
 
 /* TCP framing (RFC 4120 7.2.2), every split point of one reply. */
@@ -219,11 +257,9 @@ static void test_rep_malformed_ticket(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tgs_rep_udp),
-        cmocka_unit_test(test_as_rep_padata),
-        cmocka_unit_test(test_tgs_rep_tcp_every_split),
-        cmocka_unit_test(test_tgs_rep_tcp_large),
-        cmocka_unit_test(test_rep_truncation),
+        cmocka_unit_test(test_tgs_rep_udp),          cmocka_unit_test(test_as_rep_padata),
+        cmocka_unit_test(test_as_rep_large_padata),  cmocka_unit_test(test_tgs_rep_tcp_every_split),
+        cmocka_unit_test(test_tgs_rep_tcp_large),    cmocka_unit_test(test_rep_truncation),
         cmocka_unit_test(test_rep_malformed_ticket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
