@@ -392,7 +392,9 @@ static void roast_evidence(struct alert *a, const struct dissect_event *ev, char
     size_t o = 0;
     buf[0] = 0;
     if (ev->type == EV_KRB_TGS_REP) {
-        alert_add_num(a, "ticket_etype", (uint64_t)(uint32_t)ev->u.krb_rep.ticket_etype);
+        /* 23 or 24; the negative pre-standard RC4 numbers are left out. */
+        if (ev->u.krb_rep.ticket_etype > 0)
+            alert_add_num(a, "ticket_etype", (uint64_t)ev->u.krb_rep.ticket_etype);
         alert_add_str(a, "realm", ev->u.krb_rep.crealm);
         alert_add_str(a, "user", ev->u.krb_rep.cname);
         return;
