@@ -37,6 +37,9 @@ enum {
 /* A bind longer than the engine's buffer (Kerberos tickets in the auth
  * verifier) is parsed from its first bytes: the context list comes first. */
 #define PARTIAL_MIN 1024
+/* Over TCP a request up to this size is waited for whole, so that its
+ * stub reaches the detectors; a larger one is read from its first bytes. */
+#define REQUEST_WHOLE_MAX PARTIAL_MIN
 /* PDUs in a row that do not parse before a TCP flow is given up. */
 #define MAX_BAD 4
 
@@ -46,6 +49,13 @@ enum {
 /* C706 appendix E / MS-RPCE 2.2.2.8: fault status for access denied. */
 #define NCA_FAULT_ACCESS_DENIED 0x00000005u
 #define STATUS_LOGON_FAILURE 0xC000006Du
+/* MS-RPCE 2.2.1.1.8: the stub is encrypted from this level on. */
+#define AUTH_LEVEL_PKT_PRIVACY 6
+
+/* MS-RPCE 2.2.5: the NDR64 transfer syntax 71710533-beba-4937-8319-
+ * b5dbef9ccc36, in wire form. */
+static const uint8_t NDR64_SYNTAX[16] = {0x33, 0x05, 0x71, 0x71, 0xba, 0xbe, 0x37, 0x49,
+                                         0x83, 0x19, 0xb5, 0xdb, 0xef, 0x9c, 0xcc, 0x36};
 
 struct hdr {
     uint8_t ptype, flags;
@@ -137,9 +147,16 @@ static struct dcerpc_context *ctx_slot(struct dcerpc_conn *c, uint16_t id)
     return &c->ctx[c->next_evict];
 }
 
+/* A request's stub as held: NULL when not clear or not held. */
+struct stub {
+    const uint8_t *p;
+    size_t len;
+    int be;
+};
+
 static void emit_rpc(struct dissect_ctx *dc, enum dissect_event_type type, int to_server,
                      const struct dcerpc_context *x, uint16_t ctx_id, uint16_t opnum,
-                     const char *pipe)
+                     const char *pipe, const struct stub *stub)
 {
     struct dissect_event ev;
     memset(&ev, 0, sizeof(ev));
@@ -153,6 +170,12 @@ static void emit_rpc(struct dissect_ctx *dc, enum dissect_event_type type, int t
         ev.u.rpc.uuid_known = 1;
         ev.u.rpc.ver_major = x->ver_major;
         ev.u.rpc.ver_minor = x->ver_minor;
+        ev.u.rpc.ndr64 = x->ndr64;
+    }
+    if (stub && stub->p) {
+        ev.u.rpc.stub = stub->p;
+        ev.u.rpc.stub_len = (uint32_t)stub->len;
+        ev.u.rpc.big_endian = (uint8_t)stub->be;
     }
     dc->emit(dc, &ev);
 }
@@ -187,7 +210,13 @@ static void parse_bind(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_ser
         cursor_skip(&cur, 1);
         read_uuid(&cur, h->be, uuid);
         uint16_t vmaj = rd16(&cur, h->be), vmin = rd16(&cur, h->be);
-        cursor_skip(&cur, (size_t)nts * SYNTAX_LEN);
+        /* The first transfer syntax offered: the one a Windows client
+         * offers alone in each element. */
+        uint8_t syntax[16] = {0};
+        if (nts > 0) {
+            read_uuid(&cur, h->be, syntax);
+            cursor_skip(&cur, 4 + (size_t)(nts - 1) * SYNTAX_LEN);
+        }
         if (cur.err) break;
         struct dcerpc_context *x = ctx_slot(c, id);
         x->id = id;
@@ -196,13 +225,15 @@ static void parse_bind(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_ser
         memcpy(x->uuid, uuid, 16);
         x->used = 1;
         x->accepted = 0;
+        x->ndr64 = memcmp(syntax, NDR64_SYNTAX, 16) == 0;
         if (c->npending < DCERPC_MAX_CONTEXTS) c->pending[c->npending++] = id;
-        emit_rpc(dc, EV_DCERPC_BIND, to_server, x, id, 0, pipe);
+        emit_rpc(dc, EV_DCERPC_BIND, to_server, x, id, 0, pipe, NULL);
     }
 }
 
 /* C706 12.6.4.4 bind_ack / alter_context_resp: the results, in the order
- * of the contexts of the bind they answer; 0 is acceptance. */
+ * of the contexts of the bind they answer; 0 is acceptance, with the
+ * transfer syntax the server chose. */
 static void parse_bind_ack(struct dcerpc_conn *c, const uint8_t *d, size_t body,
                            const struct hdr *h)
 {
@@ -217,9 +248,14 @@ static void parse_bind_ack(struct dcerpc_conn *c, const uint8_t *d, size_t body,
     cursor_skip(&cur, 3);
     for (unsigned i = 0; i < n && i < c->npending && !cur.err; i++) {
         uint16_t result = rd16(&cur, h->be);
-        cursor_skip(&cur, 2 + SYNTAX_LEN);
+        uint8_t syntax[16];
+        cursor_skip(&cur, 2);
+        read_uuid(&cur, h->be, syntax);
+        cursor_skip(&cur, 4);
         struct dcerpc_context *x = ctx_find(c, c->pending[i]);
-        if (!cur.err && x) x->accepted = result == 0;
+        if (cur.err || !x) continue;
+        x->accepted = result == 0;
+        if (x->accepted) x->ndr64 = memcmp(syntax, NDR64_SYNTAX, 16) == 0;
     }
     c->npending = 0;
 }
@@ -269,6 +305,28 @@ static void auth_outcome(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_s
     }
 }
 
+/* The stub of a request: from the end of its header to the auth
+ * verifier, less the verifier's padding (MS-RPCE 2.2.2.11). With an auth
+ * verifier the sec_trailer ends the PDU: a PDU not held whole, or sealed
+ * (packet privacy), has no stub to give. */
+static struct stub request_stub(const uint8_t *d, size_t avail, const struct hdr *h, size_t off)
+{
+    struct stub s = {NULL, 0, h->be};
+    size_t end = h->frag_len;
+    if (h->auth_len) {
+        if (avail < h->frag_len) return s;
+        size_t trailer = (size_t)h->frag_len - h->auth_len - SEC_TRAILER_LEN;
+        struct cursor cur = cursor_at(d, avail, trailer, SEC_TRAILER_LEN);
+        cursor_skip(&cur, 1);
+        uint8_t level = cursor_u8(&cur), pad = cursor_u8(&cur);
+        if (cur.err || level >= AUTH_LEVEL_PKT_PRIVACY || pad > trailer) return s;
+        end = trailer - pad;
+    }
+    if (end > avail) end = avail;
+    if (end > off) s.p = d + off, s.len = end - off;
+    return s;
+}
+
 /* C706 12.6.4.9: alloc_hint, p_cont_id, opnum, then the object UUID when
  * PFC_OBJECT_UUID is set. With packet privacy the stub is encrypted but
  * this header is clear. Only a request's first fragment is an event. */
@@ -279,8 +337,10 @@ static void parse_request(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_
     cursor_skip(&cur, 4);
     uint16_t ctx_id = rd16(&cur, h->be), opnum = rd16(&cur, h->be);
     if (cur.err || !(h->flags & PFC_FIRST_FRAG)) return;
+    struct stub stub =
+        request_stub(d, avail, h, REQUEST_HDR_LEN + (h->flags & PFC_OBJECT_UUID ? 16 : 0));
     /* Midstream (no bind seen): the interface stays unknown. */
-    emit_rpc(dc, EV_DCERPC_REQUEST, to_server, ctx_find(c, ctx_id), ctx_id, opnum, pipe);
+    emit_rpc(dc, EV_DCERPC_REQUEST, to_server, ctx_find(c, ctx_id), ctx_id, opnum, pipe, &stub);
 }
 
 static void handle_pdu(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server,
@@ -318,7 +378,9 @@ static size_t needed(const struct hdr *h)
     size_t n;
     switch (h->ptype) {
     case PT_REQUEST:
-        n = REQUEST_HDR_LEN + (h->flags & PFC_OBJECT_UUID ? 16 : 0);
+        n = h->frag_len <= REQUEST_WHOLE_MAX
+                ? h->frag_len
+                : REQUEST_HDR_LEN + (h->flags & PFC_OBJECT_UUID ? 16 : 0);
         break;
     case PT_FAULT:
         n = FAULT_STATUS_END;

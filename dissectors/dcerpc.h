@@ -18,6 +18,7 @@ struct dcerpc_context {
     uint16_t ver_major, ver_minor;
     uint8_t uuid[16];
     uint8_t used, accepted;
+    uint8_t ndr64; /* transfer syntax: NDR64 (MS-RPCE 2.2.5), else NDR */
 };
 
 /* Per connection (or per SMB pipe handle) state; small and fixed-size so
@@ -41,8 +42,9 @@ void dcerpc_conn_init(struct dcerpc_conn *c);
  * Over a pipe: data is one SMB write/read/IOCTL payload, taken as all there
  * is; every PDU in it is parsed, a truncated last one as far as it goes,
  * and len is returned (never 0, never DISSECT_STOP). Emits EV_DCERPC_BIND
- * per context, EV_DCERPC_REQUEST per request (first fragment),
- * EV_NTLM_AUTH / EV_AUTH_RESULT for NTLM in auth verifiers. */
+ * per context, EV_DCERPC_REQUEST per request (first fragment, with its
+ * stub when clear: over TCP a request up to 1024 bytes is waited for
+ * whole), EV_NTLM_AUTH / EV_AUTH_RESULT for NTLM in auth verifiers. */
 long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server, const uint8_t *data,
                   size_t len, const char *pipe);
 /* "12345778-1234-abcd-ef00-0123456789ac" form of a UUID as on the wire

@@ -28,7 +28,7 @@ enum dissect_event_type {
     EV_NTLM_AUTH,         /* user, domain, workstation (AUTHENTICATE message) */
     EV_AUTH_RESULT,       /* status of the authentication that preceded */
     EV_DCERPC_BIND,       /* interface uuid + version, context id */
-    EV_DCERPC_REQUEST,    /* interface (if bound), opnum, context id, pipe */
+    EV_DCERPC_REQUEST,    /* interface (if bound), opnum, context id, pipe, stub */
     EV_KRB_AS_REQ,        /* client, realm, etypes, pre-auth present */
     EV_KRB_TGS_REQ,       /* client, realm, service, etypes */
     EV_KRB_ERROR,         /* error code, client, realm, service */
@@ -65,6 +65,14 @@ struct dissect_event {
             uint16_t ctx_id;
             uint16_t opnum;
             const char *pipe; /* SMB named pipe, NULL over TCP */
+            /* EV_DCERPC_REQUEST: the stub (the call's NDR-encoded
+             * arguments) of the first fragment, as far as the dissector
+             * holds it; NULL when encrypted (packet privacy) or not held.
+             * Valid only during the callback. */
+            const uint8_t *stub;
+            uint32_t stub_len;
+            uint8_t ndr64;      /* the context's transfer syntax is NDR64 */
+            uint8_t big_endian; /* drep: big-endian integers and characters */
         } rpc;
         struct {
             const char *cname, *realm, *sname;

@@ -5,7 +5,9 @@
  *     login, a registry read) is reported once, when the connection ends,
  *     unless an RPC_ACT call already alerted on it;
  *   - counted detectors keep, per source, a two-bucket sliding count of
- *     calls (or the set of hosts called) over their window;
+ *     calls (or the set of hosts called) over their window; an RPC_ZONE
+ *     call across zones, or a request whose arguments name a privileged
+ *     group (samr_args.c), alerts at once;
  *   - dcsync alerts on replication calls unless both ends are domain
  *     controllers.
  * Per-source and per-connection state is fixed-size: a table of sources
@@ -18,6 +20,7 @@
 #include "detect.h"
 #include "hosttab.h"
 #include "rpc_table.h"
+#include "samr_args.h"
 
 enum rpc_mode {
     MODE_ACT,      /* alert per call */
@@ -200,6 +203,7 @@ struct call {
     const uint8_t *uuid;
     uint16_t opnum;
     const char *pipe;
+    const struct samr_group *group; /* a privileged group its arguments name */
 };
 
 static void call_evidence(struct alert *a, const struct call *c, char uuid[37])
@@ -210,6 +214,10 @@ static void call_evidence(struct alert *a, const struct call *c, char uuid[37])
     alert_add_num(a, "opnum", c->opnum);
     if (c->m->op->function) alert_add_str(a, "function", c->m->op->function);
     if (c->pipe && c->pipe[0]) alert_add_str(a, "pipe", c->pipe);
+    if (c->group) {
+        alert_add_str(a, "group", c->group->name);
+        alert_add_num(a, "rid", c->group->rid);
+    }
 }
 
 /* One alert: signature "VIGIE <what>: <interface> <function>", the row's
@@ -225,8 +233,9 @@ static void rpc_alert(struct detect_ctx *ctx, struct flow *f, const struct rpc_d
         snprintf(opnum, sizeof(opnum), "%u", c->opnum);
         fn = opnum;
     }
-    snprintf(sig, sizeof(sig), "VIGIE %s: %s %s%s", rd->what, c->m->iface->name,
-             c->m->op->function ? "" : "opnum ", fn);
+    snprintf(sig, sizeof(sig), "VIGIE %s: %s %s%s%s%s%s", rd->what, c->m->iface->name,
+             c->m->op->function ? "" : "opnum ", fn, c->group ? " (" : "",
+             c->group ? c->group->name : "", c->group ? ")" : "");
     const char *t[4] = {NULL, NULL, NULL, NULL};
     for (unsigned i = 0; i < 4 && tech && tech[i]; i++)
         t[i] = tech[i];
@@ -315,14 +324,24 @@ static void mode_counted(struct detect_ctx *ctx, struct flow *f, const struct rp
             rpc_alert(ctx, f, rd, 1, 0, c, tech, NULL, 0, 0);
         return;
     }
+    int cross_zone = f->zone[f->client] != f->zone[!f->client];
     if (kind == RPC_ACT && rd->mode == MODE_CALLS) {
         /* Group membership listing: reported at once (variant 1). */
         rpc_alert(ctx, f, rd, 1, 1, c, tech, NULL, 0, 0);
         return;
     }
-    if (kind == RPC_ACT && rd->mode == MODE_HOSTS && f->zone[f->client] != f->zone[!f->client]) {
+    if (kind == RPC_ACT && rd->mode == MODE_HOSTS && cross_zone) {
         rpc_alert(ctx, f, rd, 1, 0, c, tech, NULL, 0, 0);
     }
+    if (c->group) {
+        /* A privileged group named (variant 2). */
+        rpc_alert(ctx, f, rd, 2, 0, c, tech, NULL, 0, 0);
+    } else if (kind == RPC_ZONE && cross_zone) {
+        /* A listing of the accounts from another zone (variant 3). */
+        rpc_alert(ctx, f, rd, 3, 0, c, tech, NULL, 0, 0);
+    }
+    /* Context rows of a count of calls matter by their arguments only. */
+    if (kind == RPC_CONTEXT) return;
     track_tech(t, c->m->op);
     uint32_t n = rd->mode == MODE_HOSTS ? track_hosts(tab, t, f->key.addr[!f->client], now, win_s)
                                         : hosttab_rate_add(&t->calls, now, win, 1);
@@ -333,13 +352,32 @@ static void mode_counted(struct detect_ctx *ctx, struct flow *f, const struct rp
     rpc_alert(ctx, f, rd, 0, 0, c, t->tech, count_name, n, win_s);
 }
 
+/* The privileged group a request's arguments name, when its row reads
+ * them and its stub is clear. */
+static const struct samr_group *request_group(const struct rpc_op *op,
+                                              const struct dissect_event *ev)
+{
+    struct samr_stub s = {ev->u.rpc.stub, ev->u.rpc.stub_len, ev->u.rpc.ndr64,
+                          ev->u.rpc.big_endian};
+    uint32_t rid;
+    if (!s.p) return NULL;
+    switch (op->args) {
+    case RPC_ARGS_SAMR_RID:
+        return samr_open_rid(&s, &rid) == 0 ? samr_privileged_rid(rid) : NULL;
+    case RPC_ARGS_SAMR_NAMES:
+        return samr_lookup_privileged(&s);
+    default:
+        return NULL;
+    }
+}
+
 static void on_rpc_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev,
                          const struct rpc_detector *rd)
 {
     if (ev->type != EV_DCERPC_REQUEST || !ev->u.rpc.uuid_known) return;
     struct rpc_match m;
     if (!lookup(ctx->state, ev, &m) || m.op->detector != rd->d) return;
-    struct call c = {&m, ev->u.rpc.uuid, ev->u.rpc.opnum, ev->u.rpc.pipe};
+    struct call c = {&m, ev->u.rpc.uuid, ev->u.rpc.opnum, ev->u.rpc.pipe, request_group(m.op, ev)};
     switch (rd->mode) {
     case MODE_ACT:
         mode_act(ctx, f, rd, &c);
@@ -361,7 +399,7 @@ static void on_rpc_end(struct detect_ctx *ctx, struct flow *f, const struct rpc_
     struct deferred *p = defer_find(s, rd->d, ctx->index, f->id, 0, ctx->now_us);
     if (!p) return;
     if (!detect_alerted(ctx, f)) {
-        struct call c = {&p->m, p->uuid, p->opnum, p->pipe};
+        struct call c = {&p->m, p->uuid, p->opnum, p->pipe, NULL};
         const char *t[4];
         op_techniques(p->m.op, t);
         rpc_alert(ctx, f, rd, 1, 1, &c, t, "calls", p->calls, 0);

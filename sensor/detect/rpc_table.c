@@ -70,12 +70,16 @@ static const struct rpc_interface interfaces[] = {
 #define ACT RPC_ACT
 #define COUNT RPC_COUNT
 #define CTX RPC_CONTEXT
+#define ZONE RPC_ZONE
 #define ANY RPC_OPNUM_ANY
 /* clang-format off */
 /* det names the detector's declaration (detect_rpc.c), not its id again. */
 #define OP(iface, opnum, fn, det, kind, ...)                                                      \
-    {iface, opnum, fn, &detector_##det, kind, {__VA_ARGS__}}
-#define NAME(iface, opnum, fn) {iface, opnum, fn, NULL, ACT, {NULL}}
+    {iface, opnum, fn, &detector_##det, kind, {__VA_ARGS__}, RPC_ARGS_NONE}
+/* A row whose request arguments (args: RID, NAMES) can make it the finding. */
+#define OPA(iface, opnum, fn, det, kind, args, ...)                                               \
+    {iface, opnum, fn, &detector_##det, kind, {__VA_ARGS__}, RPC_ARGS_SAMR_##args}
+#define NAME(iface, opnum, fn) {iface, opnum, fn, NULL, ACT, {NULL}, RPC_ARGS_NONE}
 /* clang-format on */
 
 static const struct rpc_op ops[] = {
@@ -184,8 +188,9 @@ static const struct rpc_op ops[] = {
     OP("netlogon", 30, "NetrServerPasswordSet2", zerologon, CTX, "T1210"),
 
     /* MS-SAMR 3.1.5. Users and groups: account_discovery (BZAR T1087,
-     * T1069, T1033); group membership is reported at once. Domain-level
-     * queries: rpc_discovery. */
+     * T1069, T1033); group membership is reported at once, and so is a
+     * privileged group named by RID or name, and a listing of the users
+     * from another zone. Domain-level queries: rpc_discovery. */
     NAME("samr", 0, "SamrConnect"),
     NAME("samr", 1, "SamrCloseHandle"),
     OP("samr", 5, "SamrLookupDomainInSamServer", rpc_discovery, COUNT, "T1087.002"),
@@ -193,27 +198,27 @@ static const struct rpc_op ops[] = {
     NAME("samr", 7, "SamrOpenDomain"),
     OP("samr", 8, "SamrQueryInformationDomain", rpc_discovery, COUNT, "T1033"),
     OP("samr", 11, "SamrEnumerateGroupsInDomain", account_discovery, COUNT, "T1033"),
-    OP("samr", 13, "SamrEnumerateUsersInDomain", account_discovery, COUNT, "T1087.002"),
+    OP("samr", 13, "SamrEnumerateUsersInDomain", account_discovery, ZONE, "T1087.002"),
     OP("samr", 15, "SamrEnumerateAliasesInDomain", account_discovery, COUNT, "T1087.002"),
     OP("samr", 16, "SamrGetAliasMembership", account_discovery, COUNT, "T1069"),
-    OP("samr", 17, "SamrLookupNamesInDomain", account_discovery, COUNT, "T1087.002"),
+    OPA("samr", 17, "SamrLookupNamesInDomain", account_discovery, COUNT, NAMES, "T1087.002"),
     OP("samr", 18, "SamrLookupIdsInDomain", account_discovery, COUNT, "T1087.002"),
-    NAME("samr", 19, "SamrOpenGroup"),
+    OPA("samr", 19, "SamrOpenGroup", account_discovery, CTX, RID, "T1069"),
     OP("samr", 20, "SamrQueryInformationGroup", account_discovery, COUNT, "T1033"),
     OP("samr", 25, "SamrGetMembersInGroup", account_discovery, ACT, "T1069"),
-    NAME("samr", 27, "SamrOpenAlias"),
+    OPA("samr", 27, "SamrOpenAlias", account_discovery, CTX, RID, "T1069"),
     OP("samr", 28, "SamrQueryInformationAlias", account_discovery, COUNT, "T1087.002"),
     OP("samr", 33, "SamrGetMembersInAlias", account_discovery, ACT, "T1069"),
     NAME("samr", 34, "SamrOpenUser"),
     OP("samr", 36, "SamrQueryInformationUser", account_discovery, COUNT, "T1087.002"),
     NAME("samr", 37, "SamrSetInformationUser"),
     OP("samr", 39, "SamrGetGroupsForUser", account_discovery, COUNT, "T1069"),
-    OP("samr", 40, "SamrQueryDisplayInformation", account_discovery, COUNT, "T1087.002"),
+    OP("samr", 40, "SamrQueryDisplayInformation", account_discovery, ZONE, "T1087.002"),
     OP("samr", 44, "SamrGetUserDomainPasswordInformation", rpc_discovery, COUNT, "T1082"),
     OP("samr", 46, "SamrQueryInformationDomain2", rpc_discovery, COUNT, "T1033"),
     OP("samr", 47, "SamrQueryInformationUser2", account_discovery, COUNT, "T1087.002"),
-    OP("samr", 48, "SamrQueryDisplayInformation2", account_discovery, COUNT, "T1087.002"),
-    OP("samr", 51, "SamrQueryDisplayInformation3", account_discovery, COUNT, "T1087.002"),
+    OP("samr", 48, "SamrQueryDisplayInformation2", account_discovery, ZONE, "T1087.002"),
+    OP("samr", 51, "SamrQueryDisplayInformation3", account_discovery, ZONE, "T1087.002"),
     NAME("samr", 57, "SamrConnect2"),
     NAME("samr", 58, "SamrSetInformationUser2"),
     NAME("samr", 62, "SamrConnect4"),

@@ -22,6 +22,16 @@ enum rpc_kind {
     RPC_ACT,     /* the call is the finding: alert on it */
     RPC_COUNT,   /* counts toward the detector's per-source threshold */
     RPC_CONTEXT, /* not enough alone: weak signal, or context for another row */
+    RPC_ZONE,    /* counted, and the finding alone when the client's zone is
+                  * not the server's */
+};
+
+/* Arguments of the request that can make the call the finding, whatever
+ * its kind (read by samr_args.c from the stub, when it is clear). */
+enum rpc_args {
+    RPC_ARGS_NONE,
+    RPC_ARGS_SAMR_RID,   /* the RID of a privileged group (SamrOpenGroup/Alias) */
+    RPC_ARGS_SAMR_NAMES, /* the name of one (SamrLookupNamesInDomain) */
 };
 
 struct rpc_interface {
@@ -37,6 +47,7 @@ struct rpc_op {
     const struct detector *detector; /* its declaration; NULL: named, not detected */
     enum rpc_kind kind;
     const char *techniques[RPC_MAX_TECHNIQUES]; /* NULL-terminated when fewer */
+    enum rpc_args args;
 };
 
 struct rpc_match {

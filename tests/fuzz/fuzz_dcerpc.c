@@ -4,7 +4,8 @@
  * reassembly, honouring "need more" and skips); bit 1 the direction; bit 2
  * a gap before the second half. Byte 1 sets the slice size. Every parse
  * sees an exact-size heap copy, so ASan flags any read past it; events and
- * the connection state are checked for consistency. */
+ * the connection state are checked for consistency; request stubs are
+ * read whole and through the SAMR argument readers. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "dcerpc.h"
 #include "detect/rpc_table.h"
+#include "detect/samr_args.h"
 
 extern const struct dissector dissector_dcerpc;
 
@@ -26,6 +28,17 @@ static void check_event(struct dissect_ctx *dc, const struct dissect_event *ev)
     case EV_DCERPC_REQUEST:
         if (ev->u.rpc.uuid_known > 1) __builtin_trap();
         if (ev->u.rpc.pipe) sink += strlen(ev->u.rpc.pipe);
+        if (ev->type == EV_DCERPC_REQUEST && ev->u.rpc.stub) {
+            /* The stub lies within the bytes held (ASan): read it whole,
+             * and as the SAMR argument readers do. */
+            for (uint32_t i = 0; i < ev->u.rpc.stub_len; i++)
+                sink += ev->u.rpc.stub[i];
+            struct samr_stub st = {ev->u.rpc.stub, ev->u.rpc.stub_len, ev->u.rpc.ndr64,
+                                   ev->u.rpc.big_endian};
+            uint32_t rid;
+            if (samr_open_rid(&st, &rid) == 0 && samr_privileged_rid(rid)) sink++;
+            if (samr_lookup_privileged(&st)) sink++;
+        }
         if (ev->u.rpc.uuid_known) {
             char s[37];
             dcerpc_uuid_format(ev->u.rpc.uuid, s);

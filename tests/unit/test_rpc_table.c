@@ -310,7 +310,9 @@ static struct flow make_flow(uint8_t src, uint8_t dst)
     return f;
 }
 
-static void call(struct flow *f, const char *uuid, uint16_t opnum, uint64_t t_s)
+/* A request, with an NDR stub of len bytes (NULL: sealed or not held). */
+static void call_stub(struct flow *f, const char *uuid, uint16_t opnum, uint64_t t_s,
+                      const uint8_t *stub, size_t len)
 {
     struct dissect_event ev;
     memset(&ev, 0, sizeof(ev));
@@ -320,8 +322,15 @@ static void call(struct flow *f, const char *uuid, uint16_t opnum, uint64_t t_s)
     ev.u.rpc.uuid_known = 1;
     ev.u.rpc.opnum = opnum;
     ev.u.rpc.pipe = "pipe";
+    ev.u.rpc.stub = stub;
+    ev.u.rpc.stub_len = (uint32_t)len;
     fx.ctx.now_us = t_s * 1000000u;
     detect_event(&fx.ctx, f, &ev);
+}
+
+static void call(struct flow *f, const char *uuid, uint16_t opnum, uint64_t t_s)
+{
+    call_stub(f, uuid, opnum, t_s, NULL, 0);
 }
 
 /* How many alerts of detector id (and signature_id, if sid) so far. */
@@ -441,6 +450,70 @@ static void test_counted_calls(void **state)
     assert_int_equal(alerts("account_discovery", 9101900), 1);
 }
 
+/* NDR stubs (little-endian) of SamrOpenGroup/Alias(rid) and of
+ * SamrLookupNamesInDomain(name), after a 20-byte domain handle. */
+static size_t samr_stub(uint8_t *b, uint32_t rid, const char *name)
+{
+    uint32_t w[64] = {0};
+    size_t n = 5, len = name ? strlen(name) : 0;
+    if (!name) {
+        w[n++] = 0x10, w[n++] = rid;
+    } else {
+        w[n++] = 1, w[n++] = 1000, w[n++] = 0, w[n++] = 1;
+        w[n++] = (uint32_t)(2 * len | (2 * len) << 16), w[n++] = 0x20000;
+        w[n++] = (uint32_t)len, w[n++] = 0, w[n++] = (uint32_t)len;
+    }
+    memcpy(b, w, 4 * n);
+    for (size_t i = 0; i < len; i++)
+        b[4 * n + 2 * i] = (uint8_t)name[i], b[4 * n + 2 * i + 1] = 0;
+    return 4 * n + 2 * len;
+}
+
+static void test_account_discovery(void **state)
+{
+    (void)state;
+    uint8_t b[256];
+    size_t n;
+    int all = alerts("account_discovery", 0), counted = alerts("account_discovery", 9101900);
+    /* A privileged group by name or RID: at once, within one zone. */
+    struct flow f = make_flow(40, 1);
+    n = samr_stub(b, 0, "domain admins");
+    call_stub(&f, SAMR, 17, 9000, b, n);
+    assert_int_equal(alerts("account_discovery", 9101902), 1);
+    assert_non_null(strstr(fx.json[fx.n - 1], "\"group\":\"Domain Admins\""));
+    assert_non_null(strstr(fx.json[fx.n - 1], "\"rid\":512"));
+    assert_non_null(strstr(fx.json[fx.n - 1], "SamrLookupNamesInDomain (Domain Admins)"));
+    struct flow g = make_flow(41, 1);
+    n = samr_stub(b, 544, NULL);
+    call_stub(&g, SAMR, 27, 9000, b, n);
+    assert_int_equal(alerts("account_discovery", 9101902), 2);
+    /* Other names and RIDs, cut stubs, sealed ones: silent; opening a
+     * group does not count, a lookup does (the fifth alerts). */
+    struct flow h = make_flow(42, 1);
+    for (uint32_t rid = 513; rid < 518; rid++) {
+        n = samr_stub(b, rid, NULL);
+        call_stub(&h, SAMR, 19, 9001, b, n);
+    }
+    n = samr_stub(b, 512, NULL);
+    call_stub(&h, SAMR, 19, 9001, b, n - 1);
+    call_stub(&h, SAMR, 19, 9001, NULL, 0);
+    n = samr_stub(b, 0, "Domain Admin");
+    for (int i = 0; i < 4; i++)
+        call_stub(&h, SAMR, 17, 9002, b, n);
+    assert_int_equal(alerts("account_discovery", 0), all + 2);
+    call_stub(&h, SAMR, 17, 9002, b, n - 2);
+    assert_int_equal(alerts("account_discovery", 9101900), counted + 1);
+    /* A user listing: counted within a zone, at once from another. */
+    struct flow u = make_flow(43, 1);
+    call(&u, SAMR, 13, 9100);
+    call(&u, SAMR, 40, 9100);
+    assert_int_equal(alerts("account_discovery", 0), all + 3);
+    struct flow v = make_flow(44, 1);
+    v.zone[1] = (uint16_t)(v.zone[0] + 1);
+    call(&v, SAMR, 51, 9101);
+    assert_int_equal(alerts("account_discovery", 9101903), 1);
+}
+
 static void test_zerologon(void **state)
 {
     (void)state;
@@ -492,13 +565,10 @@ static void test_share_discovery(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_well_formed),
-        cmocka_unit_test(test_bzar_coverage),
-        cmocka_unit_test(test_spec_uuids_and_lookup),
-        cmocka_unit_test(test_act_detectors),
-        cmocka_unit_test(test_deferred_reads),
-        cmocka_unit_test(test_counted_calls),
-        cmocka_unit_test(test_zerologon),
+        cmocka_unit_test(test_table_well_formed),     cmocka_unit_test(test_bzar_coverage),
+        cmocka_unit_test(test_spec_uuids_and_lookup), cmocka_unit_test(test_act_detectors),
+        cmocka_unit_test(test_deferred_reads),        cmocka_unit_test(test_counted_calls),
+        cmocka_unit_test(test_account_discovery),     cmocka_unit_test(test_zerologon),
         cmocka_unit_test(test_share_discovery),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
