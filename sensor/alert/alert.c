@@ -29,7 +29,7 @@ struct alerter {
         void *ud;
     } sinks[MAX_SINKS];
     int nsinks;
-    ndpi_serializer ser;
+    struct json_writer json; /* reused for every alert */
     struct aggregate agg[AGG_SLOTS];
     struct alerter_stats st;
 };
@@ -51,10 +51,6 @@ struct alerter *alerter_create(const struct eve_context *eve, uint32_t window_s)
     if (!a) return NULL;
     a->eve = *eve;
     a->window_us = (uint64_t)window_s * 1000000u;
-    if (ndpi_init_serializer(&a->ser, ndpi_serialization_format_json) != 0) {
-        free(a);
-        return NULL;
-    }
     return a;
 }
 
@@ -63,7 +59,7 @@ void alerter_destroy(struct alerter *a)
     if (!a) return;
     for (int i = 0; i < AGG_SLOTS; i++)
         free(a->agg[i].json);
-    ndpi_term_serializer(&a->ser);
+    json_free(&a->json);
     free(a);
 }
 
@@ -93,10 +89,10 @@ static void send_all(struct alerter *a, const char *json, size_t len)
     a->st.sent++;
 }
 
-static void serialize_list(ndpi_serializer *s, const char *key, const char *const *ids, int names,
-                           int tactics)
+static void serialize_list(struct json_writer *s, const char *key, const char *const *ids,
+                           int names, int tactics)
 {
-    ndpi_serialize_start_of_list(s, key);
+    json_key_array(s, key);
     for (int i = 0; i < ALERT_MAX_TECHNIQUES && ids[i]; i++) {
         const char *id = ids[i];
         if (tactics) id = strncmp(id, "TA", 2) == 0 ? id : attack_tactic_of(id);
@@ -107,37 +103,38 @@ static void serialize_list(ndpi_serializer *s, const char *key, const char *cons
             const char *o = strncmp(ids[j], "TA", 2) == 0 ? ids[j] : attack_tactic_of(ids[j]);
             dup |= o && strcmp(o, id) == 0;
         }
-        if (!dup) ndpi_serialize_string_string(s, "", names ? attack_name(id) : id);
+        if (!dup) json_array_str(s, names ? attack_name(id) : id);
     }
-    ndpi_serialize_end_of_list(s);
+    json_end_array(s);
 }
 
 static void serialize_alert(struct alerter *a, const struct alert *al, const struct flow *f,
                             uint64_t ts_us, uint64_t count)
 {
-    ndpi_serializer *s = &a->ser;
+    struct json_writer *s = &a->json;
     const struct detector_info *d = al->det;
     const char *const *tech = al->techniques ? al->techniques : d->techniques;
     char cid[64];
     int c = f->client;
 
-    ndpi_reset_serializer(s);
+    json_reset(s);
+    json_begin_object(s);
     eve_common(s, &a->eve, "alert", ts_us, f);
     if (community_id_v1(0, f->key.family, f->key.addr[c], f->key.port[c], f->key.addr[!c],
                         f->key.port[!c], f->key.proto, cid, sizeof(cid)) == 0)
-        ndpi_serialize_string_string(s, "community_id", cid);
+        json_key_str(s, "community_id", cid);
     eve_geo(s, &a->eve, f);
 
-    ndpi_serialize_start_of_block(s, "alert");
-    ndpi_serialize_string_string(s, "action", "allowed");
-    ndpi_serialize_string_uint32(s, "gid", 1);
-    ndpi_serialize_string_uint32(s, "signature_id", d->sid + al->variant);
-    ndpi_serialize_string_uint32(s, "rev", 1);
-    ndpi_serialize_string_string(s, "signature", al->signature);
-    ndpi_serialize_string_string(s, "category", d->category);
-    ndpi_serialize_string_uint32(s, "severity", (uint32_t)al->severity);
+    json_key_object(s, "alert");
+    json_key_str(s, "action", "allowed");
+    json_key_u64(s, "gid", 1);
+    json_key_u64(s, "signature_id", d->sid + al->variant);
+    json_key_u64(s, "rev", 1);
+    json_key_str(s, "signature", al->signature);
+    json_key_str(s, "category", d->category);
+    json_key_int(s, "severity", al->severity);
     /* Detectors without an ATT&CK mapping (ndpi_risk) have no metadata. */
-    ndpi_serialize_start_of_block(s, "metadata");
+    json_key_object(s, "metadata");
     if (tech[0]) {
         serialize_list(s, "mitre_tactic_id", tech, 0, 1);
         serialize_list(s, "mitre_tactic_name", tech, 1, 1);
@@ -146,26 +143,27 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
         serialize_list(s, "mitre_technique_id", tech, 0, 0);
         serialize_list(s, "mitre_technique_name", tech, 1, 0);
     }
-    ndpi_serialize_end_of_block(s);
-    ndpi_serialize_end_of_block(s);
+    json_end_object(s);
+    json_end_object(s);
 
-    ndpi_serialize_start_of_block(s, "vigie");
-    ndpi_serialize_string_string(s, "detector", d->id);
-    ndpi_serialize_string_string(s, "src_zone", zones_name(a->eve.zones, f->zone[c]));
-    ndpi_serialize_string_string(s, "dest_zone", zones_name(a->eve.zones, f->zone[!c]));
-    ndpi_serialize_string_string(s, "policy", al->policy ? al->policy : "none");
-    ndpi_serialize_string_uint64(s, "count", count);
-    ndpi_serialize_start_of_block(s, "evidence");
+    json_key_object(s, "vigie");
+    json_key_str(s, "detector", d->id);
+    json_key_str(s, "src_zone", zones_name(a->eve.zones, f->zone[c]));
+    json_key_str(s, "dest_zone", zones_name(a->eve.zones, f->zone[!c]));
+    json_key_str(s, "policy", al->policy ? al->policy : "none");
+    json_key_u64(s, "count", count);
+    json_key_object(s, "evidence");
     for (size_t i = 0; i < al->nev; i++) {
         if (al->ev[i].str)
-            ndpi_serialize_string_string(s, al->ev[i].key, al->ev[i].str);
+            json_key_str(s, al->ev[i].key, al->ev[i].str);
         else
-            ndpi_serialize_string_uint64(s, al->ev[i].key, al->ev[i].num);
+            json_key_u64(s, al->ev[i].key, al->ev[i].num);
     }
-    ndpi_serialize_end_of_block(s);
-    ndpi_serialize_end_of_block(s);
+    json_end_object(s);
+    json_end_object(s);
 
     eve_flow_counters(s, f, 0, FLOW_END_EOF);
+    json_end_object(s);
 }
 
 static struct aggregate *aggregate_slot(struct alerter *a, unsigned det, uint16_t sz, uint16_t dz)
@@ -203,9 +201,9 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
         /* A repeat inside the window: keep it, with its count, for later. */
         g->count++;
         serialize_alert(a, al, f, ts_us, g->count);
-        u_int32_t len;
-        const char *json = ndpi_serializer_get_buffer(&a->ser, &len);
-        char *copy = realloc(g->json, len + 1);
+        size_t len;
+        const char *json = json_buffer(&a->json, &len);
+        char *copy = json ? realloc(g->json, len + 1) : NULL;
         if (copy) {
             memcpy(copy, json, len + 1);
             g->json = copy;
@@ -215,9 +213,9 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
     }
     if (g && g->used) send_aggregate(a, g);
     serialize_alert(a, al, f, ts_us, 1);
-    u_int32_t len;
-    const char *json = ndpi_serializer_get_buffer(&a->ser, &len);
-    send_all(a, json, len);
+    size_t len;
+    const char *json = json_buffer(&a->json, &len);
+    if (json) send_all(a, json, len);
     if (g) {
         g->used = 1;
         g->det = al->det_index;

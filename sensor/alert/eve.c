@@ -42,92 +42,92 @@ const char *eve_proto_name(uint8_t proto, char *buf, size_t len)
     }
 }
 
-void eve_common(ndpi_serializer *s, const struct eve_context *ctx, const char *event_type,
+void eve_common(struct json_writer *s, const struct eve_context *ctx, const char *event_type,
                 uint64_t ts_us, const struct flow *f)
 {
     char buf[64];
     int c = f->client, sv = !f->client;
 
     eve_format_time(ts_us, buf, sizeof(buf));
-    ndpi_serialize_string_string(s, "timestamp", buf);
-    ndpi_serialize_string_uint64(s, "flow_id", f->id);
-    ndpi_serialize_string_string(s, "event_type", event_type);
-    if (ctx->host && *ctx->host) ndpi_serialize_string_string(s, "host", ctx->host);
+    json_key_str(s, "timestamp", buf);
+    json_key_u64(s, "flow_id", f->id);
+    json_key_str(s, "event_type", event_type);
+    if (ctx->host && *ctx->host) json_key_str(s, "host", ctx->host);
     if (f->key.vlan) {
-        ndpi_serialize_start_of_list(s, "vlan");
-        ndpi_serialize_string_uint32(s, "", f->key.vlan);
-        ndpi_serialize_end_of_list(s);
+        json_key_array(s, "vlan");
+        json_array_u64(s, f->key.vlan);
+        json_end_array(s);
     }
     eve_format_addr(f->key.addr[c], f->key.family, buf, sizeof(buf));
-    ndpi_serialize_string_string(s, "src_ip", buf);
+    json_key_str(s, "src_ip", buf);
     if (f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132)
-        ndpi_serialize_string_uint32(s, "src_port", f->key.port[c]);
+        json_key_u64(s, "src_port", f->key.port[c]);
     eve_format_addr(f->key.addr[sv], f->key.family, buf, sizeof(buf));
-    ndpi_serialize_string_string(s, "dest_ip", buf);
+    json_key_str(s, "dest_ip", buf);
     if (f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132)
-        ndpi_serialize_string_uint32(s, "dest_port", f->key.port[sv]);
-    ndpi_serialize_string_string(s, "proto", eve_proto_name(f->key.proto, buf, sizeof(buf)));
-    ndpi_serialize_string_string(s, "app_proto", classify_app_proto(ctx->cls, f, buf, sizeof(buf)));
+        json_key_u64(s, "dest_port", f->key.port[sv]);
+    json_key_str(s, "proto", eve_proto_name(f->key.proto, buf, sizeof(buf)));
+    json_key_str(s, "app_proto", classify_app_proto(ctx->cls, f, buf, sizeof(buf)));
 }
 
-void eve_flow_counters(ndpi_serializer *s, const struct flow *f, int with_end,
+void eve_flow_counters(struct json_writer *s, const struct flow *f, int with_end,
                        enum flow_end_reason reason)
 {
     char buf[64];
     int c = f->client, sv = !f->client;
-    ndpi_serialize_start_of_block(s, "flow");
-    ndpi_serialize_string_uint32(s, "pkts_toserver", f->pkts[c]);
-    ndpi_serialize_string_uint32(s, "pkts_toclient", f->pkts[sv]);
-    ndpi_serialize_string_uint64(s, "bytes_toserver", f->bytes[c]);
-    ndpi_serialize_string_uint64(s, "bytes_toclient", f->bytes[sv]);
+    json_key_object(s, "flow");
+    json_key_u64(s, "pkts_toserver", f->pkts[c]);
+    json_key_u64(s, "pkts_toclient", f->pkts[sv]);
+    json_key_u64(s, "bytes_toserver", f->bytes[c]);
+    json_key_u64(s, "bytes_toclient", f->bytes[sv]);
     eve_format_time(f->first_us, buf, sizeof(buf));
-    ndpi_serialize_string_string(s, "start", buf);
+    json_key_str(s, "start", buf);
     if (with_end) {
         eve_format_time(f->last_us, buf, sizeof(buf));
-        ndpi_serialize_string_string(s, "end", buf);
-        ndpi_serialize_string_uint64(s, "age", (f->last_us - f->first_us) / 1000000u);
-        ndpi_serialize_string_string(s, "reason", flow_end_reason_name(reason));
+        json_key_str(s, "end", buf);
+        json_key_u64(s, "age", (f->last_us - f->first_us) / 1000000u);
+        json_key_str(s, "reason", flow_end_reason_name(reason));
     }
-    ndpi_serialize_end_of_block(s);
+    json_end_object(s);
 }
 
-void eve_flow_event(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f,
+void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const struct flow *f,
                     enum flow_end_reason reason)
 {
     char name[64];
     eve_common(s, ctx, "flow", f->last_us, f);
 
-    ndpi_serialize_start_of_block(s, "ndpi");
-    ndpi_serialize_string_string(s, "proto", classify_proto_name(ctx->cls, f, name, sizeof(name)));
-    ndpi_serialize_string_string(s, "category", classify_category_name(ctx->cls, f));
-    ndpi_serialize_start_of_list(s, "risks");
+    json_key_object(s, "ndpi");
+    json_key_str(s, "proto", classify_proto_name(ctx->cls, f, name, sizeof(name)));
+    json_key_str(s, "category", classify_category_name(ctx->cls, f));
+    json_key_array(s, "risks");
     int pos = 0;
     for (const char *r; (r = classify_next_risk(f, &pos));)
-        ndpi_serialize_string_string(s, "", r);
-    ndpi_serialize_end_of_list(s);
-    ndpi_serialize_end_of_block(s);
+        json_array_str(s, r);
+    json_end_array(s);
+    json_end_object(s);
 
     eve_flow_counters(s, f, 1, reason);
-    ndpi_serialize_string_string(s, "src_zone", zones_name(ctx->zones, f->zone[f->client]));
-    ndpi_serialize_string_string(s, "dest_zone", zones_name(ctx->zones, f->zone[!f->client]));
+    json_key_str(s, "src_zone", zones_name(ctx->zones, f->zone[f->client]));
+    json_key_str(s, "dest_zone", zones_name(ctx->zones, f->zone[!f->client]));
 }
 
-static void geo_block(ndpi_serializer *s, const char *key, const struct eve_context *ctx,
+static void geo_block(struct json_writer *s, const char *key, const struct eve_context *ctx,
                       const struct flow *f, int side)
 {
     struct geo_info g;
     if (f->zone[side] != ZONE_EXTERNAL ||
         !geoip_lookup(ctx->geoip, f->key.addr[side], f->key.family, &g))
         return;
-    ndpi_serialize_start_of_block(s, key);
-    if (g.country[0]) ndpi_serialize_string_string(s, "country", g.country);
-    if (g.country_name[0]) ndpi_serialize_string_string(s, "country_name", g.country_name);
-    if (g.asn) ndpi_serialize_string_uint32(s, "asn", g.asn);
-    if (g.as_org[0]) ndpi_serialize_string_string(s, "as_org", g.as_org);
-    ndpi_serialize_end_of_block(s);
+    json_key_object(s, key);
+    if (g.country[0]) json_key_str(s, "country", g.country);
+    if (g.country_name[0]) json_key_str(s, "country_name", g.country_name);
+    if (g.asn) json_key_u64(s, "asn", g.asn);
+    if (g.as_org[0]) json_key_str(s, "as_org", g.as_org);
+    json_end_object(s);
 }
 
-void eve_geo(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f)
+void eve_geo(struct json_writer *s, const struct eve_context *ctx, const struct flow *f)
 {
     if (!ctx->geoip) return;
     geo_block(s, "src_geo", ctx, f, f->client);

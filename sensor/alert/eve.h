@@ -1,15 +1,16 @@
 /* Suricata EVE JSON: the fields every event shares, and the flow event.
- * Strings are escaped by nDPI's serializer; nothing is escaped by hand. */
+ * Each writes members into the object open in the writer (json.h), which
+ * escapes every string; nothing is escaped by hand. */
 #ifndef VIGIE_EVE_H
 #define VIGIE_EVE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <ndpi_api.h>
 
 #include "classify/classify.h"
 #include "flow/flow_table.h"
 #include "enrich/zones.h"
+#include "json.h"
 
 struct geoip;
 
@@ -29,15 +30,15 @@ const char *eve_proto_name(uint8_t proto, char *buf, size_t len);
 
 /* timestamp, flow_id, event_type, host, 5-tuple oriented client -> server,
  * proto, app_proto. */
-void eve_common(ndpi_serializer *s, const struct eve_context *ctx, const char *event_type,
+void eve_common(struct json_writer *s, const struct eve_context *ctx, const char *event_type,
                 uint64_t ts_us, const struct flow *f);
 /* The "flow" object: packets and bytes both ways, start [, end, reason]. */
-void eve_flow_counters(ndpi_serializer *s, const struct flow *f, int with_end,
+void eve_flow_counters(struct json_writer *s, const struct flow *f, int with_end,
                        enum flow_end_reason reason);
 /* src_geo / dest_geo for the flow's external endpoints, if GeoIP is on. */
-void eve_geo(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f);
-/* A complete flow event for a finished flow. */
-void eve_flow_event(ndpi_serializer *s, const struct eve_context *ctx, const struct flow *f,
+void eve_geo(struct json_writer *s, const struct eve_context *ctx, const struct flow *f);
+/* The members of a flow event for a finished flow. */
+void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const struct flow *f,
                     enum flow_end_reason reason);
 
 #endif

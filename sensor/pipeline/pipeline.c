@@ -30,7 +30,7 @@ struct pipeline {
     struct policy *policy;
     struct detect_ctx detect;
     const struct config *cfg;
-    ndpi_serializer ser;
+    struct json_writer json; /* reused for every flow event */
     struct eve_context eve;
     char host[CONFIG_STR];
     int dlt;
@@ -77,11 +77,13 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
     dissect_flow_end(p->dissect, &f->dissect, &fi, f, f->last_us);
     detect_flow_end(&p->detect, f);
     if (outputs_takes(p->out) & OUTPUT_FLOWS) {
-        ndpi_reset_serializer(&p->ser);
-        eve_flow_event(&p->ser, &p->eve, f, reason);
-        u_int32_t len;
-        char *json = ndpi_serializer_get_buffer(&p->ser, &len);
-        if (outputs_flow(p->out, json, len) != 0) p->st.output_errors++;
+        json_reset(&p->json);
+        json_begin_object(&p->json);
+        eve_flow_event(&p->json, &p->eve, f, reason);
+        json_end_object(&p->json);
+        size_t len;
+        const char *json = json_buffer(&p->json, &len);
+        if (!json || outputs_flow(p->out, json, len) != 0) p->st.output_errors++;
     }
 }
 
@@ -211,10 +213,6 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     };
     memcpy(fc.timeout_s, cfg->flows.timeout_s, sizeof(fc.timeout_s));
     if (!(p->ft = flow_table_create(&fc, err, errlen))) goto fail;
-    if (ndpi_init_serializer(&p->ser, ndpi_serialization_format_json) != 0) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
     if (!(p->geoip = open_geoip(cfg, err, errlen)) && *err) goto fail;
     p->eve.cls = p->cls;
     p->eve.zones = p->zones;
@@ -256,7 +254,7 @@ void pipeline_destroy(struct pipeline *p)
     dissect_destroy(p->dissect);
     policy_destroy(p->policy);
     detect_destroy(p->detect.engine);
-    ndpi_term_serializer(&p->ser);
+    json_free(&p->json);
     free(p);
 }
 

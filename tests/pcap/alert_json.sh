@@ -58,6 +58,10 @@ check "cross-zone alerts toward a high-criticality zone are severity 1" \
     jq -e -s '[.[] | select(.vigie.dest_zone == "servers")] | all(.alert.severity == 1)' "$T/alerts.json"
 check "technique ids come with names" \
     jq -e -s '[.[] | select(.alert.metadata.mitre_technique_id)] | all((.alert.metadata.mitre_technique_id | length) == (.alert.metadata.mitre_technique_name | length))' "$T/alerts.json"
+# RFC 8259 leaves '/' unescaped: a Community ID copied from Zeek greps as is.
+slashed=$(jq -r 'select(.community_id | contains("/")) | .community_id' "$T/alerts.json" | head -1)
+check "a community_id with '/' is written as is ($slashed)" \
+    sh -c '[ -n "$1" ] && grep -qF "\"community_id\":\"$1\"" "$2" && ! grep -qF "\\/" "$2"' _ "$slashed" "$T/alerts.json"
 if [ -n "$geo" ]; then
     check "GeoIP: external 198.51.100.0/24 endpoints are FR / AS3215 Orange" \
         jq -e -s '[.[] | select(.dest_ip | startswith("198.51.100."))] | length > 0 and all(.dest_geo.country == "FR" and .dest_geo.asn == 3215 and .dest_geo.as_org == "Orange")' "$T/alerts.json"

@@ -119,8 +119,8 @@ static void test_same_flow_and_detector_once(void **state)
     assert_int_equal(c.n, 1);
     assert_non_null(strstr(c.last, "\"share\":\"ADMIN$\""));
     assert_non_null(strstr(c.last, "\"signature_id\":9100300"));
-    assert_non_null(strstr(c.last, "\"mitre_technique_id\": [\"T1021.002\"]"));
-    assert_non_null(strstr(c.last, "\"mitre_tactic_id\": [\"TA0008\"]"));
+    assert_non_null(strstr(c.last, "\"mitre_technique_id\":[\"T1021.002\"]"));
+    assert_non_null(strstr(c.last, "\"mitre_tactic_id\":[\"TA0008\"]"));
     alerter_destroy(a);
 }
 

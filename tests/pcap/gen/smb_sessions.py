@@ -12,6 +12,7 @@ same bytes (moved from the former tests/pcap/detect_smb.sh; the MACs are now fix
   exe_copy.pcap   an executable (MZ) written to an ordinary share
   text_copy.pcap  a text file written to an ordinary share
   admin_ps1.pcap  a script created on C$
+  exe_copy_utf8.pcap  exe_copy with non-ASCII share and file names (2-, 3- and 4-byte UTF-8)
 Needs Debian's python3-scapy (run with /usr/bin/python3).
 """
 import struct, sys
@@ -121,3 +122,9 @@ c = Conv()
 c.tree(r"\\srv02\C$", 9)
 c.create("Windows\\Temp\\run.ps1", 9, 3, 2)
 c.save("admin_ps1.pcap")
+
+c = Conv()
+c.tree("\\\\fs01\\donn\u00e9es", 5)
+c.create("outils\\D\u00e9lib\u00e9rations \u65e5\u672c \U0001F600.exe", 5, 7)
+c.write(5, 7, b"MZ\x90\x00" + b"\0" * 60)
+c.save("exe_copy_utf8.pcap")
