@@ -340,11 +340,11 @@ int ransom_pattern_event(struct ransom_pattern *p, const uint8_t client[16],
                          const struct dissect_event *ev, uint64_t now_us, uint32_t need,
                          uint32_t window_s, struct ransom_pattern_hit *hit)
 {
-    const char *name = ev->u.file.name;
-    struct name_hash n;
     if (ev->type != EV_SMB_CREATE && ev->type != EV_SMB_WRITE && ev->type != EV_SMB_RENAME &&
         ev->type != EV_SMB_DELETE)
         return 0;
+    const char *name = ev->u.file.name;
+    struct name_hash n;
     if (!hash_name(name, &n)) return 0;
     uint32_t d = ev->u.file.disposition;
     if (ev->type == EV_SMB_CREATE &&
