@@ -32,6 +32,8 @@ enum dissect_event_type {
     EV_KRB_AS_REQ,        /* client, realm, etypes, pre-auth present */
     EV_KRB_TGS_REQ,       /* client, realm, service, etypes */
     EV_KRB_ERROR,         /* error code, client, realm, service */
+    EV_KRB_AS_REP,        /* client, realm, ticket's service and etype, reply etype */
+    EV_KRB_TGS_REP,       /* the same for a service ticket */
     EV_RDP_REQUEST,       /* cookie user, requested protocols */
     EV_HTTP_REQUEST,      /* method, uri, host, auth scheme */
     EV_MAX
@@ -70,6 +72,14 @@ struct dissect_event {
             int netypes;
             int preauth;
         } krb;
+        struct {
+            const char *cname, *crealm; /* the client (KDC-REP crealm, cname) */
+            const char *sname, *srealm; /* the ticket's service (Ticket realm, sname) */
+            /* EncryptedData etypes (RFC 3961 8), 0 (reserved) if not seen:
+             * the ticket's, chosen for the service's key, and the reply's,
+             * for the client's key (or session key of its TGT). */
+            int32_t ticket_etype, enc_etype;
+        } krb_rep;
         struct {
             const char *cookie;
             uint32_t protocols;

@@ -1,9 +1,10 @@
 /* Kerberos V5 (RFC 4120) KDC exchanges over UDP and TCP, any port (88 in
  * practice): AS-REQ / TGS-REQ (5.4.1) -> EV_KRB_AS_REQ / EV_KRB_TGS_REQ,
  * KRB-ERROR (5.9.1) -> EV_KRB_ERROR, AS-REP / TGS-REP (5.4.2) ->
- * EV_AUTH_RESULT success. Strings in events are what the message carries:
- * a KRB-ERROR without cname has a NULL cname (the detector ties it to the
- * request it answers). */
+ * EV_AUTH_RESULT success for the client, then EV_KRB_AS_REP /
+ * EV_KRB_TGS_REP with the ticket's service and the etypes the KDC chose.
+ * Strings in events are what the message carries: a KRB-ERROR without
+ * cname has a NULL cname (the detector ties it to the request it answers). */
 #include <string.h>
 
 #include "asn1.h"
@@ -30,13 +31,14 @@ struct krb_msg {
     int64_t error_code;
     int32_t etypes[16];
     int netypes;
-    char cname[128], realm[128], sname[256];
+    int32_t ticket_etype, enc_etype; /* KDC-REP; 0 (reserved) if not seen */
+    char cname[128], realm[128], sname[256], srealm[128];
 };
 
 /* Per TCP direction: where the stream is. */
 struct krb_dir {
     uint32_t rec_left; /* phase 1: record bytes from the req-body on */
-    uint8_t phase;     /* 0: at a record boundary, 1: at the req-body of a large record */
+    uint8_t phase;     /* 0: at a record boundary, 1: after the padata of a large record */
     uint8_t msg_type, preauth;
 };
 
@@ -157,6 +159,49 @@ static void parse_req_body(const struct asn1_tlv *body, struct krb_msg *m)
     }
 }
 
+/* EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] OPTIONAL, cipher
+ * [2] } (RFC 4120 5.2.9): the etype, which comes first, or 0. */
+static int32_t encrypted_etype(const struct asn1_tlv *explicit_tag)
+{
+    struct cursor c = asn1_contents(explicit_tag), seq;
+    struct asn1_tlv t;
+    int64_t v;
+    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE)) return 0;
+    seq = asn1_contents(&t);
+    if (asn1_context_int(&seq, 0, &v) != 0 || v < INT32_MIN || v > INT32_MAX) return 0;
+    return (int32_t)v;
+}
+
+/* Ticket ::= [APPLICATION 1] SEQUENCE { tkt-vno [0], realm [1], sname [2],
+ * enc-part [3] EncryptedData } (RFC 4120 5.3). The cipher may lie beyond
+ * the bytes present: what precedes it is enough. */
+static void parse_ticket(const struct asn1_tlv *explicit_tag, struct krb_msg *m)
+{
+    struct cursor c = asn1_contents(explicit_tag), seq;
+    struct asn1_tlv t, el;
+    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_APPLICATION, 1, 1)) return;
+    c = asn1_contents(&t);
+    if (asn1_read_partial(&c, &t) != 0 || !asn1_is(&t, ASN1_UNIVERSAL, 1, ASN1_SEQUENCE)) return;
+    seq = asn1_contents(&t);
+    while (seq.left && asn1_read_partial(&seq, &el) == 0) {
+        if (el.cls != ASN1_CONTEXT || !el.constructed) return;
+        if (el.tag == 1) realm_string(&el, m->srealm, sizeof(m->srealm));
+        if (el.tag == 2) principal_name(&el, m->sname, sizeof(m->sname));
+        if (el.tag == 3) m->ticket_etype = encrypted_etype(&el);
+    }
+}
+
+/* KDC-REP (5.4.2) after pvno, msg-type and padata [2]: crealm [3], cname
+ * [4], ticket [5], enc-part [6]. A large ticket leaves enc-part out of a
+ * prefix. */
+static void parse_rep_field(const struct asn1_tlv *el, struct krb_msg *m)
+{
+    if (el->tag == 3) realm_string(el, m->realm, sizeof(m->realm));
+    if (el->tag == 4) principal_name(el, m->cname, sizeof(m->cname));
+    if (el->tag == 5) parse_ticket(el, m);
+    if (el->tag == 6) m->enc_etype = encrypted_etype(el);
+}
+
 /* pvno and msg-type, the first two fields of every KDC message: pvno is
  * [1] in KDC-REQ (5.4.1) and [0] in KDC-REP and KRB-ERROR (5.4.2, 5.9.1). */
 static int check_version(struct cursor *seq, uint32_t msg_tag)
@@ -204,10 +249,10 @@ static int parse_message(const uint8_t *buf, size_t len, struct krb_msg *m, size
             if (el.tag == 9) realm_string(&el, m->realm, sizeof(m->realm));
             if (el.tag == 10) principal_name(&el, m->sname, sizeof(m->sname));
         } else {
-            /* KDC-REP: crealm [3], cname [4], then the ticket (5.4.2). */
-            if (el.tag == 3) realm_string(&el, m->realm, sizeof(m->realm));
-            if (el.tag == 4) principal_name(&el, m->cname, sizeof(m->cname));
-            if (el.tag >= 4) break;
+            /* Large padata (PKINIT certificates): what follows may be
+             * cut short, to be read again once present. */
+            if (el.tag == 2 && body_off) *body_off = (size_t)(el.val - buf) + el.len;
+            parse_rep_field(&el, m);
         }
     }
     return 0;
@@ -227,6 +272,15 @@ static void emit_message(struct dissect_ctx *dc, int to_server, const struct krb
         ev.type = EV_AUTH_RESULT;
         ev.u.auth.user = opt(m->cname);
         ev.u.auth.domain = opt(m->realm);
+        dc->emit(dc, &ev);
+        memset(&ev.u, 0, sizeof(ev.u));
+        ev.type = m->type == KRB_AS_REP ? EV_KRB_AS_REP : EV_KRB_TGS_REP;
+        ev.u.krb_rep.cname = opt(m->cname);
+        ev.u.krb_rep.crealm = opt(m->realm);
+        ev.u.krb_rep.sname = opt(m->sname);
+        ev.u.krb_rep.srealm = opt(m->srealm);
+        ev.u.krb_rep.ticket_etype = m->ticket_etype;
+        ev.u.krb_rep.enc_etype = m->enc_etype;
     } else {
         ev.type = m->type == KRB_AS_REQ    ? EV_KRB_AS_REQ
                   : m->type == KRB_TGS_REQ ? EV_KRB_TGS_REQ
@@ -275,13 +329,16 @@ static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t
 
 /* A record larger than the buffer, now full (len >= KRB_WAIT_MAX): parse
  * its prefix. A KDC-REQ whose padata (ticket, PKINIT certificates) fills
- * the buffer continues at its req-body; anything else is done with. */
+ * the buffer continues at its req-body, a KDC-REP whose padata leaves its
+ * ticket out of the prefix after the padata; anything else is done with. */
 static long large_record(struct dissect_ctx *dc, struct krb_dir *st, int to_server,
                          const uint8_t *data, size_t len, size_t total)
 {
     struct krb_msg m;
     size_t body_off;
     if (parse_message(data + 4, len - 4, &m, &body_off) != 0) return DISSECT_STOP;
+    /* A KDC-REP prefix that reached the ticket's etype has all we read. */
+    if ((m.type == KRB_AS_REP || m.type == KRB_TGS_REP) && m.ticket_etype != 0) body_off = 0;
     if (body_off == 0 || 4 + body_off >= total) {
         emit_message(dc, to_server, &m);
         return (long)total;
@@ -293,7 +350,7 @@ static long large_record(struct dissect_ctx *dc, struct krb_dir *st, int to_serv
     return (long)(4 + body_off);
 }
 
-/* Phase 1: data starts at the req-body [4] of a large KDC-REQ. */
+/* Phase 1 of a large KDC-REQ: data starts at its req-body [4]. */
 static long req_body(struct dissect_ctx *dc, struct krb_dir *st, int to_server, const uint8_t *data,
                      size_t len)
 {
@@ -315,11 +372,34 @@ static long req_body(struct dissect_ctx *dc, struct krb_dir *st, int to_server, 
     return (long)st->rec_left;
 }
 
+/* Phase 1 of a large KDC-REP: data starts after its padata, at crealm. */
+static long rep_rest(struct dissect_ctx *dc, struct krb_dir *st, int to_server, const uint8_t *data,
+                     size_t len)
+{
+    size_t need = st->rec_left;
+    if (len < need && len < KRB_WAIT_MAX) return 0;
+    struct cursor c = cursor_make(data, len < need ? len : need);
+    struct asn1_tlv el;
+    struct krb_msg m;
+    memset(&m, 0, sizeof(m));
+    m.type = st->msg_type;
+    if (asn1_read_partial(&c, &el) != 0 || !asn1_is(&el, ASN1_CONTEXT, 1, 3)) return DISSECT_STOP;
+    do {
+        if (el.cls != ASN1_CONTEXT || !el.constructed) break;
+        parse_rep_field(&el, &m);
+    } while (c.left && asn1_read_partial(&c, &el) == 0);
+    emit_message(dc, to_server, &m);
+    st->phase = 0;
+    return (long)st->rec_left;
+}
+
 /* TCP: records of a 4-octet length and a message (RFC 4120 7.2.2). */
 static long parse_tcp(struct dissect_ctx *dc, struct krb_state *st, int to_server,
                       const uint8_t *data, size_t len)
 {
     struct krb_dir *d = &st->dir[!to_server];
+    if (d->phase == 1 && (d->msg_type == KRB_AS_REP || d->msg_type == KRB_TGS_REP))
+        return rep_rest(dc, d, to_server, data, len);
     if (d->phase == 1) return req_body(dc, d, to_server, data, len);
     if (len < 4) return 0;
     struct cursor c = cursor_make(data, len);

@@ -48,6 +48,8 @@ stage "live capture (veth)" run_if_present tests/integration/live_veth.sh
 stage "redis end to end" run_if_present tests/integration/redis_e2e.sh
 stage "config reload (SIGHUP)" run_if_present tests/integration/reload.sh
 stage "privilege drop (-u)" run_if_present tests/integration/privdrop.sh
+stage "alert files: live and crash-safe" run_if_present tests/integration/files_crash.sh
+stage "spool as the -u user" run_if_present tests/integration/spool_privdrop.sh
 stage "alert JSON + GeoIP" run_if_present tests/pcap/alert_json.sh
 stage "learn mode + new_edge" run_if_present tests/pcap/learn.sh
 stage "live view (vigie-tail)" run_if_present tests/integration/tail_test.sh
@@ -65,6 +67,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 stage "unit tests (ASan+UBSan)" ctest_in build-asan
 VIGIE="$ROOT/build-asan/vigie" stage "pcap tests (ASan+UBSan)" run_if_present tests/pcap/run.sh
 VIGIE="$ROOT/build-asan/vigie" stage "corpus under ASan+UBSan" run_if_present tests/pcap/corpus_clean.sh
+VIGIE="$ROOT/build-asan/vigie" stage "shipped configs under ASan+UBSan" run_if_present tests/pcap/sanitize_configs.sh
 stage "fuzzers" fuzz_all
 
 echo

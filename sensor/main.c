@@ -30,7 +30,7 @@ struct options {
     char bpf[1024];
 };
 
-static volatile sig_atomic_t stop_requested, reload_requested;
+static volatile sig_atomic_t stop_requested, reload_requested, stats_requested;
 static struct capture *running_capture;
 
 static void usage(FILE *out)
@@ -181,10 +181,14 @@ static void on_signal(int sig)
     if (running_capture) capture_stop(running_capture);
 }
 
+/* SIGHUP and SIGUSR2 reload the config (USR2 as Suricata reloads its
+ * rules); SIGUSR1 prints the counters (as tcpdump does). Never fatal. */
 static void on_sighup(int sig)
 {
-    (void)sig;
-    reload_requested = 1;
+    if (sig == SIGUSR1)
+        stats_requested = 1;
+    else
+        reload_requested = 1;
 }
 
 static void install_signals(void)
@@ -197,6 +201,8 @@ static void install_signals(void)
     sa.sa_handler = on_sighup;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -234,7 +240,7 @@ struct run {
     const struct options *opt;
     struct config *cfg; /* current, swapped on reload */
     struct outputs *out;
-    uint64_t next_stats_us, next_progress_us;
+    uint64_t next_stats_us, next_progress_us, next_flush_us;
     int progress;
 };
 
@@ -244,6 +250,10 @@ static void reload(struct run *r)
 {
     char err[4096];
     reload_requested = 0;
+    /* logrotate's usual postrotate: files renamed away are reopened at
+     * their configured paths, so nothing is written into a rotated file. */
+    if (outputs_reopen(r->out, err, sizeof(err)) != 0)
+        fprintf(stderr, "vigie: reopening output files failed: %s\n", err);
     if (!r->opt->config_path) return;
     struct config *next = malloc(sizeof(*next));
     if (!next) return;
@@ -291,6 +301,21 @@ static void on_tick(void *ud)
     if (reload_requested) reload(r);
     uint64_t mono = now_us(CLOCK_MONOTONIC_COARSE);
     pipeline_tick(r->pipe, now_us(CLOCK_REALTIME_COARSE));
+    /* Buffered records reach the files once a second: a quiet live sensor's
+     * file is never more than a second behind (a failure stays sticky and
+     * is reported at the end). */
+    if (mono >= r->next_flush_us) {
+        outputs_flush(r->out);
+        r->next_flush_us = mono + 1000000u;
+    }
+    if (stats_requested) {
+        stats_requested = 0;
+        struct pipeline_stats st;
+        struct capture_stats cs;
+        pipeline_get_stats(r->pipe, &st);
+        capture_get_stats(r->cap, &cs);
+        stats_print_line(stderr, &st, &cs);
+    }
     if (r->opt->stats_interval && mono >= r->next_stats_us) {
         struct pipeline_stats st;
         struct capture_stats cs;
@@ -370,6 +395,12 @@ static struct outputs *open_outputs(const struct options *opt, const struct conf
         .redis_url = opt->redis_url,
         .no_redis = opt->no_redis,
     };
+    struct passwd *pw = opt->user && geteuid() == 0 ? getpwnam(opt->user) : NULL;
+    if (pw) {
+        oo.owner_set = 1;
+        oo.owner_uid = pw->pw_uid;
+        oo.owner_gid = pw->pw_gid;
+    }
     struct outputs *out = outputs_open(&oo, err, sizeof(err));
     if (!out) fprintf(stderr, "vigie: %s\n", err);
     return out;
@@ -381,6 +412,11 @@ int main(int argc, char **argv)
     char err[1024] = "";
     memset(&opt, 0, sizeof(opt));
     if (parse_args(argc, argv, &opt) != 0) return EXIT_USAGE;
+    /* A user that does not exist is a usage error, known before anything opens. */
+    if (opt.user && !getpwnam(opt.user)) {
+        fprintf(stderr, "vigie: -u %s: no such user\n", opt.user);
+        return EXIT_USAGE;
+    }
 
     struct config *cfg = malloc(sizeof(*cfg));
     if (!cfg) return EXIT_RUNTIME;

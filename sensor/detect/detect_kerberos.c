@@ -20,12 +20,20 @@
  * An AS-REP or a successful NTLM result for an account clears it. A KRB-ERROR
  * usually carries no cname: it is tied to the request of its flow.
  *
- * kerberoast counts, per requesting host, distinct service names of TGS-REQs
- * that ask for RC4-HMAC (etype 23, RFC 4757): RC4 listed first (impacket) or
- * no AES offered (Rubeus /rc4opsec, /enctype:rc4). Windows since Vista lists
- * AES first. Service classes of computer accounts (host, cifs, ldap, krbtgt,
- * gc, ...) are not counted: their keys are random machine passwords, not
- * worth roasting, and they are what a logon asks for. */
+ * kerberoast counts, per requesting host, distinct services of TGS
+ * exchanges that yield an RC4-HMAC (etype 23, RFC 4757) ticket to crack:
+ *  - a TGS-REP whose ticket is RC4, whatever the request offered: the KDC
+ *    picks the ticket's etype for the service's account, and one without
+ *    AES keys gets RC4 even when the client lists AES first (Rubeus,
+ *    impacket against such accounts);
+ *  - a TGS-REQ that asks for RC4: RC4 listed first (impacket) or no AES
+ *    offered (Rubeus /rc4opsec, /enctype:rc4), which Windows since Vista
+ *    never sends; it counts when the reply is not seen (a capture of one
+ *    direction) and does not need it. A reply with an AES ticket does not
+ *    take it back: the tool asked for what it could crack.
+ * Services of computer accounts (host, cifs, ldap, krbtgt, gc, ..., a name
+ * ending in '$') are not counted: their keys are random machine passwords,
+ * not worth roasting, and they are what a logon asks for. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +49,11 @@
 #define NOTES 1024
 #define SAMPLE 6
 
-#define F_OPEN 1   /* AS-REQ without pre-auth, not followed by one with */
-#define F_FAILED 2 /* the KDC or the server said no */
-#define F_NTLM 4   /* the failure was NTLM */
-#define F_SEEN 8   /* kerberoast: service requested */
+#define F_OPEN 1    /* AS-REQ without pre-auth, not followed by one with */
+#define F_FAILED 2  /* the KDC or the server said no */
+#define F_NTLM 4    /* the failure was NTLM */
+#define F_SEEN 8    /* kerberoast: service requested with RC4 first or only */
+#define F_TICKET 16 /* kerberoast: an RC4 ticket for the service was returned */
 
 /* Both detectors' parameters: a count of names, then the window. */
 enum { KRB_COUNT, KRB_WINDOW };
@@ -358,36 +367,73 @@ static int machine_service(const char *sname)
     return 0;
 }
 
-static void roast_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+/* The service, client host and flag of an exchange worth counting, or
+ * NULL. */
+static const char *roast_service(const struct flow *f, const struct dissect_event *ev,
+                                 const uint8_t **host, uint8_t *flag)
 {
-    if (ev->type != EV_KRB_TGS_REQ || !ev->u.krb.sname || !asks_rc4(ev) ||
-        machine_service(ev->u.krb.sname))
-        return;
-    struct krb_state *st = ctx->state;
-    struct source *s = source_get(st->sources, requester(f, ev, 1), ctx->now_us, 1);
-    name_get(st->sources, s, ev->u.krb.sname, ctx->now_us, 1)->flags |= F_SEEN;
-    uint64_t win = window_us(ctx);
-    char sample[SAMPLE * NAME_LEN];
-    int n = count_names(st->sources, s, F_SEEN, ctx->now_us, win, sample, sizeof(sample), NULL);
-    if (n < threshold(ctx) || ctx->now_us < s->quiet_until_us) return;
-    s->quiet_until_us = ctx->now_us + win;
-    char sig[160], etypes[96];
+    const char *sname = NULL;
+    if (ev->type == EV_KRB_TGS_REQ && asks_rc4(ev)) {
+        sname = ev->u.krb.sname;
+        *host = requester(f, ev, 1);
+        *flag = F_SEEN;
+    } else if (ev->type == EV_KRB_TGS_REP && is_rc4(ev->u.krb_rep.ticket_etype)) {
+        sname = ev->u.krb_rep.sname;
+        *host = requester(f, ev, 0);
+        *flag = F_TICKET;
+    }
+    return sname && sname[0] && !machine_service(sname) ? sname : NULL;
+}
+
+/* What the event that completed the count says: the etypes offered, or
+ * the ticket's and its client. */
+static void roast_evidence(struct alert *a, const struct dissect_event *ev, char *buf, size_t len)
+{
     size_t o = 0;
-    etypes[0] = 0;
-    for (int i = 0; i < ev->u.krb.netypes && o < sizeof(etypes); i++) {
-        int w = snprintf(etypes + o, sizeof(etypes) - o, "%s%d", i ? "," : "", ev->u.krb.etypes[i]);
+    buf[0] = 0;
+    if (ev->type == EV_KRB_TGS_REP) {
+        /* 23 or 24; the negative pre-standard RC4 numbers are left out. */
+        if (ev->u.krb_rep.ticket_etype > 0)
+            alert_add_num(a, "ticket_etype", (uint64_t)ev->u.krb_rep.ticket_etype);
+        alert_add_str(a, "realm", ev->u.krb_rep.crealm);
+        alert_add_str(a, "user", ev->u.krb_rep.cname);
+        return;
+    }
+    for (int i = 0; i < ev->u.krb.netypes && o < len; i++) {
+        int w = snprintf(buf + o, len - o, "%s%d", i ? "," : "", ev->u.krb.etypes[i]);
         if (w > 0) o += (size_t)w;
     }
+    alert_add_str(a, "etypes", buf);
+    alert_add_str(a, "realm", ev->u.krb.realm);
+    alert_add_str(a, "user", ev->u.krb.cname);
+}
+
+static void roast_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+{
+    const uint8_t *host;
+    uint8_t flag;
+    const char *sname = roast_service(f, ev, &host, &flag);
+    if (!sname) return;
+    struct krb_state *st = ctx->state;
+    struct source *s = source_get(st->sources, host, ctx->now_us, 1);
+    name_get(st->sources, s, sname, ctx->now_us, 1)->flags |= flag;
+    uint64_t win = window_us(ctx);
+    char sample[SAMPLE * NAME_LEN];
+    int n = count_names(st->sources, s, F_SEEN | F_TICKET, ctx->now_us, win, sample, sizeof(sample),
+                        NULL);
+    if (n < threshold(ctx) || ctx->now_us < s->quiet_until_us) return;
+    s->quiet_until_us = ctx->now_us + win;
+    int tickets = count_names(st->sources, s, F_TICKET, ctx->now_us, win, NULL, 0, NULL);
+    char sig[160], etypes[96];
     snprintf(sig, sizeof(sig), "VIGIE Kerberoasting: RC4 service tickets for %d services", n);
     struct alert a = {
         .signature = sig,
         .severity = detect_severity(ctx, f, 2),
     };
     alert_add_num(&a, "services", (uint64_t)n);
+    alert_add_num(&a, "rc4_tickets", (uint64_t)tickets);
     alert_add_str(&a, "sample_services", sample);
-    alert_add_str(&a, "etypes", etypes);
-    alert_add_str(&a, "realm", ev->u.krb.realm);
-    alert_add_str(&a, "user", ev->u.krb.cname);
+    roast_evidence(&a, ev, etypes, sizeof(etypes));
     alert_add_num(&a, "window_s", win / 1000000u);
     detect_emit(ctx, &a, f);
 }

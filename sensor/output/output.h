@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 
@@ -21,6 +22,11 @@ struct output_options {
     const char *flows_path;  /* --flows; NULL = the config's flows_file */
     const char *redis_url;   /* --redis; NULL = the config's url, or the local default */
     int no_redis;            /* --no-redis */
+    /* -u: the user the sensor goes on as; what a module keeps writing
+     * after the drop (the Redis spool) is handed to it. */
+    int owner_set;
+    uid_t owner_uid;
+    gid_t owner_gid;
     /* Alerts also as JSON lines on standard output. The redis module sets
      * it when the default Redis (no config, no --redis) is not there. */
     int stdout_alerts;

@@ -2,6 +2,7 @@
  * (--flows, outputs.flows_file) as JSON lines, appended; "-" is standard
  * output. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,18 @@
 
 #include "output_internal.h"
 
+/* Records are whole lines: a line goes to the kernel in one write(2)
+ * with those before it, never split across two, so a sensor killed with
+ * -9 leaves no torn line. Alerts are written at once (a SOC reading the
+ * file sees what Redis got); flow records wait in the buffer for the
+ * next flush, once a second (outputs_flush from the tick). */
 struct jsonl_file {
     char *path;
-    FILE *fp;
+    int fd;
     int is_stdout;
-    int failed; /* sticky: a lost line is reported at the next flush */
+    int immediate; /* write each line at once: alerts, a terminal */
+    int failed;    /* sticky: a lost line is reported at the next flush */
+    size_t used;
     char buf[1 << 16];
 };
 
@@ -22,24 +30,36 @@ struct file_output {
     struct jsonl_file *flows, *alerts;
 };
 
-static FILE *open_stream(const struct jsonl_file *o, char *err, size_t errlen)
+static int open_fd(const struct jsonl_file *o, char *err, size_t errlen)
 {
-    FILE *fp = o->is_stdout ? stdout : fopen(o->path, "a");
-    if (!fp) snprintf(err, errlen, "%s: %s", o->path, strerror(errno));
-    return fp;
+    if (o->is_stdout) return STDOUT_FILENO;
+    int fd = open(o->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) snprintf(err, errlen, "%s: %s", o->path, strerror(errno));
+    return fd;
 }
 
-/* Before the first write on o->fp. Line-buffer a terminal so a person
- * sees events as they come. */
-static void set_buffer(struct jsonl_file *o)
+/* Everything buffered, in as many write(2) calls as the kernel needs. */
+static int write_all(int fd, const char *p, size_t n)
 {
-    if (o->is_stdout)
-        setvbuf(stdout, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 1 << 16);
-    else
-        setvbuf(o->fp, o->buf, _IOFBF, sizeof(o->buf));
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
-static struct jsonl_file *jsonl_open(const char *path, char *err, size_t errlen)
+static int jsonl_flush(struct jsonl_file *o)
+{
+    if (!o) return 0;
+    if (o->used && write_all(o->fd, o->buf, o->used) != 0) o->failed = 1;
+    o->used = 0;
+    return o->failed ? -1 : 0;
+}
+
+static struct jsonl_file *jsonl_open(const char *path, int immediate, char *err, size_t errlen)
 {
     struct jsonl_file *o = calloc(1, sizeof(*o));
     if (!o || !(o->path = strdup(path))) {
@@ -48,29 +68,27 @@ static struct jsonl_file *jsonl_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     o->is_stdout = strcmp(path, "-") == 0;
-    if (!(o->fp = open_stream(o, err, errlen))) {
+    /* A person watching a terminal sees records as they come. */
+    o->immediate = immediate || (o->is_stdout && isatty(STDOUT_FILENO));
+    if ((o->fd = open_fd(o, err, errlen)) < 0) {
         free(o->path);
         free(o);
         return NULL;
     }
-    set_buffer(o);
     return o;
 }
 
 static int jsonl_write(struct jsonl_file *o, const char *line, size_t len)
 {
-    if (fwrite(line, 1, len, o->fp) != len || putc('\n', o->fp) == EOF) {
-        o->failed = 1;
-        return -1;
+    if (o->used + len + 1 > sizeof(o->buf) && jsonl_flush(o) != 0) return -1;
+    if (len + 1 > sizeof(o->buf)) { /* a line larger than the buffer: alone */
+        if (write_all(o->fd, line, len) != 0 || write_all(o->fd, "\n", 1) != 0) o->failed = 1;
+        return o->failed ? -1 : 0;
     }
-    return 0;
-}
-
-static int jsonl_flush(struct jsonl_file *o)
-{
-    if (!o) return 0;
-    if (fflush(o->fp) != 0) o->failed = 1;
-    return o->failed ? -1 : 0;
+    memcpy(o->buf + o->used, line, len);
+    o->buf[o->used + len] = '\n';
+    o->used += len + 1;
+    return o->immediate ? jsonl_flush(o) : 0;
 }
 
 /* After a rotation (the file moved away): a new file at the same path.
@@ -78,11 +96,11 @@ static int jsonl_flush(struct jsonl_file *o)
 static int jsonl_reopen(struct jsonl_file *o, char *err, size_t errlen)
 {
     if (!o || o->is_stdout) return 0;
-    FILE *fp = open_stream(o, err, errlen);
-    if (!fp) return -1;
-    if (fclose(o->fp) != 0) o->failed = 1; /* flushes into the old file */
-    o->fp = fp;
-    set_buffer(o);
+    int fd = open_fd(o, err, errlen);
+    if (fd < 0) return -1;
+    jsonl_flush(o); /* what came before the rotation goes to the old file */
+    close(o->fd);
+    o->fd = fd;
     return 0;
 }
 
@@ -90,7 +108,7 @@ static void jsonl_close(struct jsonl_file *o)
 {
     if (!o) return;
     jsonl_flush(o);
-    if (!o->is_stdout && o->fp) fclose(o->fp);
+    if (!o->is_stdout) close(o->fd);
     free(o->path);
     free(o);
 }
@@ -122,8 +140,8 @@ static int file_open(void **st, struct output_options *o, char *err, size_t errl
         return -1;
     }
     /* Flows first: when both fail, the flows file is the one told. */
-    if ((flows && !(f->flows = jsonl_open(flows, err, errlen))) ||
-        (alerts && !(f->alerts = jsonl_open(alerts, err, errlen)))) {
+    if ((flows && !(f->flows = jsonl_open(flows, 0, err, errlen))) ||
+        (alerts && !(f->alerts = jsonl_open(alerts, 1, err, errlen)))) {
         file_close(f, 0);
         return -1;
     }

@@ -102,6 +102,7 @@ void or_publish_locked(struct output_redis *r)
     atomic_store_explicit(&r->alerts_spooled, spool_pending(r->spool), memory_order_relaxed);
     atomic_store_explicit(&r->alerts_lost, spool_lost(r->spool) + atomic_load(&r->alerts_refused),
                           memory_order_relaxed);
+    atomic_store_explicit(&r->spool_errors, spool_errors(r->spool), memory_order_relaxed);
 }
 
 size_t or_drain_locked(struct output_redis *r)
@@ -195,6 +196,7 @@ void output_redis_get_stats(struct output_redis *r, struct output_redis_stats *s
     st->alerts_sent = atomic_load(&r->alerts_sent);
     st->alerts_spooled = atomic_load(&r->alerts_spooled);
     st->alerts_lost = atomic_load(&r->alerts_lost);
+    st->spool_errors = atomic_load(&r->spool_errors);
     st->flows_sent = atomic_load(&r->flows_sent);
     st->flows_dropped = atomic_load(&r->flows_dropped);
     st->reconnects = atomic_load(&r->reconnects);
@@ -358,7 +360,8 @@ struct output_redis *output_redis_create(const struct redis_options *o, char *er
         goto fail;
     }
     r->flows = o->flows;
-    if (!(r->spool = spool_open(o->spool_dir, o->sensor, o->spool_max_bytes, err, errlen)))
+    if (!(r->spool = spool_open(o->spool_dir, o->sensor, o->spool_max_bytes, err, errlen)) ||
+        (o->owner_set && spool_chown(r->spool, o->owner_uid, o->owner_gid, err, errlen) != 0))
         goto fail;
     or_publish_locked(r); /* no thread yet */
     r->backoff_ms = 100;
@@ -379,11 +382,17 @@ fail:
 
 void output_redis_close(struct output_redis *r, int timeout_ms)
 {
+    output_redis_finish(r, timeout_ms, NULL);
+}
+
+void output_redis_finish(struct output_redis *r, int timeout_ms, struct output_redis_stats *final)
+{
     if (!r) return;
     stop_threads(r, timeout_ms);
     /* Anything a producer queued after the threads' last look. */
     pthread_mutex_lock(&r->spool_mu);
     or_drain_locked(r);
     pthread_mutex_unlock(&r->spool_mu);
+    if (final) output_redis_get_stats(r, final);
     destroy(r);
 }

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct redis_options {
     const char *url;          /* redis://[user:pass@]host[:port][/db] or unix:///path/to.sock */
@@ -25,6 +26,10 @@ struct redis_options {
     int flows;                /* also stream flow events */
     const char *spool_dir;    /* durable spool directory (created if missing) */
     uint64_t spool_max_bytes; /* 0 = 256 MiB */
+    /* The user the sensor goes on as after -u: the spool becomes its own. */
+    int owner_set;
+    uid_t owner_uid;
+    gid_t owner_gid;
 };
 
 struct output_redis_stats {
@@ -32,6 +37,7 @@ struct output_redis_stats {
     uint64_t alerts_sent;    /* confirmed in Redis */
     uint64_t alerts_spooled; /* currently waiting in the spool */
     uint64_t alerts_lost;    /* spool full or unwritable */
+    uint64_t spool_errors;   /* failed spool compactions: the output is degraded */
     uint64_t flows_sent, flows_dropped;
     uint64_t reconnects; /* successful connections after the first */
     uint64_t connected;  /* 1 while a connection is up */
@@ -62,5 +68,8 @@ void output_redis_get_stats(struct output_redis *r, struct output_redis_stats *s
  * whatever is not delivered stays in the spool for the next start. Call
  * after the producers have stopped. NULL is a no-op. */
 void output_redis_close(struct output_redis *r, int timeout_ms);
+/* The same, and the counters as they are once the thread stopped (what was
+ * delivered, what waits in the spool, what was lost). */
+void output_redis_finish(struct output_redis *r, int timeout_ms, struct output_redis_stats *final);
 
 #endif

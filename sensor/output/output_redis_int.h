@@ -61,7 +61,7 @@ struct output_redis {
     _Atomic int stop, first_done, spooler_stop;
     _Atomic int64_t deadline_us;
 
-    _Atomic uint64_t alerts_queued, alerts_sent, alerts_spooled, alerts_lost;
+    _Atomic uint64_t alerts_queued, alerts_sent, alerts_spooled, alerts_lost, spool_errors;
     _Atomic uint64_t flows_sent, flows_dropped, reconnects, connected, errors;
     _Atomic uint64_t alerts_refused; /* XADD errors inside a transaction that ran */
 

@@ -20,7 +20,7 @@ static const char *spool_dir(const struct config *cfg, char *buf, size_t len)
 {
     if (cfg->path[0]) return cfg->outputs.redis.spool_dir;
     const char *sys = cfg->outputs.redis.spool_dir;
-    if (access(sys, W_OK) == 0 || (mkdir("/var/lib/vigie", 0750), mkdir(sys, 0750) == 0))
+    if (access(sys, W_OK) == 0 || (mkdir("/var/lib/vigie", 0755), mkdir(sys, 0750) == 0))
         return sys;
     snprintf(buf, len, "%s/vigie-spool-%u", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
              (unsigned)getuid());
@@ -43,6 +43,9 @@ static int redis_open(void **st, struct output_options *o, char *err, size_t err
         .maxlen = cfg->outputs.redis.maxlen,
         .flows = cfg->outputs.redis.flows,
         .spool_dir = spool_dir(cfg, dirbuf, sizeof(dirbuf)),
+        .owner_set = o->owner_set,
+        .owner_uid = o->owner_uid,
+        .owner_gid = o->owner_gid,
     };
     struct output_redis *r = output_redis_create(&ro, msg, sizeof(msg));
     if (!r) {
@@ -82,23 +85,30 @@ static void redis_write_stats(void *st, const struct output_counters *c)
     static const char *const fields[] = {
         "packets",       "bytes",     "drops",     "flows_active", "flows",
         "flows_evicted", "alerts",    "malformed", "truncated",    "redis_spooled",
-        "redis_sent",    "mem_bytes", "offloaded",
+        "redis_sent",    "mem_bytes", "offloaded", "redis_lost",   "redis_spool_errors",
     };
     const uint64_t values[] = {
         c->packets,       c->bytes,     c->drops,     c->flows_active, c->flows,
         c->flows_evicted, c->alerts,    c->malformed, c->truncated,    rs.alerts_spooled,
-        rs.alerts_sent,   c->mem_bytes, c->offloaded,
+        rs.alerts_sent,   c->mem_bytes, c->offloaded, rs.alerts_lost,  rs.spool_errors,
     };
     output_redis_stats(st, fields, values, sizeof(values) / sizeof(values[0]));
 }
 
 /* Deliver what is queued while connected; anything left, or everything
- * while Redis is away, waits in the spool. */
+ * while Redis is away, waits in the spool. At the end of a run the user is
+ * told where the alerts are: delivered, waiting in the spool for the next
+ * start (Redis was away), or lost. */
 static void redis_close(void *st, int drain)
 {
-    struct output_redis_stats rs;
+    struct output_redis_stats rs, fin;
     output_redis_get_stats(st, &rs);
-    output_redis_close(st, drain && rs.connected ? DRAIN_TIMEOUT_MS : 0);
+    output_redis_finish(st, drain && rs.connected ? DRAIN_TIMEOUT_MS : 0, &fin);
+    if (!drain) return;
+    fprintf(stderr, "vigie: redis: %llu alerts delivered, %llu waiting in the spool%s, %llu lost\n",
+            (unsigned long long)fin.alerts_sent, (unsigned long long)fin.alerts_spooled,
+            fin.alerts_spooled ? " (sent when Redis is back, at the next start)" : "",
+            (unsigned long long)fin.alerts_lost);
 }
 
 const struct output_module output_redis_module = {

@@ -29,7 +29,8 @@ struct spool {
     uint64_t delivered; /* records with seq <= this are skipped */
     uint64_t pending;   /* records in the file after cursor, seq > delivered */
     uint64_t lost;
-    int full_reported, io_reported, corrupt_reported;
+    int full_reported, io_reported, corrupt_reported, compact_reported;
+    uint64_t errors; /* failed writes and compactions */
     char *wbuf;
     size_t wlen, wcap, wcount;
     char *rbuf;
@@ -144,7 +145,9 @@ static int mkdir_p(const char *dir)
     for (char *p = tmp + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
-        if (mkdir(tmp, 0750) < 0 && errno != EEXIST) return -1;
+        /* Parents stay traversable for the user the sensor drops to; the
+         * spool directory itself is 0750 and that user's (spool_chown). */
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
         *p = '/';
     }
     if (mkdir(tmp, 0750) < 0 && errno != EEXIST) return -1;
@@ -268,6 +271,18 @@ static int copy_tail(struct spool *s, int fd, uint64_t from)
     return 0;
 }
 
+/* Said once per failing spell, counted every time: the spool keeps what it
+ * holds and grows until a compaction succeeds (a spool directory the
+ * sensor cannot write after dropping privileges, a full disk). */
+static void compact_failed(struct spool *s)
+{
+    s->errors++;
+    if (s->compact_reported) return;
+    s->compact_reported = 1;
+    fprintf(stderr, "vigie: spool %s: cannot compact (%s): it grows until it can\n", s->path,
+            strerror(errno));
+}
+
 /* Replaces the file by a "#seq N" checkpoint followed by what is at and
  * after offset from. Replace rather than truncate so a crash leaves either
  * the old file or the new one, never one that forgot the sequence. */
@@ -276,13 +291,14 @@ static int rewrite_from(struct spool *s, uint64_t from)
     char line[SEQ_DIGITS + 8];
     int len = snprintf(line, sizeof(line), "#seq %llu\n", (unsigned long long)s->last_seq);
     int fd = open(s->tmppath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) return -1;
-    if (write(fd, line, (size_t)len) != len || copy_tail(s, fd, from) < 0 ||
+    if (fd < 0 || write(fd, line, (size_t)len) != len || copy_tail(s, fd, from) < 0 ||
         fcntl(fd, F_SETFL, O_APPEND) < 0 || rename(s->tmppath, s->path) < 0) {
-        close(fd);
+        compact_failed(s);
+        if (fd >= 0) close(fd);
         unlink(s->tmppath);
         return -1;
     }
+    s->compact_reported = 0;
     /* The new descriptor follows the inode, now at path. */
     close(s->fd);
     s->fd = fd;
@@ -462,6 +478,32 @@ uint64_t spool_last_seq(const struct spool *s)
 uint64_t spool_lost(const struct spool *s)
 {
     return s->lost;
+}
+
+uint64_t spool_errors(const struct spool *s)
+{
+    return s->errors;
+}
+
+/* Before dropping privileges: the directory, the file and its lock
+ * belong to the user the sensor goes on as, so it can still compact
+ * (a rename in the directory) and reopen them at the next start. */
+int spool_chown(struct spool *s, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+    char dir[PATH_MAX], lock[PATH_MAX + 8];
+    snprintf(dir, sizeof(dir), "%s", s->path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    snprintf(lock, sizeof(lock), "%s.lock", s->path);
+    const char *paths[] = {slash ? dir : ".", s->path, lock};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        if (chown(paths[i], uid, gid) != 0) {
+            snprintf(err, errlen, "spool %s: cannot hand it to uid %u: %s", paths[i], (unsigned)uid,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 const char *spool_path(const struct spool *s)

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SPOOL_DEFAULT_MAX_BYTES (256ull << 20)
 
@@ -65,7 +66,10 @@ int spool_trim(struct spool *s);
 uint64_t spool_pending(const struct spool *s); /* records not delivered */
 uint64_t spool_bytes(const struct spool *s);   /* file size incl. buffer */
 uint64_t spool_last_seq(const struct spool *s);
-uint64_t spool_lost(const struct spool *s); /* records dropped: full or I/O error */
+uint64_t spool_lost(const struct spool *s);   /* records dropped: full or I/O error */
+uint64_t spool_errors(const struct spool *s); /* failed compactions (logged once a spell) */
+/* The directory, file and lock to uid:gid (before a privilege drop). */
+int spool_chown(struct spool *s, uid_t uid, gid_t gid, char *err, size_t errlen);
 const char *spool_path(const struct spool *s);
 
 #endif

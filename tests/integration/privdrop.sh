@@ -17,6 +17,6 @@ check "running as nobody after the capture is open (uid $uid)" test "$uid" = "$(
 check "exit 0" test $rc -eq 0
 check "flow records written through the descriptor opened before the drop" test -s "$T/flows.json"
 "$VIGIE" -r "$T/mix.pcap" --no-redis -u no-such-user-here -q 2>"$T/err2"; rc=$?
-check "unknown user: clear error, exit 1" test $rc -eq 1
+check "unknown user: a usage error, exit 2" test $rc -eq 2
 check "unknown user message" grep -q "no such user" "$T/err2"
 finish privdrop

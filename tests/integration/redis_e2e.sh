@@ -70,7 +70,9 @@ check "stream entries equal the file, in order" cmp -s "$T/stream1.txt" "$T/a1.j
 # 2. Redis down during one run, up for the next.
 rcli DEL vigie:alerts >/dev/null
 kill -9 "${PIDS[0]}"; sleep 0.2
-"$VIGIE" -c "$T/vigie.yaml" -r "$PCAP" -A "$T/a2.json" -q 2>/dev/null
+"$VIGIE" -c "$T/vigie.yaml" -r "$PCAP" -A "$T/a2.json" -q 2>"$T/down.err"
+check "outage: the run says its alerts wait in the spool" \
+    grep -q "0 alerts delivered, $(wc -l <"$T/a2.json") waiting in the spool" "$T/down.err"
 start_redis "$PORT" "$T/r2" --appendonly no || exit 1
 "$VIGIE" -c "$T/vigie.yaml" -r "$PCAP" -A "$T/a3.json" -q 2>/dev/null
 sleep 0.3

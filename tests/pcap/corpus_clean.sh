@@ -14,6 +14,6 @@ while IFS= read -r -d '' f; do
     if [ $rc -gt 1 ] || grep -q "runtime error\|AddressSanitizer\|LeakSanitizer" <<<"$out"; then
         echo "FAIL ($rc): $f"; echo "$out" | head -20; bad=$((bad + 1))
     fi
-done < <(find "$CORPUS" -name '*.pcap*' -print0 | sort -z)
+done < <(find "$CORPUS" -type f \( -name '*.pcap*' -o -name '*.cap' \) -print0 | sort -z)
 echo "corpus_clean: $n captures, $bad failures"
 [ $bad -eq 0 ]

@@ -4,13 +4,14 @@
 #
 #   tests/pcap/tshark_kerberos.sh [BUILD_DIR]     (default: build)
 #
-# For each AS-REQ, TGS-REQ and KRB-ERROR that tshark decodes at the top of
-# a packet (RFC 4120 7.2: UDP/TCP port 88 or 464; Kerberos inside SMB,
-# DCE-RPC, LDAP GSS-API tokens is another dissector's job), the principals
-# vigie extracts (cname, realm, sname: req-body fields for requests, 5.4.1;
-# error fields for KRB-ERROR, 5.9.1) must equal tshark's
-# kerberos.CNameString / kerberos.realm / kerberos.SNameString, components
-# joined by '/'. Events come from tests/tools/dump_events. tshark (slow to
+# For each AS-REQ, TGS-REQ, AS-REP, TGS-REP and KRB-ERROR that tshark
+# decodes at the top of a packet (RFC 4120 7.2: UDP/TCP port 88 or 464;
+# Kerberos inside SMB, DCE-RPC, LDAP GSS-API tokens is another dissector's
+# job), the principals vigie extracts (cname, realm, sname: req-body fields
+# for requests, 5.4.1; crealm, cname and the ticket's sname for replies,
+# 5.4.2; error fields for KRB-ERROR, 5.9.1) must equal tshark's
+# kerberos.CNameString / kerberos.realm (crealm) / kerberos.SNameString,
+# components joined by '/', and so must a reply's ticket etype (5.3). Events come from tests/tools/dump_events. tshark (slow to
 # start) reads the captures where vigie saw Kerberos or whose name says
 # krb/kerberos; TSHARK_ALL=1 makes it read every capture (about 5 minutes),
 # which catches captures vigie misses entirely. Prints per-capture agreement, then
@@ -31,7 +32,8 @@ command -v tshark >/dev/null || { echo "tshark_kerberos: no tshark, skipped"; ec
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# tshark PDML -> "type<TAB>cname<TAB>realm<TAB>sname", one line per message.
+# tshark PDML -> "type<TAB>cname<TAB>realm<TAB>sname<TAB>ticket etype", one
+# line per message (the etype of replies only).
 cat >"$tmp/pdml.py" <<'EOF'
 import io
 import re
@@ -39,7 +41,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 KINDS = {"kerberos.as_req_element": "krb_as_req", "kerberos.tgs_req_element": "krb_tgs_req",
-         "kerberos.krb_error_element": "krb_error"}
+         "kerberos.krb_error_element": "krb_error", "kerberos.as_rep_element": "krb_as_rep",
+         "kerberos.tgs_rep_element": "krb_tgs_rep"}
 
 def child(el, name):
     for c in el:
@@ -52,7 +55,21 @@ def names(el, leaf):
         return ""
     return "/".join(f.get("show", "") for f in el.iter("field") if f.get("name") == leaf)
 
+def show(el):
+    return el.get("show", "") if el is not None else ""
+
+def reply(kind, el):
+    ticket = child(el, "kerberos.ticket_element")
+    tsname = child(ticket, "kerberos.sname_element") if ticket is not None else None
+    enc = child(ticket, "kerberos.enc_part_element") if ticket is not None else None
+    etype = child(enc, "kerberos.etype") if enc is not None else None
+    return "\t".join([kind, names(child(el, "kerberos.cname_element"), "kerberos.CNameString"),
+                      show(child(el, "kerberos.crealm")), names(tsname, "kerberos.SNameString"),
+                      show(etype)])
+
 def message(kind, el):
+    if kind in ("krb_as_rep", "krb_tgs_rep"):
+        return reply(kind, el)
     if kind != "krb_error":
         el = child(el, "kerberos.req_body_element")
         if el is None:
@@ -60,7 +77,7 @@ def message(kind, el):
     realm = child(el, "kerberos.realm")
     return "\t".join([kind, names(child(el, "kerberos.cname_element"), "kerberos.CNameString"),
                       realm.get("show", "") if realm is not None else "",
-                      names(child(el, "kerberos.sname_element"), "kerberos.SNameString")])
+                      names(child(el, "kerberos.sname_element"), "kerberos.SNameString"), ""])
 
 # Fuzzed captures make tshark write characters XML does not allow.
 text = sys.stdin.buffer.read().decode("utf-8", "replace")
@@ -84,20 +101,22 @@ passed=0 failed=0 agree=0 total=0
 while IFS= read -r -d '' cap; do
     rel=${cap#"$CORPUS"/}
     # A corrupt capture ends dump_events with exit 1: its events still count.
-    "$DUMP" "$cap" krb_as_req krb_tgs_req krb_error >"$tmp/ev" 2>/dev/null
+    "$DUMP" "$cap" krb_as_req krb_tgs_req krb_error krb_as_rep krb_tgs_rep >"$tmp/ev" 2>/dev/null
     case "${TSHARK_ALL:-0}:$(basename "$cap")" in
     1:*|*:*krb*|*:*kerberos*) ;;
     *) [ -s "$tmp/ev" ] || continue ;;
     esac
     tshark -r "$cap" -T pdml 2>/dev/null | "$PY" "$tmp/pdml.py" | sort >"$tmp/want"
     # dump_events: frame, flow, event, dir, then key=value fields.
-    awk -F'\t' '{ c = r = n = ""
+    # A reply's ticket etype 0 means vigie did not see it: left empty.
+    awk -F'\t' '{ c = r = n = e = ""
         for (i = 5; i <= NF; i++) {
             if ($i ~ /^cname=/) c = substr($i, 7)
             else if ($i ~ /^realm=/) r = substr($i, 7)
             else if ($i ~ /^sname=/) n = substr($i, 7)
+            else if ($i ~ /^ticket_etype=/ && $i != "ticket_etype=0") e = substr($i, 14)
         }
-        print $3 "\t" c "\t" r "\t" n }' "$tmp/ev" | sort >"$tmp/got"
+        print $3 "\t" c "\t" r "\t" n "\t" e }' "$tmp/ev" | sort >"$tmp/got"
     [ -s "$tmp/want" ] || [ -s "$tmp/got" ] || continue
     n_want=$(wc -l <"$tmp/want")
     n_same=$(comm -12 "$tmp/want" "$tmp/got" | wc -l)

@@ -21,10 +21,10 @@
 #include "flow/flow_table.h"
 
 static const char *const names[EV_MAX] = {
-    "smb_negotiate", "smb_session_setup", "smb_tree_connect", "smb_create",  "smb_write",
-    "smb_rename",    "smb_delete",        "smb_encrypted",    "ntlm_auth",   "auth_result",
-    "dcerpc_bind",   "dcerpc_request",    "krb_as_req",       "krb_tgs_req", "krb_error",
-    "rdp_request",   "http_request",
+    "smb_negotiate", "smb_session_setup", "smb_tree_connect", "smb_create",   "smb_write",
+    "smb_rename",    "smb_delete",        "smb_encrypted",    "ntlm_auth",    "auth_result",
+    "dcerpc_bind",   "dcerpc_request",    "krb_as_req",       "krb_tgs_req",  "krb_error",
+    "krb_as_rep",    "krb_tgs_rep",       "rdp_request",      "http_request",
 };
 
 static unsigned long frame;
@@ -93,6 +93,15 @@ static void fields(const struct dissect_event *ev)
         str("realm", ev->u.krb.realm);
         str("sname", ev->u.krb.sname);
         num("preauth", (unsigned)ev->u.krb.preauth);
+        break;
+    case EV_KRB_AS_REP:
+    case EV_KRB_TGS_REP:
+        str("cname", ev->u.krb_rep.cname);
+        str("realm", ev->u.krb_rep.crealm);
+        str("sname", ev->u.krb_rep.sname);
+        str("srealm", ev->u.krb_rep.srealm);
+        printf("\tticket_etype=%d\tenc_etype=%d", ev->u.krb_rep.ticket_etype,
+               ev->u.krb_rep.enc_etype);
         break;
     case EV_RDP_REQUEST:
         str("cookie", ev->u.rdp.cookie);

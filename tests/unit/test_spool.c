@@ -301,6 +301,34 @@ static void test_compaction(void **state)
     spool_close(s);
 }
 
+/* A compaction that cannot write (here the temporary file's name is taken
+ * by a directory; as root, permissions would not stop it) is counted and
+ * keeps everything; the next one that can, succeeds. */
+static void test_compaction_failure_counted(void **state)
+{
+    struct fixture *f = *state;
+    struct spool *s = open_ok(f, 0);
+    char blocker[160], inside[192];
+    snprintf(blocker, sizeof(blocker), "%s.tmp", f->path);
+    snprintf(inside, sizeof(inside), "%s/x", blocker);
+    assert_int_equal(mkdir(blocker, 0700), 0);
+    write_file(inside, "x");
+    add_range(s, 0, 10);
+    drain_expect(s, 0, 10);
+    assert_int_equal(spool_errors(s), 0);
+    assert_int_equal(spool_trim(s), -1);
+    assert_int_equal(spool_errors(s), 1);
+    assert_int_equal(spool_trim(s), -1);
+    assert_int_equal(spool_errors(s), 2);
+    assert_int_equal(unlink(inside), 0);
+    assert_int_equal(rmdir(blocker), 0);
+    assert_int_equal(spool_trim(s), 1);
+    assert_int_equal(spool_errors(s), 2);
+    add_range(s, 10, 3);
+    drain_expect(s, 10, 3);
+    spool_close(s);
+}
+
 static void test_newline_and_long_records(void **state)
 {
     struct fixture *f = *state;
@@ -357,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sequence_continuity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_counts_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compaction_failure_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newline_and_long_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_and_bad_dir, setup, teardown),
     };
