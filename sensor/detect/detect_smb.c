@@ -5,7 +5,8 @@
  *     offset 0, or an executable name created or written), with a variant
  *     for admin shares, the file-copy half of remote_service (PsExec);
  *   - smb_ransomware: one client writing, renaming or deleting many
- *     distinct files within a window.
+ *     distinct files within a window, or replacing many originals by the
+ *     same names under a new extension (ransom_pattern.h), however slowly.
  * The account of a flow (its last NTLM AUTHENTICATE) is kept in a small
  * table keyed by flow id so alerts can name it; the per-client file sets
  * of smb_ransomware are fixed-size too. */
@@ -16,6 +17,7 @@
 
 #include "detect.h"
 #include "hosttab.h"
+#include "ransom_pattern.h"
 
 #define USER_SLOTS 1024u /* power of two; a collision only loses a name */
 #define USER_LEN 64
@@ -23,7 +25,7 @@
 #define RW_PROBE 8u
 #define RW_FILES 128u /* distinct files remembered per client: the largest threshold */
 
-enum { RW_FILES_MIN, RW_WINDOW };
+enum { RW_FILES_MIN, RW_WINDOW, RW_RENAMED, RW_RENAMED_WINDOW };
 
 /* smb_ransomware, per client (a hosttab entry); the distinct files it
  * changed are the entry's values. */
@@ -40,12 +42,14 @@ struct smb_state {
         char user[USER_LEN], domain[USER_LEN];
     } users[USER_SLOTS];
     struct hosttab *clients;
+    struct ransom_pattern *pattern;
 };
 
 static void smb_free(void *state)
 {
     struct smb_state *s = state;
     hosttab_destroy(s->clients);
+    ransom_pattern_destroy(s->pattern);
     free(s);
 }
 
@@ -57,8 +61,8 @@ static void *smb_init(void)
                                .key_len = 16,
                                .value_size = sizeof(struct rw_client),
                                .distinct = RW_FILES};
-    if (s && !(s->clients = hosttab_create(&c))) {
-        free(s);
+    if (s && (!(s->clients = hosttab_create(&c)) || !(s->pattern = ransom_pattern_create()))) {
+        smb_free(s);
         return NULL;
     }
     return s;
@@ -269,7 +273,37 @@ static void ransomware_alert(struct detect_ctx *ctx, struct flow *f, struct rw_c
     detect_emit(ctx, &a, f);
 }
 
-static void ransomware(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+/* The re-extension pattern: its own variant, with examples. */
+static void pattern_alert(struct detect_ctx *ctx, struct flow *f,
+                          const struct ransom_pattern_hit *h, uint32_t win_s,
+                          const struct dissect_event *ev)
+{
+    char sig[160];
+    snprintf(sig, sizeof(sig),
+             "VIGIE SMB ransomware-like re-extension: %u files rewritten under a new extension, "
+             "originals removed",
+             h->files);
+    struct alert a = {
+        .variant = 1,
+        .signature = sig,
+        .severity = detect_severity(ctx, f, ctx->self->info.severity),
+        .policy = policy_of(ctx, f),
+    };
+    alert_add_str(&a, "trigger", "re-extension");
+    alert_add_num(&a, "files", h->files);
+    alert_add_num(&a, "deleted", h->deleted);
+    alert_add_num(&a, "renamed", h->renamed);
+    alert_add_num(&a, "window", win_s);
+    alert_add_str(&a, "first_original", h->first_original);
+    alert_add_str(&a, "first_new", h->first_new);
+    alert_add_str(&a, "last_original", h->last_original);
+    alert_add_str(&a, "last_new", h->last_new);
+    if (ev->u.file.share) alert_add_str(&a, "share", ev->u.file.share);
+    add_user(ctx->state, &a, f);
+    detect_emit(ctx, &a, f);
+}
+
+static void volume(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
     if (ev->type != EV_SMB_WRITE && ev->type != EV_SMB_RENAME && ev->type != EV_SMB_DELETE) return;
     if (!ev->u.file.name || !ev->u.file.name[0]) return;
@@ -296,13 +330,29 @@ static void ransomware(struct detect_ctx *ctx, struct flow *f, const struct diss
     c->writes = c->renames = c->deletes = 0;
 }
 
+/* Two rules: the volume of files changed in a short window, and the
+ * re-extension pattern over a long one. */
+static void ransomware(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
+{
+    struct smb_state *s = ctx->state;
+    struct ransom_pattern_hit hit;
+    uint32_t win_s = detect_param(ctx, RW_RENAMED_WINDOW);
+    if (ransom_pattern_event(s->pattern, f->key.addr[f->client], ev, ctx->now_us,
+                             detect_param(ctx, RW_RENAMED), win_s, &hit))
+        pattern_alert(ctx, f, &hit, win_s, ev);
+    volume(ctx, f, ev);
+}
+
 const struct detector detector_smb_ransomware = {
     .info = {.id = "smb_ransomware",
              .sid = 9100500,
              .category = "Impact",
              .techniques = {"T1486"},
              .severity = 1},
-    .params = {[RW_FILES_MIN] = {"files", 50, 1, 1000000}, [RW_WINDOW] = {"window", 60, 1, 86400}},
+    .params = {[RW_FILES_MIN] = {"files", 50, 1, 1000000},
+               [RW_WINDOW] = {"window", 60, 1, 86400},
+               [RW_RENAMED] = {"renamed", 10, 2, RANSOM_PATTERN_MAX},
+               [RW_RENAMED_WINDOW] = {"renamed_window", 86400, 1, 604800}},
     .state = &smb_ops,
     .on_event = ransomware,
 };
