@@ -72,11 +72,12 @@ static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t
 {
     (void)to_server;
     if (is_header(data, len) || is_session_request(data, len)) return 1;
-    /* Capture started mid-connection: a message boundary further on, on
-     * the SMB ports only, where a false match costs nothing. */
+    /* Capture started mid-connection, maybe inside a large write whose
+     * end is many packets away: on the SMB ports, where nothing else runs,
+     * any bytes; resync() finds the next message boundary, or gives the
+     * flow up after SMB_RESYNC_MAX bytes without one. */
     uint16_t c = f->client_port, s = f->server_port;
-    if (c != 445 && c != 139 && s != 445 && s != 139) return 0;
-    return find_header(data, len, 1) < len;
+    return c == 445 || c == 139 || s == 445 || s == 139;
 }
 
 /* --- strings --------------------------------------------------------- */
@@ -285,6 +286,11 @@ static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint
     struct smb_state *st = state;
     struct smb_dir *d = &st->dir[!to_server];
     size_t off = 0;
+    /* Picked up midstream: the first bytes are inside a message. */
+    if (!d->started) {
+        d->started = 1;
+        if (!is_header(data, len) && !is_session_request(data, len)) d->lost = 1;
+    }
     for (;;) {
         if (d->lost) {
             long r = resync(d, data + off, len - off);

@@ -87,6 +87,7 @@ struct smb_pending {
 };
 
 struct smb_dir {
+    uint8_t started;  /* bytes seen in this direction */
     uint8_t lost;     /* next PDU boundary unknown: scanning for one */
     uint32_t scanned; /* bytes scanned while lost */
 };

@@ -247,6 +247,29 @@ static void test_one_direction_account_rename_delete(void **state)
     assert_string_equal(find(EV_SMB_DELETE, 0)->a, "doc.txt");
 }
 
+/* Picked up inside a large write (MS-SMB2 2.2.21, up to 8 MiB): the
+ * flow is taken on the SMB ports whatever its first bytes, which are
+ * skipped up to the next message. */
+static void test_inside_a_large_write(void **state)
+{
+    (void)state;
+    static uint8_t junk[6000];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (uint8_t)(i * 7);
+    junk[0] = 0; /* looks like a NetBIOS session message of some length */
+    struct dissect_flow_info f = {.proto = 6, .client_port = 50000, .server_port = 445};
+    assert_true(dissector_smb.probe(&f, 1, junk, sizeof(junk)));
+    f.server_port = 8445;
+    assert_false(dissector_smb.probe(&f, 1, junk, sizeof(junk)));
+    B.n = 0;
+    put(&B, junk, sizeof(junk));
+    FRAME(tree_req(1, "\\\\srv\\C$"));
+    send_req();
+    finish();
+    assert_int_equal(nev, 1);
+    assert_string_equal(find(EV_SMB_TREE_CONNECT, 0)->b, "C$");
+}
+
 /* ---- SMB1 ---- */
 
 static void smb1_tree_req(uint16_t mid, const char *path)
@@ -341,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_direction_pipe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_guess_while_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_direction_account_rename_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inside_a_large_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smb1_one_direction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smb1_midstream_pipe, setup, teardown),
     };
