@@ -133,8 +133,8 @@ void smb_pending_report(struct dissect_ctx *dc, struct smb_state *st, struct smb
 
 /* The oldest request of this kind (and tree, for a create) left without a
  * response while none came: the one an unknown id belongs to. */
-static struct smb_pending *unanswered(struct smb_state *st, enum smb_pending_kind kind,
-                                      uint32_t tree)
+static struct smb_pending *awaiting_id(struct smb_state *st, enum smb_pending_kind kind,
+                                       uint32_t tree)
 {
     struct smb_pending *best = NULL;
     for (size_t i = 0; i < SMB_PENDING; i++) {
@@ -150,7 +150,7 @@ void smb_tree_use(const struct smb_msg *m, uint32_t tree)
 {
     struct smb_state *st = m->st;
     if (tree == 0 || tree == UINT32_MAX || smb_tree_find(st, tree)) return;
-    struct smb_pending *p = unanswered(st, PEND_TREE, 0);
+    struct smb_pending *p = awaiting_id(st, PEND_TREE, 0);
     if (!p) return;
     smb_tree_add(st, tree, p->name);
     smb_pending_report(m->dc, st, p);
@@ -203,7 +203,7 @@ struct smb_file *smb_file_use(const struct smb_msg *m, uint32_t tree, uint64_t f
     struct smb_state *st = m->st;
     struct smb_file *f = smb_file_find(st, fid_p, fid_v);
     if (f) return f;
-    struct smb_pending *p = unanswered(st, PEND_CREATE, tree);
+    struct smb_pending *p = awaiting_id(st, PEND_CREATE, tree);
     if (p) {
         f = smb_file_add(st, fid_p, fid_v, p->tree, p->name);
         smb_pending_report(m->dc, st, p);
