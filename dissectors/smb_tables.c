@@ -170,11 +170,30 @@ struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fi
     return NULL;
 }
 
+/* An open known only to be no pipe, name unknown: kept so that its data
+ * is not sniffed again, but the first to make room (before an open whose
+ * name events need). */
+static int spare(const struct smb_file *f)
+{
+    return !f->is_pipe && !f->maybe_pipe && !f->name[0];
+}
+
+static struct smb_file *file_slot(struct smb_state *st)
+{
+    struct smb_file *best = NULL;
+    for (size_t i = 0; i < SMB_FILES; i++) {
+        struct smb_file *f = &st->files[i];
+        if (!f->used) return f;
+        if (spare(f) && (!best || f->lru < best->lru)) best = f;
+    }
+    return best ? best : VICTIM(st->files, struct smb_file);
+}
+
 struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
                               const char *name)
 {
     struct smb_file *f = smb_file_find(st, fid_p, fid_v);
-    if (!f) f = VICTIM(st->files, struct smb_file);
+    if (!f) f = file_slot(st);
     memset(f, 0, sizeof(*f));
     f->used = 1;
     f->fid_p = fid_p;

@@ -123,6 +123,36 @@ static void test_unknown_open_is_a_file(void **state)
     assert_int_equal(count(EV_DCERPC_BIND), 0);
 }
 
+/* Opens from before the capture, known to be no pipe and of no name, make
+ * room before the opens whose names the events need. */
+static void test_nameless_opens_make_room(void **state)
+{
+    (void)state;
+    B.n = 0;
+    for (uint64_t i = 0; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "f%d.txt", (int)i);
+        FRAME(create_req(100 + i, 5, name, 1, 0, 0));
+        send_req();
+        FRAME(create_rsp(100 + i, 5, 0, 0x100 + i));
+        send_rsp();
+    }
+    for (uint64_t i = 0; i < 40; i++)
+        for (int k = 0; k < SMB_SNIFF_MAX; k++)
+            FRAME(write_req(200 + i, 5, 0x900 + i, 4096 * (uint64_t)k, "data", 4, 0));
+    send_req();
+    for (uint64_t i = 0; i < 10; i++)
+        FRAME(write_req(300 + i, 5, 0x100 + i, 0, "MZ", 2, 0));
+    send_req();
+    int n = count(EV_SMB_WRITE);
+    assert_int_equal(n, 40 * SMB_SNIFF_MAX + 10);
+    for (int i = 0; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "f%d.txt", i);
+        assert_string_equal(find(EV_SMB_WRITE, n - 10 + i)->a, name);
+    }
+}
+
 /* Client packets only: TreeId and FileId come in no response; the next
  * unknown ones the client uses are those of its unanswered requests. */
 static void test_one_direction_file(void **state)
@@ -360,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_open_transceive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipe_known_by_a_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_open_is_a_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nameless_opens_make_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_direction_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_direction_pipe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_guess_while_answered, setup, teardown),
