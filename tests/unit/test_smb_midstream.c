@@ -130,7 +130,7 @@ static void test_nameless_opens_make_room(void **state)
     (void)state;
     B.n = 0;
     for (uint64_t i = 0; i < 10; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "f%d.txt", (int)i);
         FRAME(create_req(100 + i, 5, name, 1, 0, 0));
         send_req();
@@ -147,7 +147,7 @@ static void test_nameless_opens_make_room(void **state)
     int n = count(EV_SMB_WRITE);
     assert_int_equal(n, 40 * SMB_SNIFF_MAX + 10);
     for (int i = 0; i < 10; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "f%d.txt", i);
         assert_string_equal(find(EV_SMB_WRITE, n - 10 + i)->a, name);
     }
