@@ -44,6 +44,9 @@ struct dissect_event {
     enum dissect_event_type type;
     int to_server;
     uint32_t status; /* NT status / Kerberos error code, 0 = success or n/a */
+    /* Reported from its request alone: the response was not seen (one
+     * direction captured, or lost), so status 0 means "unknown". */
+    int unanswered;
     union {
         struct {
             const char *path, *share; /* share: last path component */

@@ -1,8 +1,8 @@
 /* SMB over TCP, any port (445 and 139 in practice): the 4-byte NetBIOS
  * session header (RFC 1002 4.3.1; MS-SMB2 2.1 direct TCP uses the same
- * with a 24-bit length), resynchronisation after lost bytes, the
- * per-connection tables and the events shared by SMB1 (smb1.c) and SMB2/3
- * (smb2.c). An SMB3 transform header (MS-SMB2 2.2.41) hides the rest of
+ * with a 24-bit length), resynchronisation after lost bytes, and the
+ * events shared by SMB1 (smb1.c) and SMB2/3 (smb2.c); the tables are in
+ * smb_tables.c. An SMB3 transform header (MS-SMB2 2.2.41) hides the rest of
  * the message: EV_SMB_ENCRYPTED once per flow. */
 #include <stdio.h>
 #include <string.h>
@@ -72,11 +72,12 @@ static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t
 {
     (void)to_server;
     if (is_header(data, len) || is_session_request(data, len)) return 1;
-    /* Capture started mid-connection: a message boundary further on, on
-     * the SMB ports only, where a false match costs nothing. */
+    /* Capture started mid-connection, maybe inside a large write whose
+     * end is many packets away: on the SMB ports, where nothing else runs,
+     * any bytes; resync() finds the next message boundary, or gives the
+     * flow up after SMB_RESYNC_MAX bytes without one. */
     uint16_t c = f->client_port, s = f->server_port;
-    if (c != 445 && c != 139 && s != 445 && s != 139) return 0;
-    return find_header(data, len, 1) < len;
+    return c == 445 || c == 139 || s == 445 || s == 139;
 }
 
 /* --- strings --------------------------------------------------------- */
@@ -117,148 +118,10 @@ int smb_is_ipc(const char *share)
     return strcasecmp(share, "IPC$") == 0;
 }
 
-static const char *last_component(const char *path)
+const char *smb_last_component(const char *path)
 {
     const char *s = strrchr(path, '\\');
     return s ? s + 1 : path;
-}
-
-/* --- tables ---------------------------------------------------------- */
-
-static uint32_t tick(struct smb_state *st)
-{
-    return ++st->clock;
-}
-
-/* The slot to reuse among n of size sz: a free one, else the least
- * recently used (the uint32_t at lru_off of each, used flag at used_off). */
-static void *victim(void *base, size_t n, size_t sz, size_t lru_off, size_t used_off)
-{
-    uint8_t *best = base;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *e = (uint8_t *)base + i * sz;
-        if (!e[used_off]) return e;
-        uint32_t lru, best_lru;
-        memcpy(&lru, e + lru_off, sizeof(lru));
-        memcpy(&best_lru, best + lru_off, sizeof(best_lru));
-        if (lru < best_lru) best = e;
-    }
-    return best;
-}
-
-#define VICTIM(arr, type)                                                                          \
-    ((type *)victim(arr, sizeof(arr) / sizeof(arr[0]), sizeof(arr[0]), offsetof(type, lru),        \
-                    offsetof(type, used)))
-
-struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id)
-{
-    for (size_t i = 0; i < SMB_TREES; i++) {
-        struct smb_tree *t = &st->trees[i];
-        if (t->used && t->id == id) {
-            t->lru = tick(st);
-            return t;
-        }
-    }
-    return NULL;
-}
-
-struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path)
-{
-    struct smb_tree *t = smb_tree_find(st, id);
-    if (!t) t = VICTIM(st->trees, struct smb_tree);
-    memset(t, 0, sizeof(*t));
-    t->used = 1;
-    t->id = id;
-    t->lru = tick(st);
-    strncpy(t->share, last_component(path), sizeof(t->share) - 1);
-    t->is_ipc = smb_is_ipc(t->share) != 0;
-    return t;
-}
-
-void smb_tree_del(struct smb_state *st, uint32_t id)
-{
-    struct smb_tree *t = smb_tree_find(st, id);
-    if (t) t->used = 0;
-}
-
-const char *smb_share_of(struct smb_state *st, uint32_t tree)
-{
-    struct smb_tree *t = smb_tree_find(st, tree);
-    return t ? t->share : NULL;
-}
-
-struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
-{
-    for (size_t i = 0; i < SMB_FILES; i++) {
-        struct smb_file *f = &st->files[i];
-        if (f->used && f->fid_v == fid_v && f->fid_p == fid_p) {
-            f->lru = tick(st);
-            return f;
-        }
-    }
-    return NULL;
-}
-
-struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
-                              const char *name)
-{
-    struct smb_file *f = smb_file_find(st, fid_p, fid_v);
-    if (!f) f = VICTIM(st->files, struct smb_file);
-    memset(f, 0, sizeof(*f));
-    f->used = 1;
-    f->fid_p = fid_p;
-    f->fid_v = fid_v;
-    f->tree = tree;
-    f->lru = tick(st);
-    f->gen = ++st->gen;
-    struct smb_tree *t = smb_tree_find(st, tree);
-    f->is_pipe = t && t->is_ipc;
-    strncpy(f->name, name, sizeof(f->name) - 1);
-    return f;
-}
-
-void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
-{
-    struct smb_file *f = smb_file_find(st, fid_p, fid_v);
-    if (!f) return;
-    if (f->pipe && st->pipes[f->pipe - 1].gen == f->gen) st->pipes[f->pipe - 1].used = 0;
-    f->used = 0;
-}
-
-struct smb_pending *smb_pending_find(struct smb_state *st, uint64_t msg_id)
-{
-    for (size_t i = 0; i < SMB_PENDING; i++)
-        if (st->pending[i].used && st->pending[i].msg_id == msg_id) return &st->pending[i];
-    return NULL;
-}
-
-struct smb_pending *smb_pending_add(const struct smb_msg *m, uint64_t msg_id,
-                                    enum smb_pending_kind kind)
-{
-    struct smb_state *st = m->st;
-    struct smb_pending *p = smb_pending_find(st, msg_id);
-    if (!p) p = VICTIM(st->pending, struct smb_pending);
-    if (p->used) smb_pending_report(m->dc, st, p);
-    memset(p, 0, sizeof(*p));
-    p->used = 1;
-    p->msg_id = msg_id;
-    p->kind = (uint8_t)kind;
-    p->lru = tick(st);
-    return p;
-}
-
-void smb_pending_report(struct dissect_ctx *dc, struct smb_state *st, struct smb_pending *p)
-{
-    if (p->kind == PEND_TREE) {
-        smb_emit_tree(dc, 1, 0, p->name);
-    } else if (p->kind == PEND_CREATE) {
-        struct smb_file_event fe = {.type = EV_SMB_CREATE,
-                                    .share = smb_share_of(st, p->tree),
-                                    .name = p->name,
-                                    .disposition = p->disposition};
-        smb_emit_file(dc, 1, &fe);
-    }
-    p->used = 0;
 }
 
 /* --- events ---------------------------------------------------------- */
@@ -270,6 +133,7 @@ void smb_emit_file(struct dissect_ctx *dc, int to_server, const struct smb_file_
     ev.type = fe->type;
     ev.to_server = to_server;
     ev.status = fe->status;
+    ev.unanswered = fe->unanswered;
     ev.u.file.share = fe->share;
     ev.u.file.name = fe->name;
     ev.u.file.new_name = fe->new_name;
@@ -280,7 +144,8 @@ void smb_emit_file(struct dissect_ctx *dc, int to_server, const struct smb_file_
     dc->emit(dc, &ev);
 }
 
-void smb_emit_tree(struct dissect_ctx *dc, int to_server, uint32_t status, const char *path)
+void smb_emit_tree(struct dissect_ctx *dc, int to_server, uint32_t status, const char *path,
+                   int unanswered)
 {
     struct dissect_event ev;
     memset(&ev, 0, sizeof(ev));
@@ -288,7 +153,8 @@ void smb_emit_tree(struct dissect_ctx *dc, int to_server, uint32_t status, const
     ev.to_server = to_server;
     ev.status = status;
     ev.u.tree.path = path;
-    ev.u.tree.share = last_component(path);
+    ev.unanswered = unanswered;
+    ev.u.tree.share = smb_last_component(path);
     dc->emit(dc, &ev);
 }
 
@@ -343,31 +209,6 @@ void smb_session_result(const struct smb_msg *m, uint32_t status)
     if (m->st->auth_pending) emit_auth(m, EV_AUTH_RESULT, status);
     m->st->auth_pending = 0;
     emit_auth(m, EV_SMB_SESSION_SETUP, status);
-}
-
-static struct smb_pipe *pipe_of(struct smb_state *st, struct smb_file *f)
-{
-    if (f->pipe) {
-        struct smb_pipe *p = &st->pipes[f->pipe - 1];
-        if (p->used && p->gen == f->gen) {
-            p->lru = tick(st);
-            return p;
-        }
-    }
-    struct smb_pipe *p = VICTIM(st->pipes, struct smb_pipe);
-    p->used = 1;
-    p->gen = f->gen;
-    p->lru = tick(st);
-    dcerpc_conn_init(&p->rpc);
-    f->pipe = (uint8_t)(p - st->pipes + 1);
-    return p;
-}
-
-void smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *data, size_t len)
-{
-    if (!f || !f->is_pipe || len == 0) return;
-    struct smb_pipe *p = pipe_of(m->st, f);
-    dcerpc_parse(m->dc, &p->rpc, m->to_server, data, len, smb_pipe_name(f->name));
 }
 
 /* --- framing ----------------------------------------------------------- */
@@ -445,6 +286,11 @@ static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint
     struct smb_state *st = state;
     struct smb_dir *d = &st->dir[!to_server];
     size_t off = 0;
+    /* Picked up midstream: the first bytes are inside a message. */
+    if (!d->started) {
+        d->started = 1;
+        if (!is_header(data, len) && !is_session_request(data, len)) d->lost = 1;
+    }
     for (;;) {
         if (d->lost) {
             long r = resync(d, data + off, len - off);

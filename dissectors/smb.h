@@ -5,7 +5,13 @@
  * State is fixed-size: a few trees (TreeId -> share), open files (FileId ->
  * name), named pipes (one DCE-RPC connection each) and requests awaiting
  * their response (MessageId -> what the response completes), each with
- * least-recently-used replacement. Strings are truncated to fit. */
+ * least-recently-used replacement (smb_tables.c). Strings are truncated to
+ * fit.
+ *
+ * A capture may start midstream or hold one direction only (a SPAN port):
+ * an id no response gave is then learnt from the request that uses it (the
+ * unanswered tree connect or create before it), and an open of an unknown
+ * tree whose data is a DCE-RPC PDU is a named pipe. */
 #ifndef VIGIE_SMB_H
 #define VIGIE_SMB_H
 
@@ -51,6 +57,9 @@ struct smb_file {
     uint32_t lru;
     uint32_t gen; /* install serial: a pipe belongs to this open */
     uint8_t used, is_pipe;
+    /* Tree unknown (its connect not seen): a pipe if its data is DCE-RPC;
+     * cleared after SMB_SNIFF_MAX payloads that are not. */
+    uint8_t maybe_pipe, sniffed;
     uint8_t pipe; /* index + 1 in pipes[], 0: none */
     char name[SMB_NAME_LEN];
 };
@@ -71,12 +80,14 @@ struct smb_pending {
     uint32_t tree;
     uint32_t disposition, options;
     uint32_t lru;
+    uint32_t answers; /* responses of the connection seen before this request */
     uint8_t used, kind;
     uint8_t closed;          /* PEND_CREATE: a related CLOSE in its compound */
     char name[SMB_NAME_LEN]; /* PEND_TREE: path; PEND_CREATE: file name */
 };
 
 struct smb_dir {
+    uint8_t started;  /* bytes seen in this direction */
     uint8_t lost;     /* next PDU boundary unknown: scanning for one */
     uint32_t scanned; /* bytes scanned while lost */
 };
@@ -84,6 +95,7 @@ struct smb_dir {
 struct smb_state {
     struct smb_dir dir[2]; /* 0: to server */
     uint32_t clock, gen;
+    uint32_t responses;   /* SMB responses seen: none since a request, it is unanswered */
     uint8_t encrypted;    /* EV_SMB_ENCRYPTED sent */
     uint8_t auth_pending; /* NTLM AUTHENTICATE seen, outcome not yet */
     char user[SMB_ACCOUNT_LEN], domain[SMB_ACCOUNT_LEN], workstation[SMB_ACCOUNT_LEN];
@@ -106,7 +118,11 @@ struct smb_msg {
 void smb1_parse(const struct smb_msg *m);
 void smb2_parse(const struct smb_msg *m);
 
-/* --- tables (smb.c) --- */
+/* Payloads of an open of unknown tree that are not DCE-RPC before it is
+ * taken for a file: a PDU split over writes continues without a header. */
+#define SMB_SNIFF_MAX 2
+
+/* --- tables (smb_tables.c) --- */
 struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id);
 struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path);
 void smb_tree_del(struct smb_state *st, uint32_t id);
@@ -114,11 +130,24 @@ struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fi
 struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
                               const char *name);
 void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
+/* A request names a tree: an unknown id is that of the unanswered tree
+ * connect before it (its event is reported then, unanswered). */
+void smb_tree_use(const struct smb_msg *m, uint32_t tree);
+/* The open a request names: known; else that of the unanswered create on
+ * its tree before it; else, on IPC$ or an unknown tree, one opened before
+ * the capture (a name of ""). NULL: an unknown open of a known share. */
+struct smb_file *smb_file_use(const struct smb_msg *m, uint32_t tree, uint64_t fid_p,
+                              uint64_t fid_v);
+/* The open of a pipe-only operation (FSCTL_PIPE_TRANSCEIVE, TransactNmPipe):
+ * a named pipe whatever its tree. */
+struct smb_file *smb_file_pipe(const struct smb_msg *m, uint32_t tree, uint64_t fid_p,
+                               uint64_t fid_v);
 /* A new pending request; an evicted unanswered one is reported first. */
 struct smb_pending *smb_pending_add(const struct smb_msg *m, uint64_t msg_id,
                                     enum smb_pending_kind kind);
 struct smb_pending *smb_pending_find(struct smb_state *st, uint64_t msg_id);
-/* Reports an unanswered tree connect / create as seen at its request. */
+/* Reports an unanswered tree connect / create as seen at its request
+ * (status 0, unanswered). */
 void smb_pending_report(struct dissect_ctx *dc, struct smb_state *st, struct smb_pending *p);
 const char *smb_share_of(struct smb_state *st, uint32_t tree);
 
@@ -131,9 +160,11 @@ struct smb_file_event {
     uint64_t offset;
     uint32_t length;
     int pe_header;
+    int unanswered;
 };
 void smb_emit_file(struct dissect_ctx *dc, int to_server, const struct smb_file_event *fe);
-void smb_emit_tree(struct dissect_ctx *dc, int to_server, uint32_t status, const char *path);
+void smb_emit_tree(struct dissect_ctx *dc, int to_server, uint32_t status, const char *path,
+                   int unanswered);
 void smb_emit_dialect(const struct smb_msg *m, uint16_t dialect);
 /* NTLMSSP in a security blob: AUTHENTICATE -> EV_NTLM_AUTH. */
 void smb_security_blob(const struct smb_msg *m, const uint8_t *blob, size_t len);
@@ -141,15 +172,19 @@ void smb_account(const struct smb_msg *m, const char *user, const char *domain);
 /* Final session setup status: EV_AUTH_RESULT if NTLM preceded, and
  * EV_SMB_SESSION_SETUP. MORE_PROCESSING_REQUIRED is not final. */
 void smb_session_result(const struct smb_msg *m, uint32_t status);
-/* Pipe payload (write, read response, transceive) to its DCE-RPC state. */
-void smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *data, size_t len);
+/* Pipe payload (write, read response, transceive) to its DCE-RPC state.
+ * Returns whether f is a pipe: an open that may be one is one when data
+ * starts with a DCE-RPC header (C706 12.6.3.1). */
+int smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *data, size_t len);
 
 /* --- strings (smb.c) --- */
 /* UTF-16LE or OEM bytes (up to a NUL) into UTF-8. */
 void smb_string(const uint8_t *in, size_t len, int unicode, char *out, size_t out_len);
 /* Pipe name of an IPC$ create: "\PIPE\svcctl" or "\svcctl" -> "svcctl". */
 const char *smb_pipe_name(const char *name);
-/* Whether a file name is an open of a named pipe on IPC$. */
+/* Whether a share is IPC$, where opens are named pipes. */
 int smb_is_ipc(const char *share);
+/* The last component of a path: "\\host\share" -> "share". */
+const char *smb_last_component(const char *path);
 
 #endif

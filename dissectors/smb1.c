@@ -144,7 +144,7 @@ static void tree_connected(const struct smb_msg *m, const struct smb1_hdr *h)
     struct smb_pending *p = smb_pending_find(m->st, h->mid);
     if (!p || p->kind != PEND_TREE) return;
     if (h->status == 0) smb_tree_add(m->st, h->tid, p->name);
-    smb_emit_tree(m->dc, m->to_server, h->status, p->name);
+    smb_emit_tree(m->dc, m->to_server, h->status, p->name, 0);
     p->used = 0;
 }
 
@@ -192,15 +192,10 @@ static struct cursor data_at(const struct smb1_hdr *h, size_t off, size_t len)
     return cursor_at(h->p, h->len, off, len < h->len - off ? len : h->len - off);
 }
 
-/* An open FID; an unknown one on IPC$ is a pipe opened before the capture. */
+/* An open FID (SMB1 has no persistent part): smb_file_use. */
 static struct smb_file *fid_file(const struct smb_msg *m, const struct smb1_hdr *h, uint16_t fid)
 {
-    struct smb_file *f = smb_file_find(m->st, 0, fid);
-    if (!f) {
-        struct smb_tree *t = smb_tree_find(m->st, h->tid);
-        if (t && t->is_ipc) f = smb_file_add(m->st, 0, fid, h->tid, "");
-    }
-    return f;
+    return smb_file_use(m, h->tid, 0, fid);
 }
 
 /* MS-CIFS 2.2.4.43 WRITE_ANDX request (12 or 14 words). */
@@ -220,15 +215,16 @@ static void write_request(const struct smb_msg *m, const struct smb1_hdr *h, str
     if (w.err) return;
     struct smb_file *f = fid_file(m, h, fid);
     struct cursor d = data_at(h, doff, len);
-    if (f && f->is_pipe) {
+    if (f && (f->is_pipe || f->maybe_pipe)) {
         /* Raw mode message start: a 2-byte message length comes first. */
-        if ((mode & 0x000C) == 0x000C) cursor_skip(&d, 2);
-        if (!d.err) smb_pipe_data(m, f, d.p, d.left);
-        return;
+        struct cursor pd = d;
+        if ((mode & 0x000C) == 0x000C) cursor_skip(&pd, 2);
+        if (!pd.err && smb_pipe_data(m, f, pd.p, pd.left)) return;
+        if (f->is_pipe) return;
     }
     struct smb_file_event fe = {.type = EV_SMB_WRITE,
                                 .share = smb_share_of(m->st, f ? f->tree : h->tid),
-                                .name = f ? f->name : NULL,
+                                .name = f && f->name[0] ? f->name : NULL,
                                 .offset = offset,
                                 .length = len};
     fe.pe_header = offset == 0 && !d.err && d.left >= 2 && d.p[0] == 'M' && d.p[1] == 'Z';
@@ -238,7 +234,7 @@ static void write_request(const struct smb_msg *m, const struct smb1_hdr *h, str
 /* A request on a pipe whose response data goes to the pipe too. */
 static void pipe_pending(const struct smb_msg *m, const struct smb1_hdr *h, struct smb_file *f)
 {
-    if (!f || !f->is_pipe) return;
+    if (!f || !(f->is_pipe || f->maybe_pipe)) return;
     struct smb_pending *p = smb_pending_add(m, h->mid, PEND_READ);
     p->fid_v = f->fid_v;
 }
@@ -268,7 +264,7 @@ static void read_andx(const struct smb_msg *m, const struct smb1_hdr *h, struct 
 }
 
 /* MS-CIFS 2.2.4.33 TRANSACTION with 2.2.5.6 TransactNmPipe: Setup[0] is
- * the function, Setup[1] the pipe's FID. */
+ * the function, Setup[1] the pipe's FID, a pipe whatever its tree. */
 static void transaction(const struct smb_msg *m, const struct smb1_hdr *h, struct block *b)
 {
     struct cursor w = b->words;
@@ -279,7 +275,7 @@ static void transaction(const struct smb_msg *m, const struct smb1_hdr *h, struc
         cursor_skip(&w, 1);
         uint16_t fn = cursor_le16(&w), fid = cursor_le16(&w);
         if (w.err || nsetup < 2 || fn != TRANS_TRANSACT_NMPIPE) return;
-        struct smb_file *f = fid_file(m, h, fid);
+        struct smb_file *f = smb_file_pipe(m, h->tid, 0, fid);
         struct cursor d = data_at(h, off, len);
         if (!d.err) smb_pipe_data(m, f, d.p, d.left);
         pipe_pending(m, h, f);
@@ -307,9 +303,18 @@ static void delete_rename(const struct smb_msg *m, const struct smb1_hdr *h, str
     if (name[0]) smb_emit_file(m->dc, m->to_server, &fe);
 }
 
+/* Commands that name a tree (MS-CIFS 2.2.3.1 TID): an unknown one may be
+ * that of an unanswered tree connect. */
+static int uses_tree(uint8_t cmd)
+{
+    return cmd == COM_NT_CREATE_ANDX || cmd == COM_WRITE_ANDX || cmd == COM_READ_ANDX ||
+           cmd == COM_TRANSACTION || cmd == COM_CLOSE || cmd == COM_DELETE || cmd == COM_RENAME;
+}
+
 static void request(const struct smb_msg *m, const struct smb1_hdr *h, struct block *b)
 {
     struct cursor w = b->words;
+    if (uses_tree(b->cmd) && h->tid != 0xFFFF) smb_tree_use(m, h->tid);
     switch (b->cmd) {
     case COM_SESSION_SETUP_ANDX:
         session_setup(m, h, b);
@@ -335,7 +340,9 @@ static void request(const struct smb_msg *m, const struct smb1_hdr *h, struct bl
         break;
     case COM_CLOSE: {
         uint16_t fid = cursor_le16(&w);
-        if (!w.err) smb_file_del(m->st, 0, fid);
+        if (w.err) break;
+        fid_file(m, h, fid); /* an unanswered create is reported */
+        smb_file_del(m->st, 0, fid);
         break;
     }
     default:
@@ -379,6 +386,7 @@ void smb1_parse(const struct smb_msg *m)
 {
     struct smb1_hdr h;
     if (!read_hdr(m->p, m->avail, &h)) return;
+    if (h.response) m->st->responses++;
     size_t off = SMB1_HDR;
     uint8_t cmd = h.cmd;
     /* MS-CIFS 2.2.3.4: AndX commands name the next one and its offset,

@@ -114,8 +114,9 @@ static int all_ones(uint64_t p, uint64_t v)
     return p == UINT64_MAX && v == UINT64_MAX;
 }
 
-/* The open a FileId names: a related one from the chain; an unknown one on
- * IPC$ is a pipe opened before the capture started. */
+/* The open a FileId names: a related one from the chain; an unknown one
+ * that of an unanswered create, or one opened before the capture started
+ * (smb_file_use). */
 static struct smb_file *resolve(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch,
                                 uint64_t fid_p, uint64_t fid_v)
 {
@@ -125,12 +126,7 @@ static struct smb_file *resolve(const struct smb_msg *m, const struct smb2_hdr *
     } else {
         chain_fid(ch, fid_p, fid_v);
     }
-    struct smb_file *f = smb_file_find(m->st, fid_p, fid_v);
-    if (!f) {
-        struct smb_tree *t = smb_tree_find(m->st, h->tree);
-        if (t && t->is_ipc) f = smb_file_add(m->st, fid_p, fid_v, h->tree, "");
-    }
-    return f;
+    return smb_file_use(m, h->tree == UINT32_MAX ? ch->tree : h->tree, fid_p, fid_v);
 }
 
 /* Name and tree of the file a request names, for its event: the open's,
@@ -140,7 +136,7 @@ static struct smb_file *target(const struct smb_msg *m, const struct smb2_hdr *h
 {
     struct smb_file *f = resolve(m, h, ch, fid_p, fid_v);
     int related = all_ones(fid_p, fid_v);
-    fe->name = f ? f->name : related && ch->has_name ? ch->name : NULL;
+    fe->name = f && f->name[0] ? f->name : related && ch->has_name ? ch->name : NULL;
     fe->share = smb_share_of(m->st, f ? f->tree : related ? ch->tree : h->tree);
     return f;
 }
@@ -184,7 +180,7 @@ static void tree_connect(const struct smb_msg *m, const struct smb2_hdr *h, int 
     struct smb_pending *p = smb_pending_find(m->st, h->msg_id);
     if (!p || p->kind != PEND_TREE || h->status == STATUS_PENDING) return;
     if (h->status == 0) smb_tree_add(m->st, h->tree, p->name);
-    smb_emit_tree(m->dc, m->to_server, h->status, p->name);
+    smb_emit_tree(m->dc, m->to_server, h->status, p->name, 0);
     p->used = 0;
 }
 
@@ -248,6 +244,7 @@ static void close_request(const struct smb_msg *m, const struct smb2_hdr *h, str
     uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
     if (c.err) return;
     if (!all_ones(fid_p, fid_v)) {
+        smb_file_use(m, h->tree, fid_p, fid_v); /* an unanswered create is reported */
         smb_file_del(m->st, fid_p, fid_v);
     } else if (h->flags & FLAG_RELATED) {
         struct smb_pending *p = ch->has_create ? smb_pending_find(m->st, ch->create_msg) : NULL;
@@ -259,7 +256,8 @@ static void close_request(const struct smb_msg *m, const struct smb2_hdr *h, str
     ch->has_fid = ch->has_create = 0;
 }
 
-/* 2.2.19 READ request: only pipe reads are followed, for their data. */
+/* 2.2.19 READ request: only reads of pipes (or of opens that may be
+ * pipes) are followed, for their data. */
 static void read_request(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     struct cursor c = body(h);
@@ -267,7 +265,7 @@ static void read_request(const struct smb_msg *m, const struct smb2_hdr *h, stru
     uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
     if (c.err) return;
     struct smb_file *f = resolve(m, h, ch, fid_p, fid_v);
-    if (!f || !f->is_pipe) return;
+    if (!f || !(f->is_pipe || f->maybe_pipe)) return;
     struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_READ);
     p->fid_p = f->fid_p, p->fid_v = f->fid_v;
 }
@@ -302,10 +300,8 @@ static void write_request(const struct smb_msg *m, const struct smb2_hdr *h, str
     struct smb_file_event fe = {.type = EV_SMB_WRITE, .offset = offset, .length = len};
     struct smb_file *f = target(m, h, ch, fid_p, fid_v, &fe);
     struct cursor d = buffer(h, off, len);
-    if (f && f->is_pipe) {
-        if (!d.err) smb_pipe_data(m, f, d.p, d.left);
-        return;
-    }
+    if (f && !d.err && smb_pipe_data(m, f, d.p, d.left)) return;
+    if (f && f->is_pipe) return;
     fe.pe_header = offset == 0 && !d.err && d.left >= 2 && d.p[0] == 'M' && d.p[1] == 'Z';
     smb_emit_file(m->dc, m->to_server, &fe);
 }
@@ -314,7 +310,8 @@ static void write_request(const struct smb_msg *m, const struct smb2_hdr *h, str
  * DCE-RPC request in its input and the response in its output. The
  * response goes to the pipe of its request, found by MessageId as the
  * client does (3.2.5.1): its own FileId may differ (a macOS server zeroes
- * the persistent part), and would open a second DCE-RPC state there. */
+ * the persistent part), and would open a second DCE-RPC state there.
+ * Only a pipe is transceived: an open not known as one is one. */
 static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch, int response)
 {
     struct smb_pending *p = NULL;
@@ -337,8 +334,14 @@ static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, struct chai
     if (response && h->status != 0 && h->status != STATUS_BUFFER_OVERFLOW) return;
     struct cursor d = buffer(h, off, len);
     if (d.err) return;
-    struct smb_file *f =
-        p ? smb_file_find(m->st, p->fid_p, p->fid_v) : resolve(m, h, ch, fid_p, fid_v);
+    struct smb_file *f;
+    if (p) {
+        f = smb_file_find(m->st, p->fid_p, p->fid_v);
+    } else {
+        f = resolve(m, h, ch, fid_p, fid_v);
+        if (!f && !all_ones(fid_p, fid_v)) f = smb_file_pipe(m, h->tree, fid_p, fid_v);
+        if (f) f->is_pipe = 1;
+    }
     smb_pipe_data(m, f, d.p, d.left);
     if (!response && f && f->is_pipe) {
         struct smb_pending *q = smb_pending_add(m, h->msg_id, PEND_IOCTL);
@@ -385,6 +388,10 @@ static void set_info(const struct smb_msg *m, const struct smb2_hdr *h, struct c
 static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     int response = (h->flags & FLAG_RESPONSE) != 0;
+    if (response)
+        m->st->responses++;
+    else if (h->cmd > CMD_TREE_CONNECT && !(h->flags & FLAG_ASYNC))
+        smb_tree_use(m, h->tree);
     switch (h->cmd) {
     case CMD_NEGOTIATE:
         if (response) negotiate(m, h);

@@ -139,6 +139,7 @@ static void admin_share(struct detect_ctx *ctx, struct flow *f, const struct dis
     };
     alert_add_str(&a, "share", ev->u.tree.share);
     alert_add_str(&a, "path", ev->u.tree.path);
+    if (ev->unanswered) alert_add_str(&a, "response", "unseen"); /* status unknown */
     add_user(ctx->state, &a, f);
     detect_emit(ctx, &a, f);
 }
@@ -216,6 +217,7 @@ static void tool_transfer(struct detect_ctx *ctx, struct flow *f, const struct d
     alert_add_str(&a, "trigger", trigger);
     if (admin) alert_add_str(&a, "admin_share", share);
     if (ev->type == EV_SMB_WRITE) alert_add_num(&a, "length", ev->u.file.length);
+    if (ev->unanswered) alert_add_str(&a, "response", "unseen"); /* status unknown */
     add_user(ctx->state, &a, f);
     detect_emit(ctx, &a, f);
 }

@@ -15,7 +15,8 @@ A case is a folder holding a test.yaml, as suricata-verify's tests/<case>/:
       file: scan_hosts.pcap            a python program (run with /usr/bin/python3,
                                        which has Debian's scapy) writing into {dir};
                                        "./x.py" is in the case folder, else the repo.
-                                       Each command runs once per invocation.
+                                       Each command runs once per invocation; one
+                                       exiting 77 skips the case (its input is absent).
     config: low.yaml            in the case folder, else the repo (config/vigie.yaml);
                                 ../shared/... is under ../shared; none: built-in defaults
     args: [-q]                  extra vigie arguments
@@ -65,6 +66,13 @@ MISSING = object()
 
 class CaseError(Exception):
     """A test.yaml that does not say what it means: reported as a failure."""
+
+
+class SkipCase(str):
+    """Why a generator could not run (exit SKIP_EXIT): the case is skipped."""
+
+
+SKIP_EXIT = 77
 
 
 def shared_dir():
@@ -122,7 +130,9 @@ class Generators:
             args = [a.replace("{dir}", out) for a in cmd[1:]]
             r = subprocess.run([PY, prog] + args, capture_output=True, text=True)
             err = None
-            if r.returncode != 0:
+            if r.returncode == SKIP_EXIT:
+                err = SkipCase((r.stderr.strip().splitlines() or ["input absent"])[-1])
+            elif r.returncode != 0:
                 err = "%s failed: %s" % (cmd[0], (r.stderr.strip().splitlines() or ["?"])[-1])
                 if not self.scapy:
                     err = "python3-scapy missing (apt-get install python3-scapy)"
@@ -142,6 +152,8 @@ def captures(spec, gens):
         return (files, None) if files else (None, "no capture %s in %s" % (pats, corpus))
     if "generate" in cap and "file" in cap:
         out, err = gens.run(spec, cap["generate"])
+        if isinstance(err, SkipCase):
+            return None, str(err)
         if err:
             raise CaseError(err)
         path = os.path.join(out, cap["file"])

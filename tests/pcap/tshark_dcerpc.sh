@@ -96,7 +96,7 @@ for pkt in packets:
     conn = conn_key(src, sp, dst, dp)
     fid = ''
     for k, v in layers:
-        if k in ('smb2', 'smb'):
+        if k in ('smb2', 'smb', 'smb_pipe'):  # smb_pipe: a TransactNmPipe's FID
             fid = first(v, 'smb2.fid') or first(v, 'smb.fid') or fid
     for k, v in layers:
         if k != 'dcerpc':
@@ -166,7 +166,7 @@ for f in "${files[@]}"; do
     # A capture cut short inside its last record: tshark exits 2 after
     # writing every packet before the cut, which is what vigie reads too.
     if ! tshark -r "$f" "${decode_as[@]}" -Y 'dcerpc.ver == 5' -T json \
-        -J 'ip ipv6 tcp smb smb2 dcerpc' >"$T/t.json" 2>"$T/t.err" &&
+        -J 'ip ipv6 tcp smb smb2 smb_pipe dcerpc' >"$T/t.json" 2>"$T/t.err" &&
         ! grep -q 'cut short in the middle of a packet' "$T/t.err"; then
         echo "FAIL $name: tshark: $(grep -v '^Running as' "$T/t.err" | head -1)"
         failed=$((failed + 1))

@@ -29,6 +29,7 @@ struct ev {
     int pe;
     int uuid_known; /* EV_DCERPC_REQUEST: the context's interface is known */
     uint16_t dialect;
+    int unanswered;
 };
 
 static struct ev evs[1024];
@@ -45,6 +46,7 @@ static void record(const struct dissect_event *e)
     struct ev *v = &evs[nev++];
     memset(v, 0, sizeof(*v));
     v->type = e->type, v->to_server = e->to_server, v->status = e->status;
+    v->unanswered = e->unanswered;
     if (e->type == EV_SMB_TREE_CONNECT) {
         cp(v->a, e->u.tree.path), cp(v->b, e->u.tree.share);
     } else if (e->type >= EV_SMB_CREATE && e->type <= EV_SMB_DELETE) {

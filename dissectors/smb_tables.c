@@ -1,0 +1,320 @@
+/* The per-connection tables of the SMB dissector (smb.h): trees, opens,
+ * named pipes and requests awaiting their response, fixed-size with
+ * least-recently-used replacement; and what is learnt of them when a
+ * capture starts midstream or holds one direction only.
+ *
+ * A response gives the ids (MS-SMB2 2.2.10 TreeId, 2.2.14 FileId; MS-CIFS
+ * 2.2.4.55.2 TID, 2.2.4.64.2 FID). Without it, the client's next use of an
+ * id it never had is that of its unanswered request: a client uses an id
+ * only once the response gave it (MS-SMB2 3.2.5.1), so while no response
+ * at all was seen since the request, the response is missing, not late.
+ * A pipe opened before the capture shows itself by its data: a DCE-RPC
+ * PDU, or a pipe-only operation. */
+#include <string.h>
+
+#include "smb.h"
+
+/* C706 12.6.3.1 packet types that may open a pipe's traffic or answer it. */
+enum {
+    PT_REQUEST = 0,
+    PT_RESPONSE = 2,
+    PT_FAULT = 3,
+    PT_BIND = 11,
+    PT_BIND_ACK = 12,
+    PT_BIND_NAK = 13,
+    PT_ALTER_CONTEXT = 14,
+    PT_ALTER_CONTEXT_RESP = 15,
+    PT_AUTH3 = 16, /* MS-RPCE 2.2.2.1 */
+};
+
+static uint32_t tick(struct smb_state *st)
+{
+    return ++st->clock;
+}
+
+/* The slot to reuse among n of size sz: a free one, else the least
+ * recently used (the uint32_t at lru_off of each, used flag at used_off). */
+static void *victim(void *base, size_t n, size_t sz, size_t lru_off, size_t used_off)
+{
+    uint8_t *best = base;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = (uint8_t *)base + i * sz;
+        if (!e[used_off]) return e;
+        uint32_t lru, best_lru;
+        memcpy(&lru, e + lru_off, sizeof(lru));
+        memcpy(&best_lru, best + lru_off, sizeof(best_lru));
+        if (lru < best_lru) best = e;
+    }
+    return best;
+}
+
+#define VICTIM(arr, type)                                                                          \
+    ((type *)victim(arr, sizeof(arr) / sizeof(arr[0]), sizeof(arr[0]), offsetof(type, lru),        \
+                    offsetof(type, used)))
+
+/* --- trees ----------------------------------------------------------- */
+
+struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id)
+{
+    for (size_t i = 0; i < SMB_TREES; i++) {
+        struct smb_tree *t = &st->trees[i];
+        if (t->used && t->id == id) {
+            t->lru = tick(st);
+            return t;
+        }
+    }
+    return NULL;
+}
+
+struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path)
+{
+    struct smb_tree *t = smb_tree_find(st, id);
+    if (!t) t = VICTIM(st->trees, struct smb_tree);
+    memset(t, 0, sizeof(*t));
+    t->used = 1;
+    t->id = id;
+    t->lru = tick(st);
+    strncpy(t->share, smb_last_component(path), sizeof(t->share) - 1);
+    t->is_ipc = smb_is_ipc(t->share) != 0;
+    return t;
+}
+
+void smb_tree_del(struct smb_state *st, uint32_t id)
+{
+    struct smb_tree *t = smb_tree_find(st, id);
+    if (t) t->used = 0;
+}
+
+const char *smb_share_of(struct smb_state *st, uint32_t tree)
+{
+    struct smb_tree *t = smb_tree_find(st, tree);
+    return t ? t->share : NULL;
+}
+
+/* --- pending requests ------------------------------------------------ */
+
+struct smb_pending *smb_pending_find(struct smb_state *st, uint64_t msg_id)
+{
+    for (size_t i = 0; i < SMB_PENDING; i++)
+        if (st->pending[i].used && st->pending[i].msg_id == msg_id) return &st->pending[i];
+    return NULL;
+}
+
+struct smb_pending *smb_pending_add(const struct smb_msg *m, uint64_t msg_id,
+                                    enum smb_pending_kind kind)
+{
+    struct smb_state *st = m->st;
+    struct smb_pending *p = smb_pending_find(st, msg_id);
+    if (!p) p = VICTIM(st->pending, struct smb_pending);
+    if (p->used) smb_pending_report(m->dc, st, p);
+    memset(p, 0, sizeof(*p));
+    p->used = 1;
+    p->msg_id = msg_id;
+    p->kind = (uint8_t)kind;
+    p->lru = tick(st);
+    p->answers = st->responses;
+    return p;
+}
+
+void smb_pending_report(struct dissect_ctx *dc, struct smb_state *st, struct smb_pending *p)
+{
+    if (p->kind == PEND_TREE) {
+        smb_emit_tree(dc, 1, 0, p->name, 1);
+    } else if (p->kind == PEND_CREATE) {
+        struct smb_file_event fe = {.type = EV_SMB_CREATE,
+                                    .share = smb_share_of(st, p->tree),
+                                    .name = p->name,
+                                    .disposition = p->disposition,
+                                    .unanswered = 1};
+        smb_emit_file(dc, 1, &fe);
+    }
+    p->used = 0;
+}
+
+/* The oldest request of this kind (and tree, for a create) left without a
+ * response while none came: the one an unknown id belongs to. */
+static struct smb_pending *awaiting_id(struct smb_state *st, enum smb_pending_kind kind,
+                                       uint32_t tree)
+{
+    struct smb_pending *best = NULL;
+    for (size_t i = 0; i < SMB_PENDING; i++) {
+        struct smb_pending *p = &st->pending[i];
+        if (!p->used || p->kind != kind || p->answers != st->responses) continue;
+        if (kind == PEND_CREATE && (p->tree != tree || p->closed)) continue;
+        if (!best || p->lru < best->lru) best = p;
+    }
+    return best;
+}
+
+void smb_tree_use(const struct smb_msg *m, uint32_t tree)
+{
+    struct smb_state *st = m->st;
+    if (tree == 0 || tree == UINT32_MAX || smb_tree_find(st, tree)) return;
+    struct smb_pending *p = awaiting_id(st, PEND_TREE, 0);
+    if (!p) return;
+    smb_tree_add(st, tree, p->name);
+    smb_pending_report(m->dc, st, p);
+}
+
+/* --- opens ----------------------------------------------------------- */
+
+struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
+{
+    for (size_t i = 0; i < SMB_FILES; i++) {
+        struct smb_file *f = &st->files[i];
+        if (f->used && f->fid_v == fid_v && f->fid_p == fid_p) {
+            f->lru = tick(st);
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* An open known only to be no pipe, name unknown: kept so that its data
+ * is not sniffed again, but the first to make room (before an open whose
+ * name events need). */
+static int spare(const struct smb_file *f)
+{
+    return !f->is_pipe && !f->maybe_pipe && !f->name[0];
+}
+
+static struct smb_file *file_slot(struct smb_state *st)
+{
+    struct smb_file *best = NULL;
+    for (size_t i = 0; i < SMB_FILES; i++) {
+        struct smb_file *f = &st->files[i];
+        if (!f->used) return f;
+        if (spare(f) && (!best || f->lru < best->lru)) best = f;
+    }
+    return best ? best : VICTIM(st->files, struct smb_file);
+}
+
+struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
+                              const char *name)
+{
+    struct smb_file *f = smb_file_find(st, fid_p, fid_v);
+    if (!f) f = file_slot(st);
+    memset(f, 0, sizeof(*f));
+    f->used = 1;
+    f->fid_p = fid_p;
+    f->fid_v = fid_v;
+    f->tree = tree;
+    f->lru = tick(st);
+    f->gen = ++st->gen;
+    struct smb_tree *t = smb_tree_find(st, tree);
+    f->is_pipe = t && t->is_ipc;
+    f->maybe_pipe = !t;
+    strncpy(f->name, name, sizeof(f->name) - 1);
+    return f;
+}
+
+void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
+{
+    struct smb_file *f = smb_file_find(st, fid_p, fid_v);
+    if (!f) return;
+    if (f->pipe && st->pipes[f->pipe - 1].gen == f->gen) st->pipes[f->pipe - 1].used = 0;
+    f->used = 0;
+}
+
+struct smb_file *smb_file_use(const struct smb_msg *m, uint32_t tree, uint64_t fid_p,
+                              uint64_t fid_v)
+{
+    struct smb_state *st = m->st;
+    struct smb_file *f = smb_file_find(st, fid_p, fid_v);
+    if (f) return f;
+    struct smb_pending *p = awaiting_id(st, PEND_CREATE, tree);
+    if (p) {
+        f = smb_file_add(st, fid_p, fid_v, p->tree, p->name);
+        smb_pending_report(m->dc, st, p);
+        return f;
+    }
+    struct smb_tree *t = smb_tree_find(st, tree);
+    return !t || t->is_ipc ? smb_file_add(st, fid_p, fid_v, tree, "") : NULL;
+}
+
+struct smb_file *smb_file_pipe(const struct smb_msg *m, uint32_t tree, uint64_t fid_p,
+                               uint64_t fid_v)
+{
+    struct smb_file *f = smb_file_use(m, tree, fid_p, fid_v);
+    if (!f) f = smb_file_add(m->st, fid_p, fid_v, tree, "");
+    f->is_pipe = 1;
+    return f;
+}
+
+/* --- pipes ----------------------------------------------------------- */
+
+/* C706 12.6.3.1 common header of a PDU the pipe could start with: version
+ * 5.0 (5.1 in some stacks), one of the types above, an ASCII/IEEE data
+ * representation (14.1, as every implementation sends), lengths that hold
+ * the type's fixed part and the auth verifier. */
+static int dcerpc_header(const uint8_t *data, size_t len)
+{
+    struct cursor c = cursor_make(data, len);
+    uint8_t ver = cursor_u8(&c), minor = cursor_u8(&c), ptype = cursor_u8(&c);
+    cursor_skip(&c, 1); /* pfc_flags */
+    uint8_t drep[4];
+    cursor_copy(&c, drep, sizeof(drep));
+    int be = !(drep[0] & 0x10);
+    uint16_t frag = be ? cursor_be16(&c) : cursor_le16(&c);
+    uint16_t auth = be ? cursor_be16(&c) : cursor_le16(&c);
+    if (c.err || ver != 5 || minor > 1 || (drep[0] & 0xef) || drep[1] || drep[2] || drep[3])
+        return 0;
+    size_t fixed;
+    switch (ptype) {
+    case PT_REQUEST:
+    case PT_RESPONSE:
+        fixed = 24;
+        break;
+    case PT_FAULT:
+        fixed = 32;
+        break;
+    case PT_BIND:
+    case PT_ALTER_CONTEXT:
+    case PT_BIND_ACK:
+    case PT_ALTER_CONTEXT_RESP:
+        fixed = 26;
+        break;
+    case PT_BIND_NAK:
+        fixed = 18;
+        break;
+    case PT_AUTH3:
+        fixed = 20;
+        break;
+    default:
+        return 0;
+    }
+    return frag >= fixed && (!auth || (size_t)auth + 8 + 16 <= frag);
+}
+
+static struct smb_pipe *pipe_of(struct smb_state *st, struct smb_file *f)
+{
+    if (f->pipe) {
+        struct smb_pipe *p = &st->pipes[f->pipe - 1];
+        if (p->used && p->gen == f->gen) {
+            p->lru = tick(st);
+            return p;
+        }
+    }
+    struct smb_pipe *p = VICTIM(st->pipes, struct smb_pipe);
+    p->used = 1;
+    p->gen = f->gen;
+    p->lru = tick(st);
+    dcerpc_conn_init(&p->rpc);
+    f->pipe = (uint8_t)(p - st->pipes + 1);
+    return p;
+}
+
+int smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *data, size_t len)
+{
+    if (!f || len == 0) return f && f->is_pipe;
+    if (!f->is_pipe && f->maybe_pipe) {
+        if (dcerpc_header(data, len))
+            f->is_pipe = 1;
+        else if (++f->sniffed >= SMB_SNIFF_MAX)
+            f->maybe_pipe = 0;
+    }
+    if (!f->is_pipe) return 0;
+    struct smb_pipe *p = pipe_of(m->st, f);
+    dcerpc_parse(m->dc, &p->rpc, m->to_server, data, len, smb_pipe_name(f->name));
+    return 1;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Derives from a capture of ../shared/corpus what a SPAN port could deliver of it.
+
+    tests/pcap/gen/derive.py OUTDIR NAME MODE CAPTURE
+
+CAPTURE is a path under ../shared/corpus (env SHARED overrides ../shared), NAME the
+file written into OUTDIR, MODE one of:
+  from-bind    the frames from the first DCE-RPC bind carried over SMB on: the tree
+               connects and creates of its pipes are cut away, and so are the TCP
+               handshakes (the sensor picks the flows up midstream)
+  client-only  the frames the SMB client sends (its address taken from the first SMB
+               request), every flow of that host: one direction only
+
+The cut point and the client come from tshark's dissection of the capture, never
+from fixed frame numbers. Uses tshark and editcap. Exits 77 (skip) when ../shared or
+the capture is absent, or when tshark is not installed.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+SKIP = 77
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+
+
+def skip(why):
+    print(why, file=sys.stderr)
+    sys.exit(SKIP)
+
+
+def tshark_fields(capture, display_filter, fields):
+    """Rows of the fields tshark prints for the frames the filter selects."""
+    cmd = ["tshark", "-n", "-r", capture, "-Y", display_filter, "-T", "fields", "-E", "occurrence=a",
+           "-E", "separator=\t", "-E", "aggregator=,"]
+    for f in fields:
+        cmd += ["-e", f]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return [line.split("\t") for line in r.stdout.splitlines() if line.strip()]
+
+
+def first_bind_frame(capture):
+    """The first frame of the first SMB message carrying a DCE-RPC bind: the
+    frame tshark reports it in, or the first TCP segment it was reassembled from."""
+    rows = tshark_fields(capture, "(smb2 || smb) && dcerpc.pkt_type == 11",
+                         ["frame.number", "tcp.segment"])
+    if not rows:
+        sys.exit("derive: no DCE-RPC bind over SMB in %s" % capture)
+    frame = int(rows[0][0])
+    segments = [int(x) for x in rows[0][1].split(",") if x] if len(rows[0]) > 1 else []
+    return min([frame] + segments)
+
+
+def frame_count(capture):
+    return int(tshark_fields(capture, "frame", ["frame.number"])[-1][0])
+
+
+def smb_client(capture):
+    """The address sending the first SMB request (SMB2 or SMB1)."""
+    rows = tshark_fields(capture, "(smb2 && smb2.flags.response == 0) || (smb && smb.flags.response == 0)",
+                         ["ip.src", "ipv6.src"])
+    for row in rows:
+        for addr in row:
+            if addr:
+                return addr.split(",")[0]
+    sys.exit("derive: no SMB request in %s" % capture)
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|client-only CAPTURE")
+    out_dir, name, mode, rel = sys.argv[1:]
+    shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
+    capture = os.path.join(shared, "corpus", rel)
+    if not os.path.isfile(capture):
+        skip("derive: no capture %s" % capture)
+    if not shutil.which("tshark") or not shutil.which("editcap"):
+        skip("derive: tshark and editcap are needed")
+    out = os.path.join(out_dir, name)
+    if mode == "from-bind":
+        # editcap -r keeps the frames it is given: the range from the bind on.
+        cmd = ["editcap", "-r", capture, out, "%d-%d" % (first_bind_frame(capture), frame_count(capture))]
+    elif mode == "client-only":
+        client = smb_client(capture)
+        field = "ipv6.src" if ":" in client else "ip.src"
+        cmd = ["tshark", "-n", "-r", capture, "-Y", "%s == %s" % (field, client), "-w", out]
+    else:
+        sys.exit("derive: unknown mode %s" % mode)
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
