@@ -10,6 +10,8 @@ file written into OUTDIR, MODE one of:
                handshakes (the sensor picks the flows up midstream)
   client-only  the frames the SMB client sends (its address taken from the first SMB
                request), every flow of that host: one direction only
+  offload      every TCP segment with data as a host captures it before segmentation
+               offload (TSO/GSO): IPv4 total length and IPv6 payload length written 0
 
 The cut point and the client come from tshark's dissection of the capture, never
 from fixed frame numbers. Uses tshark and editcap. Exits 77 (skip) when ../shared or
@@ -17,8 +19,10 @@ the capture is absent, or when tshark is not installed.
 """
 import os
 import shutil
+import struct
 import subprocess
 import sys
+import tempfile
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,9 +71,69 @@ def smb_client(capture):
     sys.exit("derive: no SMB request in %s" % capture)
 
 
+def ip_offset(frame):
+    """Offset of the IP header in an Ethernet frame (802.1Q/QinQ tags skipped), or None."""
+    off = 12
+    while off + 2 <= len(frame):
+        etype = struct.unpack_from(">H", frame, off)[0]
+        if etype in (0x8100, 0x88A8):
+            off += 4
+            continue
+        return off + 2 if etype in (0x0800, 0x86DD) else None
+    return None
+
+
+def offloaded(frame):
+    """The frame with its IP length field zeroed if it is a TCP segment with data."""
+    ip = ip_offset(frame)
+    if ip is None or ip + 40 > len(frame):
+        return frame, 0
+    v = frame[ip] >> 4
+    if v == 4:
+        ihl = (frame[ip] & 15) * 4
+        tot = struct.unpack_from(">H", frame, ip + 2)[0]
+        if frame[ip + 9] != 6 or ip + ihl + 20 > len(frame):
+            return frame, 0
+        doff = (frame[ip + ihl + 12] >> 4) * 4
+        if tot <= ihl + doff:
+            return frame, 0
+        return frame[:ip + 2] + b"\0\0" + frame[ip + 4:], 1
+    if v == 6 and frame[ip + 6] == 6 and ip + 60 <= len(frame):
+        plen = struct.unpack_from(">H", frame, ip + 4)[0]
+        doff = (frame[ip + 40 + 12] >> 4) * 4
+        if plen <= doff:
+            return frame, 0
+        return frame[:ip + 4] + b"\0\0" + frame[ip + 6:], 1
+    return frame, 0
+
+
+def offload(capture, out):
+    """Classic pcap (editcap converts) read and written record by record."""
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = os.path.join(tmp, "plain.pcap")
+        subprocess.run(["editcap", "-F", "pcap", capture, plain], check=True, capture_output=True)
+        data = open(plain, "rb").read()
+    magic = data[:4]
+    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    if struct.unpack_from(endian + "I", data, 20)[0] != 1:
+        skip("derive: offload rewrites Ethernet captures only")
+    parts, off, changed = [data[:24]], 24, 0
+    while off + 16 <= len(data):
+        hdr = data[off:off + 16]
+        caplen = struct.unpack_from(endian + "I", hdr, 8)[0]
+        frame, n = offloaded(data[off + 16:off + 16 + caplen])
+        parts += [hdr, frame]
+        changed += n
+        off += 16 + caplen
+    if not changed:
+        sys.exit("derive: no TCP segment with data in %s" % capture)
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+
+
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|client-only CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|client-only|offload CAPTURE")
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -85,6 +149,9 @@ def main():
         client = smb_client(capture)
         field = "ipv6.src" if ":" in client else "ip.src"
         cmd = ["tshark", "-n", "-r", capture, "-Y", "%s == %s" % (field, client), "-w", out]
+    elif mode == "offload":
+        offload(capture, out)
+        return
     else:
         sys.exit("derive: unknown mode %s" % mode)
     subprocess.run(cmd, check=True, capture_output=True)
