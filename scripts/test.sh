@@ -35,6 +35,12 @@ fuzz_all() {
         echo "fuzzing $(basename "$t") for ${FUZZ_SECONDS:-20}s"
         "$t" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=0 "$corpus" \
             >"build-fuzz/$(basename "$t").log" 2>&1 || { rc=1; tail -40 "build-fuzz/$(basename "$t").log"; }
+        # Inputs that once crashed (scripts/fuzz.sh keeps them) must not again.
+        local regress="tests/fuzz/regressions/$(basename "$t")"
+        if [ -d "$regress" ] && [ -n "$(ls -A "$regress")" ]; then
+            "$t" "$regress"/* >"build-fuzz/$(basename "$t").regress.log" 2>&1 ||
+                { rc=1; tail -40 "build-fuzz/$(basename "$t").regress.log"; }
+        fi
     done
     return $rc
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Long fuzzing runs on demand: every libFuzzer target for SECONDS each,
+# seeded from ../shared/corpus (tests/fuzz/seed.py), its corpus kept in
+# build-fuzz/corpus/<target>/ between runs. A crash, leak or timeout input is
+# kept as a regression case in tests/fuzz/regressions/<target>/ (commit it:
+# scripts/test.sh replays every one of them). Prints, per target, the
+# executions, executions per second and inputs kept.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      (default 600 s, every target)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-600}
+shift || true
+command -v clang >/dev/null || { echo "fuzz: clang is needed (scripts/setup.sh installs it)"; exit 1; }
+CC=clang cmake -S . -B build-fuzz -DVIGIE_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
+    cmake --build build-fuzz -j"$(nproc)" >/dev/null || { echo "fuzz: build failed"; exit 1; }
+seeds=build-fuzz/seeds
+[ -d "$seeds" ] || /usr/bin/python3 tests/fuzz/seed.py "$seeds"
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || for t in build-fuzz/tests/fuzz_*; do targets+=("$(basename "$t")"); done
+rc=0
+printf '%-14s %8s %12s %10s %8s\n' target seconds executions exec/s kept
+for t in "${targets[@]}"; do
+    bin=build-fuzz/tests/$t
+    [ -x "$bin" ] || { echo "fuzz: no target $t"; rc=1; continue; }
+    corpus=build-fuzz/corpus/$t regress=tests/fuzz/regressions/$t
+    mkdir -p "$corpus" "$regress"
+    log=build-fuzz/$t.long.log
+    "$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$regress/" \
+        "$corpus" ${seeds:+$( [ -d "$seeds/$t" ] && echo "$seeds/$t")} >"$log" 2>&1 || rc=1
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    printf '%-14s %8s %12s %10s %8s\n' "$t" "$secs" "${execs:-?}" "${rate:-?}" \
+        "$(find "$regress" -type f | wc -l)"
+    [ "$rc" -eq 0 ] || tail -30 "$log"
+done
+[ "$rc" -eq 0 ] && echo "fuzz: no crash" || echo "fuzz: crash inputs kept in tests/fuzz/regressions/"
+exit $rc
