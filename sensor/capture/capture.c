@@ -111,9 +111,10 @@ static int prefixed_close(void *cookie)
     return 0;
 }
 
-static FILE *give_back(FILE *fp, const uint8_t *head, size_t len)
+static FILE *give_back(FILE *fp, int is_stdin, const uint8_t *head, size_t len)
 {
-    if (fseek(fp, 0, SEEK_SET) == 0) return fp;
+    /* stdin even when seekable: an fseek that fails may drop stdio's buffer */
+    if (!is_stdin && fseek(fp, 0, SEEK_SET) == 0) return fp;
     struct prefixed *pf = calloc(1, sizeof(*pf));
     if (!pf) return NULL;
     memcpy(pf->head, head, len);
@@ -219,7 +220,7 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
             free(buf);
         return c;
     }
-    FILE *pf = give_back(fp, head, got);
+    FILE *pf = give_back(fp, is_stdin, head, got);
     if (!pf) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         if (!is_stdin) fclose(fp);
