@@ -181,8 +181,10 @@ static struct capture *open_pcapng(FILE *fp, int close_fp, const uint8_t *head, 
     if (bpf && *bpf) {
         c->bpf = strdup(bpf);
         if (!c->bpf) goto fail;
-        for (uint32_t i = 0; i < n; i++)
-            if (!filter_for(c, pcapng_iface_dlt(c->ng, i), err, errlen)) goto fail;
+        for (uint32_t i = 0; i < n; i++) {
+            int dlt = pcapng_iface_dlt(c->ng, i);
+            if (decode_linktype_supported(dlt) && !filter_for(c, dlt, err, errlen)) goto fail;
+        }
     }
     return c;
 fail:
@@ -343,17 +345,20 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 /* One packet of a pcapng: filtered by the program of its link type. */
 static int ng_packet(struct capture *c, const struct pcapng_packet *pk, char *err, size_t errlen)
 {
-    if (c->bpf) {
-        struct filter *f = filter_for(c, pk->dlt, err, errlen);
-        if (!f) return -1;
-        struct pcap_pkthdr h = {.caplen = pk->caplen, .len = pk->wire_len};
-        if (!pcap_offline_filter(&f->prog, &h, pk->data)) return 0;
-    }
-    if (!c->warned_unsupported && !decode_linktype_supported(pk->dlt)) {
+    /* Not decoded: counted by the pipeline as unsupported, never filtered
+     * (a filter may not compile for that link type). */
+    int supported = decode_linktype_supported(pk->dlt);
+    if (!supported && !c->warned_unsupported) {
         const char *name = pcap_datalink_val_to_name(pk->dlt);
         fprintf(stderr, "vigie: warning: packets of unsupported link type %d (%s) skipped\n",
                 pk->dlt, name ? name : "unknown");
         c->warned_unsupported = 1;
+    }
+    if (c->bpf && supported) {
+        struct filter *f = filter_for(c, pk->dlt, err, errlen);
+        if (!f) return -1;
+        struct pcap_pkthdr h = {.caplen = pk->caplen, .len = pk->wire_len};
+        if (!pcap_offline_filter(&f->prog, &h, pk->data)) return 0;
     }
     c->packets++;
     if (c->replay > 0) pace(c, pk->ts_us);

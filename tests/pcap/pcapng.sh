@@ -36,6 +36,22 @@ check "pcapng stdin: every packet read" summary_has_all "$T/stdin.err"
 V -r "$T/two.pcapng" --flows "$T/bpf.out" udp 2>/dev/null
 check "pcapng BPF per link type" test "$(jq -r .src_port "$T/bpf.out")" = 50200
 
+# an interface of a link type vigie does not decode (147, user 0): its
+# packet is counted and skipped with one warning; a file of only such
+# interfaces is refused as an unsupported link type (exit 2)
+mixed=$("$PY" "$ROOT/tests/pcap/gen_pcapng.py" "$T/mixed.pcapng" 147)
+V -r "$T/mixed.pcapng" --flows "$T/mixed.out" 2>"$T/mixed.err"
+check "unsupported interface: exit 0" test $? -eq 0
+check "unsupported interface: every packet counted ($mixed)" grep -q "vigie: $mixed packets," "$T/mixed.err"
+check "unsupported interface: one warning" test "$(grep -c 'warning.*link type 147' "$T/mixed.err")" -eq 1
+check "unsupported interface: other flows kept" flows_of_all "$T/mixed.out"
+V -r "$T/mixed.pcapng" --flows "$T/mixed_bpf.out" udp 2>/dev/null
+check "unsupported interface with a BPF filter" test "$(jq -r .src_port "$T/mixed_bpf.out")" = 50200
+"$PY" "$ROOT/tests/pcap/gen_pcapng.py" --only 147 "$T/only.pcapng" >/dev/null
+V -r "$T/only.pcapng" --flows /dev/null 2>"$T/only.err"
+check "only unsupported interfaces: exit 2" test $? -eq 2
+check "only unsupported interfaces: says so" grep -q 'unsupported link type 147' "$T/only.err"
+
 # cut in the middle of a block: exit 1, packet number and byte offset
 size=$(stat -c %s "$T/two.pcapng")
 head -c $((size - 30)) "$T/two.pcapng" >"$T/cut.pcapng"

@@ -78,12 +78,20 @@ static void shb(struct img *m, int be)
     end(m);
 }
 
-static void idb(struct img *m, uint16_t linktype, int tsresol)
+/* tsoffset: if_tsoffset in seconds, 0 for none. */
+static void idb(struct img *m, uint16_t linktype, int tsresol, uint32_t tsoffset)
 {
     begin(m, 1);
     put16(m, linktype);
     put16(m, 0);
     put32(m, 96); /* snaplen */
+    if (tsoffset) {
+        put16(m, 14);
+        put16(m, 8);
+        put32(m, m->be ? 0 : tsoffset); /* a 64-bit value in the section's order */
+        put32(m, m->be ? tsoffset : 0);
+        if (tsresol < 0) put16(m, 0), put16(m, 0);
+    }
     if (tsresol >= 0) {
         put16(m, 9);
         put16(m, 1);
@@ -117,13 +125,13 @@ static void other(struct img *m, uint32_t type)
 }
 
 /* Section 1 (little-endian): Ethernet in us, SLL in ns, an NRB, an SPB, an
- * ISB. Section 2 (big-endian): raw IP in 2^-20 s. */
+ * ISB. Section 2 (big-endian): raw IP in 2^-20 s, 1000 s late. */
 static void build(struct img *m)
 {
     memset(m, 0, sizeof(*m));
     shb(m, 0);
-    idb(m, 1, -1);
-    idb(m, 113, 9);
+    idb(m, 1, -1, 0);
+    idb(m, 113, 9, 0);
     other(m, 4); /* NRB */
     epb(m, 0, T0 * 1000000 + 5, "eth-frame");
     epb(m, 1, T0 * 1000000000 + 7000, "sll");
@@ -135,7 +143,7 @@ static void build(struct img *m)
     other(m, 5);          /* ISB */
     other(m, 0x00000BAD); /* custom */
     shb(m, 1);
-    idb(m, 101, 0x94);
+    idb(m, 101, 0x94, 1000); /* if_tsoffset: 1000 s */
     epb(m, 0, (T0 << 20) | (1 << 19), "raw-ip");
 }
 
@@ -177,7 +185,7 @@ static void test_two_link_types(void **state)
     assert_memory_equal(p.data, "spb!!", 5);
     assert_int_equal(pcapng_next(r, &p, err, sizeof(err)), 1);
     assert_int_not_equal(p.dlt, 1); /* DLT_RAW of the platform */
-    assert_int_equal(p.ts_us, T0 * 1000000 + 500000);
+    assert_int_equal(p.ts_us, (T0 + 1000) * 1000000 + 500000);
     assert_memory_equal(p.data, "raw-ip", 6);
     assert_int_equal(pcapng_next(r, &p, err, sizeof(err)), 0);
     assert_int_equal(pcapng_packets(r), 4);
