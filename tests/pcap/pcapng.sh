@@ -67,4 +67,13 @@ check "corrupt pcap on a pipe: offset is not -1" corrupt_says_where "$T/cases/er
 check "corrupt pcap on a pipe: the record's offset" grep -q 'file offset 463' "$T/cut.err"
 check "classic pcap on a pipe still read" sh -c 'cat "$1" | "$0" --no-redis -q -r - --flows /dev/null' \
     "$VIGIE" "$T/cases/eth_http.pcap"
+# what the issue saw: mergecap of an Ethernet and a Linux cooked capture
+if command -v mergecap >/dev/null; then
+    mergecap -w "$T/merged.pcapng" "$T/cases/eth_http.pcap" "$T/cases/sll.pcap" 2>/dev/null
+    V -r "$T/merged.pcapng" --flows "$T/merged.out" 2>"$T/merged.err"
+    check "mergecap of two link types: every packet read" grep -q "vigie: 22 packets," "$T/merged.err"
+    check "mergecap of two link types: flows of both" test "$(wc -l <"$T/merged.out")" -eq 3
+else
+    echo "skip mergecap (not installed)"
+fi
 finish "pcapng tests"
