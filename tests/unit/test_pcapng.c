@@ -125,7 +125,7 @@ static void other(struct img *m, uint32_t type)
 }
 
 /* Section 1 (little-endian): Ethernet in us, SLL in ns, an NRB, an SPB, an
- * ISB. Section 2 (big-endian): raw IP in 2^-20 s, 1000 s late. */
+ * obsolete PB, an ISB. Section 2 (big-endian): raw IP in 2^-20 s, 1000 s late. */
 static void build(struct img *m)
 {
     memset(m, 0, sizeof(*m));
@@ -139,6 +139,15 @@ static void build(struct img *m)
     put32(m, 5);
     for (const char *s = "spb!!"; *s; s++)
         put8(m, (uint8_t)*s);
+    end(m);
+    begin(m, 2); /* obsolete PB on interface 1: 16-bit id, drops count */
+    put16(m, 1);
+    put16(m, 0);
+    put32(m, (uint32_t)((T0 * 1000000000 + 9000) >> 32));
+    put32(m, (uint32_t)(T0 * 1000000000 + 9000));
+    put32(m, 2);
+    put32(m, 2);
+    put8(m, 'p'), put8(m, 'b');
     end(m);
     other(m, 5);          /* ISB */
     other(m, 0x00000BAD); /* custom */
@@ -184,11 +193,15 @@ static void test_two_link_types(void **state)
     assert_int_equal(p.caplen, 5);
     assert_memory_equal(p.data, "spb!!", 5);
     assert_int_equal(pcapng_next(r, &p, err, sizeof(err)), 1);
+    assert_int_equal(p.dlt, 113);
+    assert_int_equal(p.ts_us, T0 * 1000000 + 9);
+    assert_memory_equal(p.data, "pb", 2);
+    assert_int_equal(pcapng_next(r, &p, err, sizeof(err)), 1);
     assert_int_not_equal(p.dlt, 1); /* DLT_RAW of the platform */
     assert_int_equal(p.ts_us, (T0 + 1000) * 1000000 + 500000);
     assert_memory_equal(p.data, "raw-ip", 6);
     assert_int_equal(pcapng_next(r, &p, err, sizeof(err)), 0);
-    assert_int_equal(pcapng_packets(r), 4);
+    assert_int_equal(pcapng_packets(r), 5);
     assert_int_equal(pcapng_offset(r), m.n);
     pcapng_close(r);
     fclose(fp);
