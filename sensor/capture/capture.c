@@ -9,9 +9,18 @@
 
 #include "capture.h"
 #include "decode/decode.h"
+#include "pcapng.h"
 
 #define BATCH 4096
 #define READ_BUFFER (1 << 20)
+#define PCAP_FILE_HEADER 24 /* then a 16-byte header per record */
+#define PCAP_RECORD_HEADER 16
+#define MAX_FILTERS 16 /* link types of one pcapng with a BPF filter */
+
+struct filter {
+    int dlt;
+    struct bpf_program prog;
+};
 
 struct capture {
     pcap_t *p;
@@ -22,6 +31,15 @@ struct capture {
     off_t file_size;
     char *read_buffer; /* stdio buffer of the capture file, freed after it */
     uint64_t packets;
+    uint64_t offset; /* classic pcap: bytes of the records read, ftell fails on a pipe */
+    /* pcapng, read by pcapng.c: its own FILE, one BPF program per link type */
+    struct pcapng *ng;
+    FILE *ng_fp;
+    int ng_close_fp;
+    int warned_unsupported;
+    char *bpf;
+    struct filter filters[MAX_FILTERS];
+    int n_filters;
     /* replay pacing */
     uint64_t first_ts_us;
     struct timespec wall_start;
@@ -66,6 +84,114 @@ static struct capture *finish_open(pcap_t *p, int live, const char *bpf, char *e
     return c;
 }
 
+/* A FILE that gives back the bytes peeked at the start of a pipe, then
+ * reads on from it: libpcap wants to read the file header itself. */
+struct prefixed {
+    uint8_t head[8];
+    size_t len, pos;
+    FILE *under;
+};
+
+static ssize_t prefixed_read(void *cookie, char *buf, size_t size)
+{
+    struct prefixed *pf = cookie;
+    if (pf->pos < pf->len) {
+        size_t n = pf->len - pf->pos < size ? pf->len - pf->pos : size;
+        memcpy(buf, pf->head + pf->pos, n);
+        pf->pos += n;
+        return (ssize_t)n;
+    }
+    size_t n = fread(buf, 1, size, pf->under);
+    return n == 0 && ferror(pf->under) ? -1 : (ssize_t)n;
+}
+
+static int prefixed_close(void *cookie)
+{
+    free(cookie); /* the underlying stream is stdin: left open */
+    return 0;
+}
+
+static FILE *give_back(FILE *fp, int is_stdin, const uint8_t *head, size_t len)
+{
+    /* stdin even when seekable: an fseek that fails may drop stdio's buffer */
+    if (!is_stdin && fseek(fp, 0, SEEK_SET) == 0) return fp;
+    struct prefixed *pf = calloc(1, sizeof(*pf));
+    if (!pf) return NULL;
+    memcpy(pf->head, head, len);
+    pf->len = len;
+    pf->under = fp;
+    cookie_io_functions_t io = {.read = prefixed_read, .close = prefixed_close};
+    FILE *out = fopencookie(pf, "r", io);
+    if (!out) free(pf);
+    return out;
+}
+
+/* Compiles the filter for one link type of a pcapng, once. */
+static struct filter *filter_for(struct capture *c, int dlt, char *err, size_t errlen)
+{
+    for (int i = 0; i < c->n_filters; i++)
+        if (c->filters[i].dlt == dlt) return &c->filters[i];
+    if (c->n_filters >= MAX_FILTERS) {
+        snprintf(err, errlen, "BPF filter \"%s\": too many link types", c->bpf);
+        return NULL;
+    }
+    pcap_t *dead = pcap_open_dead(dlt, 262144);
+    if (!dead) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct filter *f = &c->filters[c->n_filters];
+    if (pcap_compile(dead, &f->prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "BPF filter \"%s\": %s", c->bpf, pcap_geterr(dead));
+        pcap_close(dead);
+        return NULL;
+    }
+    pcap_close(dead);
+    f->dlt = dlt;
+    c->n_filters++;
+    return f;
+}
+
+/* pcapng: link type and filters of every interface declared before the
+ * first packet. Refused only if none of them is one vigie decodes. */
+static struct capture *open_pcapng(FILE *fp, int close_fp, const uint8_t *head, size_t len,
+                                   const char *bpf, char *err, size_t errlen)
+{
+    struct capture *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        if (close_fp) fclose(fp);
+        return NULL;
+    }
+    c->ng_fp = fp;
+    c->ng_close_fp = close_fp;
+    c->ng = pcapng_open(fp, head, len, err, errlen);
+    if (!c->ng) goto fail;
+    uint32_t n = pcapng_ifaces(c->ng);
+    c->dlt = n ? -1 : DLT_EN10MB;
+    for (uint32_t i = 0; i < n && c->dlt < 0; i++)
+        if (decode_linktype_supported(pcapng_iface_dlt(c->ng, i)))
+            c->dlt = pcapng_iface_dlt(c->ng, i);
+    if (c->dlt < 0) {
+        int dlt = pcapng_iface_dlt(c->ng, 0);
+        const char *name = pcap_datalink_val_to_name(dlt);
+        snprintf(err, errlen, "unsupported link type %d (%s)", dlt, name ? name : "unknown");
+        goto fail;
+    }
+    if (bpf && *bpf) {
+        c->bpf = strdup(bpf);
+        if (!c->bpf) goto fail;
+        for (uint32_t i = 0; i < n; i++) {
+            int dlt = pcapng_iface_dlt(c->ng, i);
+            if (decode_linktype_supported(dlt) && !filter_for(c, dlt, err, errlen)) goto fail;
+        }
+    }
+    return c;
+fail:
+    capture_close(c);
+    return NULL;
+}
+
 struct capture *capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
@@ -80,9 +206,33 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
     /* glibc ignores the size unless it is given the buffer itself. */
     char *buf = malloc(READ_BUFFER);
     if (buf) setvbuf(fp, buf, _IOFBF, READ_BUFFER);
-    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    struct stat st;
+    off_t size = !is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+    /* The first 4 bytes say pcapng (read here) or classic pcap (libpcap). */
+    uint8_t head[4];
+    size_t got = fread(head, 1, sizeof(head), fp);
+    uint32_t magic;
+    memcpy(&magic, head, 4);
+    if (got == 4 && magic == PCAPNG_SHB_TYPE) {
+        struct capture *c = open_pcapng(fp, !is_stdin, head, got, bpf, err, errlen);
+        if (c) {
+            c->file_size = size;
+            c->read_buffer = buf;
+        } else
+            free(buf);
+        return c;
+    }
+    FILE *pf = give_back(fp, is_stdin, head, got);
+    if (!pf) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (!is_stdin) fclose(fp);
+        free(buf);
+        return NULL;
+    }
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(pf, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!p) {
         snprintf(err, errlen, "%s: %s", path, perr);
+        if (pf != fp) fclose(pf);
         if (!is_stdin) fclose(fp);
         free(buf);
         return NULL;
@@ -93,8 +243,8 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
         return NULL;
     }
     c->read_buffer = buf;
-    struct stat st;
-    if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) c->file_size = st.st_size;
+    c->offset = PCAP_FILE_HEADER;
+    c->file_size = size;
     return c;
 }
 
@@ -124,7 +274,12 @@ struct capture *capture_open_live(const char *iface, int snaplen, int buffer_mb,
 void capture_close(struct capture *c)
 {
     if (!c) return;
-    pcap_close(c->p); /* closes the FILE, so the buffer goes after */
+    if (c->p) pcap_close(c->p); /* closes the FILE, so the buffer goes after */
+    pcapng_close(c->ng);
+    if (c->ng_fp && c->ng_close_fp) fclose(c->ng_fp);
+    for (int i = 0; i < c->n_filters; i++)
+        pcap_freecode(&c->filters[i].prog);
+    free(c->bpf);
     free(c->read_buffer);
     free(c);
 }
@@ -153,7 +308,7 @@ void capture_set_replay(struct capture *c, double speed)
 void capture_stop(struct capture *c)
 {
     c->stop = 1;
-    pcap_breakloop(c->p);
+    if (c->p) pcap_breakloop(c->p);
 }
 
 /* Sleeps until the packet's time, scaled by the replay speed, has come. */
@@ -182,8 +337,51 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
     struct capture *c = (struct capture *)user;
     uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
     c->packets++;
+    c->offset += PCAP_RECORD_HEADER + h->caplen;
     if (c->replay > 0) pace(c, ts);
-    c->fn(c->ud, ts, h->caplen, h->len, data);
+    c->fn(c->ud, c->dlt, ts, h->caplen, h->len, data);
+}
+
+/* One packet of a pcapng: filtered by the program of its link type. */
+static int ng_packet(struct capture *c, const struct pcapng_packet *pk, char *err, size_t errlen)
+{
+    /* Not decoded: counted by the pipeline as unsupported, never filtered
+     * (a filter may not compile for that link type). */
+    int supported = decode_linktype_supported(pk->dlt);
+    if (!supported && !c->warned_unsupported) {
+        const char *name = pcap_datalink_val_to_name(pk->dlt);
+        fprintf(stderr, "vigie: warning: packets of unsupported link type %d (%s) skipped\n",
+                pk->dlt, name ? name : "unknown");
+        c->warned_unsupported = 1;
+    }
+    if (c->bpf && supported) {
+        struct filter *f = filter_for(c, pk->dlt, err, errlen);
+        if (!f) return -1;
+        struct pcap_pkthdr h = {.caplen = pk->caplen, .len = pk->wire_len};
+        if (!pcap_offline_filter(&f->prog, &h, pk->data)) return 0;
+    }
+    c->packets++;
+    if (c->replay > 0) pace(c, pk->ts_us);
+    c->fn(c->ud, pk->dlt, pk->ts_us, pk->caplen, pk->wire_len, pk->data);
+    return 0;
+}
+
+static int run_pcapng(struct capture *c, capture_tick_fn tick, void *tick_ud, char *err,
+                      size_t errlen)
+{
+    struct pcapng_packet pk;
+    int batch = c->replay > 0 ? 64 : BATCH;
+    while (!c->stop) {
+        int n = 0, rc = 1;
+        while (n < batch && !c->stop && (rc = pcapng_next(c->ng, &pk, err, errlen)) == 1) {
+            if (ng_packet(c, &pk, err, errlen) != 0) return -1;
+            n++;
+        }
+        if (rc < 0) return -1;
+        if (tick) tick(tick_ud);
+        if (rc == 0) break; /* end of file */
+    }
+    return 0;
 }
 
 int capture_run(struct capture *c, capture_fn fn, void *fn_ud, capture_tick_fn tick, void *tick_ud,
@@ -191,18 +389,17 @@ int capture_run(struct capture *c, capture_fn fn, void *fn_ud, capture_tick_fn t
 {
     c->fn = fn;
     c->ud = fn_ud;
+    if (c->ng) return run_pcapng(c, tick, tick_ud, err, errlen);
     while (!c->stop) {
         /* With replay pacing, small batches keep the tick regular. */
         int n = pcap_dispatch(c->p, c->replay > 0 ? 64 : BATCH, on_packet, (u_char *)c);
         if (n == PCAP_ERROR) {
             if (c->live)
                 snprintf(err, errlen, "capture: %s", pcap_geterr(c->p));
-            else {
-                FILE *fp = pcap_file(c->p);
-                long off = fp ? ftell(fp) : -1;
-                snprintf(err, errlen, "corrupt capture after packet %llu (file offset %ld): %s",
-                         (unsigned long long)c->packets, off, pcap_geterr(c->p));
-            }
+            else /* where the bad record starts */
+                snprintf(err, errlen, "corrupt capture after packet %llu (file offset %llu): %s",
+                         (unsigned long long)c->packets, (unsigned long long)c->offset,
+                         pcap_geterr(c->p));
             return -1;
         }
         if (n == PCAP_ERROR_BREAK) break;
@@ -226,6 +423,7 @@ int capture_get_stats(struct capture *c, struct capture_stats *st)
 double capture_progress(struct capture *c)
 {
     if (c->live || c->file_size <= 0) return -1;
+    if (c->ng) return (double)pcapng_offset(c->ng) / (double)c->file_size;
     FILE *fp = pcap_file(c->p);
     if (!fp) return -1;
     long off = ftell(fp);

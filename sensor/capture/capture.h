@@ -1,5 +1,6 @@
-/* Capture: libpcap file, stdin or live interface. Packets are handed to the
- * callback in libpcap's own buffer; nothing is copied. */
+/* Capture: libpcap file, stdin or live interface; pcapng files are read by
+ * pcapng.c (several interfaces and link types). Packets are handed to the
+ * callback in the reader's own buffer; nothing is copied. */
 #ifndef VIGIE_CAPTURE_H
 #define VIGIE_CAPTURE_H
 
@@ -12,7 +13,8 @@ struct capture_stats {
     uint64_t received, dropped, if_dropped; /* kernel counters, live only */
 };
 
-typedef void (*capture_fn)(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+/* dlt: the packet's own link type (a pcapng has one per interface). */
+typedef void (*capture_fn)(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                            const uint8_t *data);
 /* Called between packet batches and at least every ~250 ms on a live
  * capture: periodic work (stats, expiry of idle flows) goes here. */
@@ -24,6 +26,7 @@ struct capture *capture_open_live(const char *iface, int snaplen, int buffer_mb,
                                   char *err, size_t errlen);
 void capture_close(struct capture *c);
 
+/* The link type of the capture (of a pcapng: its first supported interface). */
 int capture_datalink(const struct capture *c);
 const char *capture_datalink_name(const struct capture *c);
 int capture_is_live(const struct capture *c);

@@ -288,7 +288,7 @@ static void second_passed(struct pipeline *p, uint64_t now_us)
     detect_tick(&p->detect);
 }
 
-void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                      const uint8_t *data)
 {
     struct pipeline *p = ud;
@@ -305,7 +305,7 @@ void pipeline_packet(void *ud, uint64_t ts_us, uint32_t caplen, uint32_t wire_le
         p->next_expire_us = ts_us + EXPIRE_EVERY_US;
     }
 
-    enum decode_result r = decode_packet(p->dlt, data, caplen, &pkt);
+    enum decode_result r = decode_packet(dlt, data, caplen, &pkt);
     if (r != DECODE_OK) {
         p->st.decode[r]++;
         return;

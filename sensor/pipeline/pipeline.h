@@ -41,7 +41,7 @@ void pipeline_set_datalink(struct pipeline *p, int dlt);
  * last record (pipeline_finish). Once. */
 void pipeline_set_outputs(struct pipeline *p, struct outputs *out);
 /* capture_fn-compatible: processes one frame. */
-void pipeline_packet(void *p, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+void pipeline_packet(void *p, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                      const uint8_t *data);
 /* Periodic work between batches: on a live capture, expires idle flows by
  * the wall clock when no packet moves time forward. */
