@@ -464,6 +464,42 @@ void dcerpc_uuid_format(const uint8_t uuid[16], char *out)
 /* A plausible first PDU of a connection, or of its middle: bind,
  * alter_context, request, or the server's response or bind_ack. Any port:
  * the endpoint mapper hands out dynamic ones. */
+/* A PDU as every implementation sends it, its type's fixed part included:
+ * what a stream of unknown content must start with to be DCE-RPC. */
+int dcerpc_pdu_plausible(const uint8_t *data, size_t len)
+{
+    struct hdr h;
+    if (len < HDR_LEN || !read_header(data, len, &h)) return 0;
+    /* Stricter than C706 allows, as every implementation on the wire is:
+     * ASCII characters and IEEE floats. */
+    if ((data[4] & 0x0f) != 0 || data[5] != 0) return 0;
+    size_t fixed;
+    switch (h.ptype) {
+    case PT_REQUEST:
+    case PT_RESPONSE:
+        fixed = REQUEST_HDR_LEN;
+        break;
+    case PT_FAULT:
+        fixed = 32;
+        break;
+    case PT_BIND:
+    case PT_ALTER_CONTEXT:
+    case PT_BIND_ACK:
+    case PT_ALTER_CONTEXT_RESP:
+        fixed = HDR_LEN + 10;
+        break;
+    case PT_BIND_NAK:
+        fixed = HDR_LEN + 2;
+        break;
+    case PT_AUTH3:
+        fixed = HDR_LEN + 4;
+        break;
+    default:
+        return 0;
+    }
+    return h.frag_len >= fixed;
+}
+
 static int probe(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len)
 {
     (void)f, (void)to_server;

@@ -50,5 +50,9 @@ long dcerpc_parse(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server, 
 /* "12345778-1234-abcd-ef00-0123456789ac" form of a UUID as on the wire
  * (first three fields little-endian). out must hold 37 bytes. */
 void dcerpc_uuid_format(const uint8_t uuid[16], char *out);
+/* Whether data starts with a plausible connection-oriented PDU (C706
+ * 12.6.3.1 header, ASCII/IEEE representation, the type's fixed part): how
+ * an SMB file never seen opened is known to be a pipe. */
+int dcerpc_pdu_plausible(const uint8_t *data, size_t len);
 
 #endif

@@ -14,19 +14,6 @@
 
 #include "smb.h"
 
-/* C706 12.6.3.1 packet types that may open a pipe's traffic or answer it. */
-enum {
-    PT_REQUEST = 0,
-    PT_RESPONSE = 2,
-    PT_FAULT = 3,
-    PT_BIND = 11,
-    PT_BIND_ACK = 12,
-    PT_BIND_NAK = 13,
-    PT_ALTER_CONTEXT = 14,
-    PT_ALTER_CONTEXT_RESP = 15,
-    PT_AUTH3 = 16, /* MS-RPCE 2.2.2.1 */
-};
-
 static uint32_t tick(struct smb_state *st)
 {
     return ++st->clock;
@@ -243,49 +230,6 @@ struct smb_file *smb_file_pipe(const struct smb_msg *m, uint32_t tree, uint64_t 
 
 /* --- pipes ----------------------------------------------------------- */
 
-/* C706 12.6.3.1 common header of a PDU the pipe could start with: version
- * 5.0 (5.1 in some stacks), one of the types above, an ASCII/IEEE data
- * representation (14.1, as every implementation sends), lengths that hold
- * the type's fixed part and the auth verifier. */
-static int dcerpc_header(const uint8_t *data, size_t len)
-{
-    struct cursor c = cursor_make(data, len);
-    uint8_t ver = cursor_u8(&c), minor = cursor_u8(&c), ptype = cursor_u8(&c);
-    cursor_skip(&c, 1); /* pfc_flags */
-    uint8_t drep[4];
-    cursor_copy(&c, drep, sizeof(drep));
-    int be = !(drep[0] & 0x10);
-    uint16_t frag = be ? cursor_be16(&c) : cursor_le16(&c);
-    uint16_t auth = be ? cursor_be16(&c) : cursor_le16(&c);
-    if (c.err || ver != 5 || minor > 1 || (drep[0] & 0xef) || drep[1] || drep[2] || drep[3])
-        return 0;
-    size_t fixed;
-    switch (ptype) {
-    case PT_REQUEST:
-    case PT_RESPONSE:
-        fixed = 24;
-        break;
-    case PT_FAULT:
-        fixed = 32;
-        break;
-    case PT_BIND:
-    case PT_ALTER_CONTEXT:
-    case PT_BIND_ACK:
-    case PT_ALTER_CONTEXT_RESP:
-        fixed = 26;
-        break;
-    case PT_BIND_NAK:
-        fixed = 18;
-        break;
-    case PT_AUTH3:
-        fixed = 20;
-        break;
-    default:
-        return 0;
-    }
-    return frag >= fixed && (!auth || (size_t)auth + 8 + 16 <= frag);
-}
-
 static struct smb_pipe *pipe_of(struct smb_state *st, struct smb_file *f)
 {
     if (f->pipe) {
@@ -308,7 +252,7 @@ int smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *da
 {
     if (!f || len == 0) return f && f->is_pipe;
     if (!f->is_pipe && f->maybe_pipe) {
-        if (dcerpc_header(data, len))
+        if (dcerpc_pdu_plausible(data, len))
             f->is_pipe = 1;
         else if (++f->sniffed >= SMB_SNIFF_MAX)
             f->maybe_pipe = 0;
