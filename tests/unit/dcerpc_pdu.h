@@ -6,7 +6,22 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "dcerpc.h"
+
+/* dcerpc_parse over an exact-size heap copy of data, so that ASan sees any
+ * read past what the dissector was handed. */
+static inline long parse_copy(struct dissect_ctx *dc, struct dcerpc_conn *c, int to_server,
+                              const uint8_t *data, size_t len, const char *pipe)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (len) memcpy(copy, data, len);
+    long r = dcerpc_parse(dc, c, to_server, copy, len, pipe);
+    free(copy);
+    return r;
+}
 
 struct pdu {
     uint8_t b[4096];

@@ -71,10 +71,7 @@ static long feed_stream(struct dcerpc_conn *c, int to_server, const uint8_t *dat
 {
     size_t off = 0;
     while (off < len) {
-        uint8_t *copy = malloc(len - off);
-        memcpy(copy, data + off, len - off);
-        long r = dcerpc_parse(&dctx, c, to_server, copy, len - off, NULL);
-        free(copy);
+        long r = parse_copy(&dctx, c, to_server, data + off, len - off, NULL);
         if (r <= 0) return r;
         off += (size_t)r;
     }
@@ -84,11 +81,7 @@ static long feed_stream(struct dcerpc_conn *c, int to_server, const uint8_t *dat
 static long feed_pipe(struct dcerpc_conn *c, int to_server, const uint8_t *data, size_t len,
                       const char *pipe)
 {
-    uint8_t *copy = malloc(len ? len : 1);
-    memcpy(copy, data, len);
-    long r = dcerpc_parse(&dctx, c, to_server, copy, len, pipe);
-    free(copy);
-    return r;
+    return parse_copy(&dctx, c, to_server, data, len, pipe);
 }
 
 static int reset(void **state)

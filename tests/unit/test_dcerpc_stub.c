@@ -57,11 +57,7 @@ static const char *SAMR = "12345778-1234-abcd-ef00-0123456789ac";
 static long parse(struct dcerpc_conn *c, int to_server, const uint8_t *data, size_t len,
                   const char *pipe)
 {
-    uint8_t *copy = malloc(len ? len : 1);
-    memcpy(copy, data, len);
-    long r = dcerpc_parse(&dctx, c, to_server, copy, len, pipe);
-    free(copy);
-    return r;
+    return parse_copy(&dctx, c, to_server, data, len, pipe);
 }
 
 /* The sum of bytes 0..n-1 of request_pdu's stub pattern. */
