@@ -58,6 +58,19 @@ int outputs_alert(struct outputs *s, const char *json, size_t len)
     return rc;
 }
 
+int outputs_incident(struct outputs *s, const char *json, size_t len)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct output_module *m = s->inst[i].m;
+        if (!(s->inst[i].takes & OUTPUT_ALERTS)) continue;
+        int (*write)(void *, const char *, size_t) =
+            m->write_incident ? m->write_incident : m->write_alert;
+        if (write(s->inst[i].st, json, len) != 0) rc = -1;
+    }
+    return rc;
+}
+
 int outputs_flow(struct outputs *s, const char *json, size_t len)
 {
     int rc = 0;

@@ -52,6 +52,9 @@ struct output_module {
      * module does not count itself (the set counts it). */
     int (*write_alert)(void *st, const char *json, size_t len);
     int (*write_flow)(void *st, const char *json, size_t len);
+    /* An incident record (event_type "incident"), each version of it.
+     * NULL: the module takes incidents as alerts (write_alert). */
+    int (*write_incident)(void *st, const char *json, size_t len);
     void (*write_stats)(void *st, const struct output_counters *c);
     /* -1 if any write failed since open. NULL: nothing buffered here. */
     int (*flush)(void *st);
@@ -70,6 +73,8 @@ struct outputs *outputs_open(struct output_options *o, char *err, size_t errlen)
 /* Every record to every instance that takes it; -1 if one write failed. */
 int outputs_alert(struct outputs *s, const char *json, size_t len);
 int outputs_flow(struct outputs *s, const char *json, size_t len);
+/* Incident records go wherever alerts go. */
+int outputs_incident(struct outputs *s, const char *json, size_t len);
 void outputs_stats(struct outputs *s, const struct output_counters *c);
 /* OUTPUT_* bits: what at least one open instance takes. */
 int outputs_takes(const struct outputs *s);
