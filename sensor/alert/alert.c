@@ -3,7 +3,6 @@
 
 #include "alert.h"
 #include "detect/attack.h"
-#include "community_id.h"
 
 #define MAX_SINKS 4
 #define AGG_SLOTS 1024
@@ -114,16 +113,12 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
     struct json_writer *s = &a->json;
     const struct detector_info *d = al->det;
     const char *const *tech = al->techniques ? al->techniques : d->techniques;
-    char cid[64];
-    int c = f->client;
 
     json_reset(s);
     json_begin_object(s);
     eve_common(s, &a->eve, "alert", ts_us, f);
-    if (community_id_v1(0, f->key.family, f->key.addr[c], f->key.port[c], f->key.addr[!c],
-                        f->key.port[!c], f->key.proto, cid, sizeof(cid)) == 0)
-        json_key_str(s, "community_id", cid);
-    eve_geo(s, &a->eve, f);
+    eve_community_id(s, f);
+    eve_alert_direction(s, f);
 
     json_key_object(s, "alert");
     json_key_str(s, "action", "allowed");
@@ -148,8 +143,7 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
 
     json_key_object(s, "vigie");
     json_key_str(s, "detector", d->id);
-    json_key_str(s, "src_zone", zones_name(a->eve.zones, f->zone[c]));
-    json_key_str(s, "dest_zone", zones_name(a->eve.zones, f->zone[!c]));
+    eve_vigie_zones(s, &a->eve, f);
     json_key_str(s, "policy", al->policy ? al->policy : "none");
     json_key_u64(s, "count", count);
     json_key_object(s, "evidence");

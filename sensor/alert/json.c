@@ -270,6 +270,15 @@ void json_key_u64(struct json_writer *w, const char *key, uint64_t value)
     if (o) end_value(w, put_u64(o, value));
 }
 
+void json_key_bool(struct json_writer *w, const char *key, int value)
+{
+    char *o = begin_value(w, key ? key : "", 5);
+    if (!o) return;
+    size_t n = value ? 4 : 5;
+    memcpy(o, value ? "true" : "false", n);
+    end_value(w, o + n);
+}
+
 void json_key_i64(struct json_writer *w, const char *key, int64_t value)
 {
     char *o = begin_value(w, key ? key : "", 21);

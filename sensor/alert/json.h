@@ -49,6 +49,7 @@ void json_key_strn(struct json_writer *w, const char *key, const char *value, si
 void json_key_u64(struct json_writer *w, const char *key, uint64_t value);
 void json_key_i64(struct json_writer *w, const char *key, int64_t value);
 void json_key_int(struct json_writer *w, const char *key, int value);
+void json_key_bool(struct json_writer *w, const char *key, int value);
 
 /* Elements of the current array. */
 void json_array_str(struct json_writer *w, const char *value);

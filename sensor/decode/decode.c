@@ -325,8 +325,12 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
         hlen = 12;
         break;
     case 1:  /* ICMP: flows keyed without ports, as ndpiReader does */
-    case 58: /* ICMPv6 */
+    case 58: /* ICMPv6; type and code (RFC 792, RFC 4443 2.1) are kept for EVE */
         if (l4_len < 8) return short_l4;
+        if (cursor_has(c, 2)) {
+            pkt->icmp_type = cursor_u8(&h);
+            pkt->icmp_code = cursor_u8(&h);
+        }
         hlen = 8;
         break;
     default:
@@ -440,6 +444,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
     pkt->key.vlan = 0;
     pkt->key.port[0] = pkt->key.port[1] = 0;
     pkt->tcp_flags = 0;
+    pkt->icmp_type = pkt->icmp_code = 0;
     pkt->first_fragment = 0;
     pkt->offloaded = 0;
     pkt->payload = NULL;

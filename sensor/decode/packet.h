@@ -22,6 +22,8 @@ struct packet {
     uint8_t ip_version;     /* version of the IP header handed to nDPI */
     uint8_t first_fragment; /* IPv4 first fragment of a fragmented datagram */
     uint8_t offloaded;      /* IP length 0 (TSO/GSO): length taken from the capture */
+    uint8_t icmp_type;      /* ICMP / ICMPv6 type and code, 0 for other protocols */
+    uint8_t icmp_code;
     const uint8_t *l3;      /* IP header (innermost, after tunnel decapsulation) */
     uint32_t l3_len;        /* captured bytes from l3 to the end of the frame */
     const uint8_t *payload; /* transport payload (TCP/UDP), else after L4 header */
@@ -36,5 +38,6 @@ struct packet {
 #define TCP_RST 0x04
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
+#define TCP_URG 0x20
 
 #endif

@@ -57,7 +57,7 @@ static void *map_zeroed(size_t bytes)
 
 const char *flow_end_reason_name(enum flow_end_reason r)
 {
-    static const char *names[] = {"timeout", "eof", "forced"};
+    static const char *names[] = {"timeout", "eof", "forced", "tcp_reuse"};
     return names[r];
 }
 
@@ -227,7 +227,7 @@ struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key
 static void release(struct flow_table *ft, struct flow *f)
 {
     int found;
-    uint32_t pos = index_find(ft, &f->key, f->hash, &found);
+    uint32_t pos = index_find(ft, &f->key, key_hash(&f->key), &found);
     if (found) index_remove(ft, pos);
     lru_unlink(ft, f);
     f->lru_next = ft->free_head;
@@ -324,6 +324,18 @@ static int index_grow(struct flow_table *ft)
     return 0;
 }
 
+/* What the flow record says of the packets beyond counts: the TCP flags
+ * each side sent, and each side's first ICMP message. Called before the
+ * caller counts the packet in pkts[]. */
+static inline void note_packet(struct flow *f, const struct packet *pkt)
+{
+    f->tcp_flags[pkt->dir] |= pkt->tcp_flags;
+    if ((pkt->key.proto == 1 || pkt->key.proto == 58) && f->pkts[pkt->dir] == 0) {
+        f->icmp_type[pkt->dir] = pkt->icmp_type;
+        f->icmp_code[pkt->dir] = pkt->icmp_code;
+    }
+}
+
 struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int *created)
 {
     int found;
@@ -337,6 +349,7 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
             lru_unlink(ft, f);
             lru_push_head(ft, f);
         }
+        note_packet(f, pkt);
         return f;
     }
 
@@ -352,7 +365,6 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
 
     memset(f, 0, sizeof(*f));
     f->key = pkt->key;
-    f->hash = h;
     f->first_us = f->last_us = pkt->ts_us;
     f->fclass = (uint8_t)class_for(pkt->key.proto);
     /* Flow ids: stable for a given flow and start time, below 2^51 so
@@ -361,6 +373,7 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
     ft->index[pos].hash = h;
     ft->index[pos].slot = slot_of(ft, f) + 1;
     lru_push_head(ft, f);
+    note_packet(f, pkt);
     ft->st.active++;
     ft->st.created++;
     *created = 1;
@@ -418,3 +431,4 @@ void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *
 
 _Static_assert(offsetof(struct flow, bytes) == 64, "per-packet fields fill the first cache line");
 _Static_assert(offsetof(struct flow, id) == 128, "the dissector slot keeps ids on the cold line");
+_Static_assert(sizeof(struct flow) == 160, "a flow slot stays 160 bytes");

@@ -14,7 +14,9 @@ struct ndpi_flow_struct;
 
 enum flow_class { FLOW_TCP, FLOW_TCP_CLOSED, FLOW_UDP, FLOW_OTHER, FLOW_CLASS_MAX };
 
-enum flow_end_reason { FLOW_END_TIMEOUT, FLOW_END_EOF, FLOW_END_FORCED };
+/* EVE flow.reason: timeout, shutdown (end of file), forced (evicted or
+ * live stop), tcp_reuse (a SYN on the ports of a closed connection). */
+enum flow_end_reason { FLOW_END_TIMEOUT, FLOW_END_EOF, FLOW_END_FORCED, FLOW_END_TCP_REUSE };
 
 /* Classification state, owned by classify.c. The nDPI state is only
  * attached while nDPI still needs packets. */
@@ -33,11 +35,12 @@ struct flow {
     /* line 1: lookup and per-packet counters */
     struct flow_key key;
     uint64_t last_us;
-    uint32_t pkts[2]; /* sent by key endpoint 0 / 1 */
-    uint32_t lru_s;   /* packet time (s) when placed at its LRU head */
-    uint8_t client;   /* key endpoint that opened the flow */
-    uint8_t fclass;   /* enum flow_class */
-    uint8_t tcp_fin;  /* bit per endpoint that sent a FIN */
+    uint32_t pkts[2];     /* sent by key endpoint 0 / 1 */
+    uint32_t lru_s;       /* packet time (s) when placed at its LRU head */
+    unsigned client : 1;  /* key endpoint that opened the flow */
+    unsigned fclass : 7;  /* enum flow_class */
+    uint8_t tcp_fin;      /* bit per endpoint that sent a FIN */
+    uint8_t tcp_flags[2]; /* OR of the TCP flags sent by key endpoint 0 / 1 */
     /* line 2 */
     uint64_t bytes[2]; /* sent by key endpoint 0 / 1 */
     struct flow_classification cls;
@@ -46,7 +49,9 @@ struct flow {
     /* cold */
     uint64_t id;
     uint32_t lru_prev, lru_next;
-    uint32_t hash;
+    /* Type and code of the first ICMP / ICMPv6 message each key endpoint
+     * sent (valid once pkts[i] > 0): EVE icmp_type, Community ID ports. */
+    uint8_t icmp_type[2], icmp_code[2];
     uint16_t zone[2]; /* zone id per key endpoint */
     uint64_t alerted; /* bit per detector that alerted on this flow */
 };

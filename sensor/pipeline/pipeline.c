@@ -320,7 +320,7 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
     if (f && !created && f->fclass == FLOW_TCP_CLOSED &&
         (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
         /* A new connection reusing the ports of a closed one. */
-        flow_table_end(p->ft, f, FLOW_END_TIMEOUT);
+        flow_table_end(p->ft, f, FLOW_END_TCP_REUSE);
         f = flow_table_get(p->ft, &pkt, &created);
     }
     if (!f) return; /* table full and nothing evictable: counted there */

@@ -46,7 +46,8 @@ FIELDS='{src_ip, src_port, dest_ip, dest_port, proto, vlan, app_proto,
          ndpi: .ndpi.proto,
          pkts_toserver: .flow.pkts_toserver, pkts_toclient: .flow.pkts_toclient,
          bytes_toserver: .flow.bytes_toserver, bytes_toclient: .flow.bytes_toclient,
-         start: .flow.start, end: .flow.end, reason: .flow.reason, src_zone, dest_zone}
+         start: .flow.start, end: .flow.end, reason: .flow.reason,
+         src_zone: .vigie.src_zone, dest_zone: .vigie.dest_zone}
         | with_entries(select(.value != null))'
 
 # Section 5 of the spec: what every flow record must carry, whatever the case.
@@ -59,8 +60,9 @@ SCHEMA='.event_type == "flow" and (.timestamp | type) == "string"
         and ([.flow.pkts_toserver, .flow.pkts_toclient, .flow.bytes_toserver,
               .flow.bytes_toclient] | all(type == "number"))
         and (.flow.start | type) == "string" and (.flow.end | type) == "string"
-        and (.flow.reason | IN("timeout", "eof", "forced"))
-        and (.src_zone | type) == "string" and (.dest_zone | type) == "string"
+        and (.flow.reason | IN("timeout", "shutdown", "forced", "tcp_reuse"))
+        and (.vigie.src_zone | type) == "string" and (.vigie.dest_zone | type) == "string"
+        and (.community_id | startswith("1:"))
         and ((.proto | IN("TCP", "UDP", "SCTP")) == (has("src_port") and has("dest_port")))'
 
 sanitizer_clean() { ! grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' "$1"; }
