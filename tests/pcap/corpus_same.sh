@@ -56,11 +56,12 @@ build_base || { echo "corpus_same: building $BASE_REV failed"; exit 1; }
 
 # Issue 12 made the records Suricata's EVE; both outputs are read as the old
 # record's fields, so that only behaviour shows: flow zones back at the root
-# (from vigie), Suricata's values mapped back where only the name changed
-# (reason eof = shutdown, an app_proto Suricata has no name for = failed,
-# protocol numbers = IANA names), the fields the old build did not write
-# dropped (flow community_id, state, alerted, tcp, icmp_*, an alert's
-# direction and flow tuple), and ICMP community ids, fixed on purpose, too.
+# (from vigie), values mapped where only the name changed (reason eof =
+# shutdown, tcp_reuse = the timeout the old build wrote, an app_proto
+# Suricata has no name for = failed, protocol numbers = IANA names), the
+# fields the old build did not write dropped (flow community_id, state,
+# alerted, tcp, icmp_*, an alert's direction and flow tuple), and ICMP
+# community ids, fixed on purpose, too.
 OLD_VIEW='
 def suricata_apps: ["http","tls","dns","smb","dcerpc","krb5","ssh","rdp","ldap","ntp","dhcp",
   "smtp","ftp","ftp-data","snmp","sip","rfb","telnet","mqtt","imap","pop3","quic","nfs","tftp",
@@ -78,6 +79,7 @@ def iana: {"0":"HOPOPT","2":"IGMP","4":"IP-in-IP","8":"EGP","9":"IGP","33":"DCCP
 | del(.icmp_type, .icmp_code, .response_icmp_type, .response_icmp_code)
 | if (.proto | IN("ICMP", "IPv6-ICMP")) then del(.community_id) else . end
 | if .flow.reason == "eof" then .flow.reason = "shutdown" else . end
+| if .flow.reason == "tcp_reuse" then .flow.reason = "timeout" else . end
 | if .app_proto and (.app_proto | IN(suricata_apps[]) | not) then .app_proto = "failed" else . end
 | if .proto then .proto = (iana[.proto] // .proto) else . end'
 
