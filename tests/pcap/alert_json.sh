@@ -64,10 +64,10 @@ check "a community_id with '/' is written as is ($slashed)" \
     sh -c '[ -n "$1" ] && grep -qF "\"community_id\":\"$1\"" "$2" && ! grep -qF "\\/" "$2"' _ "$slashed" "$T/alerts.json"
 if [ -n "$geo" ]; then
     check "GeoIP: external 198.51.100.0/24 endpoints are FR / AS3215 Orange" \
-        jq -e -s '[.[] | select(.dest_ip | startswith("198.51.100."))] | length > 0 and all(.dest_geo.country == "FR" and .dest_geo.asn == 3215 and .dest_geo.as_org == "Orange")' "$T/alerts.json"
+        jq -e -s '[.[] | select(.dest_ip | startswith("198.51.100."))] | length > 0 and all(.vigie.dest_geo.country == "FR" and .vigie.dest_geo.asn == 3215 and .vigie.dest_geo.as_org == "Orange")' "$T/alerts.json"
     check "GeoIP: internal endpoints get no geo block" \
-        jq -e -s '[.[] | select((.vigie.dest_zone != "external" and .dest_geo != null) or (.vigie.src_zone != "external" and .src_geo != null))] | length == 0' "$T/alerts.json"
+        jq -e -s '[.[] | select((.vigie.dest_zone != "external" and .vigie.dest_geo != null) or (.vigie.src_zone != "external" and .vigie.src_geo != null))] | length == 0' "$T/alerts.json"
     check "GeoIP: quotes in AS names stay valid JSON" \
-        jq -e -s '[.[] | select(.dest_ip | startswith("203.0.113."))] | all(.dest_geo.as_org == "Example \"Bulletproof\" Hosting")' "$T/alerts.json"
+        jq -e -s '[.[] | select(.dest_ip | startswith("203.0.113."))] | all(.vigie.dest_geo.as_org == "Example \"Bulletproof\" Hosting")' "$T/alerts.json"
 fi
 finish alert_json
