@@ -27,6 +27,7 @@ CORPUS_CFG=${CORPUS_CFG:-$ROOT/../shared/expect/corpus.yaml}
 BUILD=${1:-$ROOT/build}
 VIGIE=${VIGIE:-$BUILD/vigie}
 PER_PROTO=${PER_PROTO:-6}
+JOBS=${JOBS:-2}
 PY=/usr/bin/python3
 
 command -v tshark >/dev/null || { echo "tshark_community_id: no tshark, skipped"; echo "0 passed, 0 failed"; exit 0; }
@@ -52,14 +53,20 @@ for f in "$tmp/cases"/*.pcap; do
         printf '%s\t%s\n' "$f" "$tmp/flows/case_$(basename "$f").json" >>"$tmp/list"
 done
 if [ -d "$CORPUS" ] && [ -f "$CORPUS_CFG" ]; then
-    i=0
-    : >"$tmp/protos"
+    # scan I CAPTURE: the protocols of its flows, one "I<TAB>proto<TAB>capture" a line.
+    scan() {
+        local out=$tmp/flows/corpus_$1.json
+        flows "$2" "$CORPUS_CFG" "$out" &&
+            jq -r '.proto' "$out" | sort -u | sed "s|^|$1\t|;s|\$|\t$2|" >"$tmp/flows/protos_$1"
+    }
+    i=0 running=0
     while IFS= read -r -d '' f; do
-        i=$((i + 1))
-        out=$tmp/flows/corpus_$i.json
-        flows "$f" "$CORPUS_CFG" "$out" || continue
-        jq -r '.proto' "$out" | sort -u | sed "s|^|$i\t|;s|\$|\t$f|" >>"$tmp/protos"
+        i=$((i + 1)) running=$((running + 1))
+        scan "$i" "$f" &
+        if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
     done < <(find "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 | sort -z)
+    wait
+    for ((j = 1; j <= i; j++)); do cat "$tmp/flows/protos_$j" 2>/dev/null; done >"$tmp/protos"
     for p in TCP UDP SCTP ICMP IPv6-ICMP; do
         awk -F'\t' -v p="$p" '$2 == p' "$tmp/protos" | head -n "$PER_PROTO"
     done | sort -u -t$'\t' -k1,1n | while IFS=$'\t' read -r n _ f; do
