@@ -93,48 +93,20 @@ const char *eve_flow_state(const struct flow *f)
     return f->pkts[0] && f->pkts[1] ? "established" : "new";
 }
 
-/* app_proto values Suricata itself writes (its app-layer parser names);
- * an nDPI name outside them is only in ndpi.proto. */
-static const char *const suricata_app_protos[] = {"http",
-                                                  "tls",
-                                                  "dns",
-                                                  "smb",
-                                                  "dcerpc",
-                                                  "krb5",
-                                                  "ssh",
-                                                  "rdp",
-                                                  "ldap",
-                                                  "ntp",
-                                                  "dhcp",
-                                                  "smtp",
-                                                  "ftp",
-                                                  "ftp-data",
-                                                  "snmp",
-                                                  "sip",
-                                                  "rfb",
-                                                  "telnet",
-                                                  "mqtt",
-                                                  "imap",
-                                                  "pop3",
-                                                  "quic",
-                                                  "nfs",
-                                                  "tftp",
-                                                  "modbus",
-                                                  "dnp3",
-                                                  "enip",
-                                                  "ike",
-                                                  "pgsql",
-                                                  "http2",
-                                                  "bittorrent-dht",
-                                                  "websocket",
-                                                  "mdns"};
+/* app_proto values Suricata itself writes (its app-layer parser names),
+ * each between spaces; an nDPI name outside them is only in ndpi.proto. */
+static const char suricata_app_protos[] =
+    " http tls dns smb dcerpc krb5 ssh rdp ldap ntp dhcp smtp ftp ftp-data "
+    "snmp sip rfb telnet mqtt imap pop3 quic nfs tftp modbus dnp3 enip ike "
+    "pgsql http2 bittorrent-dht websocket mdns ";
 
 static const char *app_proto_name(const struct eve_context *ctx, const struct flow *f, char *buf,
                                   size_t len)
 {
     const char *n = classify_app_proto(ctx->cls, f, buf, len);
-    for (size_t i = 0; i < sizeof(suricata_app_protos) / sizeof(suricata_app_protos[0]); i++)
-        if (strcmp(n, suricata_app_protos[i]) == 0) return n;
+    size_t nl = strlen(n);
+    for (const char *p = nl ? strstr(suricata_app_protos, n) : NULL; p; p = strstr(p + 1, n))
+        if (p > suricata_app_protos && p[-1] == ' ' && p[nl] == ' ') return n;
     return "failed";
 }
 
