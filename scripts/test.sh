@@ -59,6 +59,7 @@ stage "alert files: live and crash-safe" run_if_present tests/integration/files_
 stage "spool as the -u user" run_if_present tests/integration/spool_privdrop.sh
 stage "alert JSON + GeoIP" run_if_present tests/pcap/alert_json.sh
 stage "learn mode + new_edge" run_if_present tests/pcap/learn.sh
+stage "install, Debian package, unit" run_if_present tests/integration/package.sh
 stage "live view (vigie-tail)" run_if_present tests/integration/tail_test.sh
 stage "HTML report (chromium)" run_if_present tests/integration/report_chromium.sh
 stage "attack scenario (tshark)" run_if_present tests/pcap/scenario_check.sh
