@@ -61,8 +61,9 @@ class Scenario:
             return 0.0031  # the interconnect between sites
         return 0.00045
 
-    def tcp(self, cli, srv, port, t, rng, cport=None):
-        return TCP(self.cap, rng, cli, srv, port, t, self.rtt(cli, srv), cport).open()
+    def tcp(self, cli, srv, port, t, rng, cport=None, refuse=False):
+        """A connection opened at t (refuse: the server answers RST, nothing listens)."""
+        return TCP(self.cap, rng, cli, srv, port, t, self.rtt(cli, srv), cport).open(refuse)
 
     def udp(self, cli, srv, sport, dport, t, q, r, proc=0.0003):
         self.cap.udp(t, cli, srv, sport, dport, q)

@@ -190,3 +190,19 @@ def rdp_conn_request(cookie, protocols=0x0b):
 def rdp_conn_confirm(selected=2):
     neg = struct.pack('<BBHI', 2, 0x1f, 8, selected)
     return tpkt(bytes([6 + len(neg), 0xd0]) + struct.pack('!HHB', 0, 0x1234, 0) + neg)
+
+
+# ------------------------------------------------------------------ SMTP (RFC 5321, RFC 3207)
+
+
+def smtp_starttls(conn, rng, server, client, exchanges):
+    """An SMTP session between mail servers: banner, EHLO, STARTTLS, then the
+    mail inside TLS (tls_session's exchanges)."""
+    conn.s(f'220 {server} Microsoft ESMTP MAIL Service ready\r\n'.encode(), 0.002)
+    conn.c(f'EHLO {client}\r\n'.encode(), 0.001)
+    conn.s((f'250-{server} Hello [{conn.h[0].ip}]\r\n250-SIZE 37748736\r\n250-PIPELINING\r\n250-DSN\r\n'
+            '250-ENHANCEDSTATUSCODES\r\n250-STARTTLS\r\n250-8BITMIME\r\n250-BINARYMIME\r\n250 CHUNKING\r\n')
+           .encode(), 0.001)
+    conn.c(b'STARTTLS\r\n', 0.001)
+    conn.s(b'220 2.0.0 SMTP server ready\r\n', 0.001)
+    tls_session(conn, server, exchanges, rng)

@@ -49,13 +49,14 @@ def zip_of(rng, member, date, size):
 
 def http_download(sc, rng, t, cli, site, path, make_body, ctype, filename, referer):
     """The user's machine resolves site (name, address) and fetches path over
-    HTTP; make_body(rng) gives the bytes. Returns the body's length."""
+    HTTP (with a Referer header unless referer is None); make_body(rng) gives
+    the bytes. Returns the body's length."""
     host, ip = site
     srv = sc.host(ip, 'phish')
     sc.dns(cli, host, t, rng, [ip])
     body = make_body(rng)
     c = sc.tcp(cli, srv, 80, t + 0.03, rng)
-    c.c(http_get(host, path, extra=f'Referer: {referer}\r\n'), 0.0002)
+    c.c(http_get(host, path, extra=f'Referer: {referer}\r\n' if referer else ''), 0.0002)
     c.s(http_resp(c.t, ctype, body, 'Apache', f'Content-Disposition: attachment; filename="{filename}"\r\n'),
         0.03)
     c.wait(0.2)
