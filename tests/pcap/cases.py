@@ -48,8 +48,9 @@ max:}" tests the length of a list or string.
 Each capture runs as `vigie [-c CONFIG] -r CAPTURE --no-redis -A alerts --flows flows ARGS`;
 the checks see the alerts file (alerts and incident records, in the order written) and the
 flow records together. With several captures, every check must hold on each. Besides the
-checks, every run must end with the expected exit status: that is one more check per case. Prints one line per check and ends with
-"N passed, N failed, N skipped"; exits 1 on a failure.
+checks, every run must end with the expected exit status: that is one more check per case.
+Prints one line per check and ends with "N passed, N failed, N skipped"; exits 1 on a
+failure.
 
 In --shared-expect mode each tsv row becomes checks (a must-fire detector: min 1, a
 must-not-fire one: count 0, with ../shared/expect/corpus.yaml); the checks listed in
