@@ -200,7 +200,8 @@ class TCP:
     def open(self, refuse=False):
         t = self.t
         self.emit(0, t, SYN, opts=SYN_OPTS, win=64240)
-        if refuse:
+        if refuse:  # RFC 9293 3.10.7.1: nothing listens; RST with SEQ 0, ACK the SYN
+            self.nxt[1] = 0
             self.emit(1, t + self.rtt, RST | ACK, win=0)
             self.t = t + self.rtt
             return self
