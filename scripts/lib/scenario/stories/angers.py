@@ -16,7 +16,7 @@ on the Exchange server refuses the users' Outlook and the Internet's SMTP.
 Around it: DNS, NTP, Kerberos and LDAP logons, web, Outlook, the file
 server, the document management and intranet servers, the libraries'
 catalogue, mail exchanged with the Internet, and an IT administrator's RDP
-sessions (allowed), on five sites and about fifty machines.
+sessions (allowed): about fifty machines on the three sites.
 
 Addresses: the city's campus is 172.16.0.0/16 (domain controllers, mail,
 servers, IT, offices), the libraries 192.168.40.0/22 (staff) and
