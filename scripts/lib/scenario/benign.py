@@ -8,7 +8,7 @@ from .auth import (ETYPE_AES256, OID_KRB5, OID_MSKRB5, OID_NTLMSSP, ap_rep, ap_r
                    etype_info2, gss_krb5, kdc_rep, krb_error, pa_data, pa_pac_request, principal, spnego_init,
                    spnego_resp, tgs_req)
 from .protocols import (client_hello, html_page, http_get, http_resp, ldap_bind_resp, ldap_bind_sasl,
-                        ldap_rootdse_entry, ldap_search_rootdse, ntp_pair, rdp_conn_confirm, rdp_conn_request,
+                        ldap_rootdse_entry, ldap_search_rootdse, rdp_conn_confirm, rdp_conn_request,
                         sasl_wrapped, server_hello13, tls_app, tls_session)
 
 
