@@ -100,9 +100,14 @@ else
         "incident \(.id) v\(.version) \(.state), severity \(.severity), score \(.score), \(.alerts) alerts",
         "  origin: \(.origin)",
         "  pivots: \([.hosts[] | select(.role == "pivot") | "\(.ip) (\(.zone))"] | join(", "))",
-        "  targets: \([.hosts[] | select(.role == "target") | .ip] | join(", "))",
+        "  targets: \([.hosts[] | select(.role == "target")] | length) hosts in" +
+            " \([.hosts[] | select(.role == "target") | .zone] | unique | join(", "))",
         "  zones: \(.zones | join(" -> "))",
         "  tactics: \(.tactics | join(", "))",
-        (.hops[] | "  hop \(.src_ip) (\(.src_zone)) -> \(.dest_ip) (\(.dest_zone)): \(.techniques | join(" "))")' \
+        # Listed: the hops with more than remote services (T1021.x: scan probes, sessions).
+        ([.hops[] | select(any(.techniques[]; startswith("T1021") | not))] as $h |
+            "  hops: \(.hops | length) (\((.hops | length) - ($h | length)) with remote services" +
+            " only, T1021.x, not listed):",
+            ($h[] | "    \(.src_ip) (\(.src_zone)) -> \(.dest_ip) (\(.dest_zone)): \(.techniques | join(" "))"))' \
         "$D/incidents.json"
 fi
