@@ -62,9 +62,12 @@ sleep 0.5
 kill "$SUB_PID" "$ISUB_PID" 2>/dev/null || true
 SUB_PID="" ISUB_PID=""
 
-# Messages on the channels are the EVE JSON lines themselves.
-grep "^{" "$D/subscriber.txt" >"$D/alerts.json" || true
-grep "^{" "$D/incident-subscriber.txt" >"$D/incidents.json" || true
+# Messages on the channels are the EVE JSON lines themselves. Incident
+# records are taken from either channel (a build may publish them with the
+# alerts), each once, in the order received.
+grep "^{" "$D/subscriber.txt" | jq -c 'select(.event_type != "incident")' >"$D/alerts.json" || true
+{ grep "^{" "$D/incident-subscriber.txt"; grep "^{" "$D/subscriber.txt"; } |
+    jq -c 'select(.event_type == "incident")' | awk '!seen[$0]++' >"$D/incidents.json" || true
 echo
 echo "== alerts as the subscriber received them (time, severity, detector, ATT&CK, zones, evidence)"
 scripts/vigie-tail --file "$D/alerts.json"
@@ -86,7 +89,7 @@ echo "== HTML report: $D/report.html"
 # Last, the incident: each version as vigie-tail renders it, then the
 # intruder's path in its last version (jq, when vigie-tail shows nothing).
 echo
-echo "== incidents as the subscriber of vigie:incidents received them" \
+echo "== incident records as the subscriber received them" \
     "($(wc -l <"$D/incidents.json") records, stream vigie:incidents: $(redis-cli -s "$SOCK" XLEN vigie:incidents))"
 if [ ! -s "$D/incidents.json" ]; then
     echo "no incident record: this build has no correlation stage"
