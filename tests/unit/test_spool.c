@@ -93,7 +93,7 @@ static void add_range(struct spool *s, int first, int count)
     for (int i = first; i < first + count; i++) {
         char json[32];
         int len = snprintf(json, sizeof(json), "{\"n\":%d}", i);
-        assert_true(spool_add(s, json, (size_t)len) > 0);
+        assert_true(spool_add(s, SPOOL_ALERT, json, (size_t)len) > 0);
     }
     assert_int_equal(spool_flush(s), 0);
 }
@@ -186,8 +186,8 @@ static void test_sequence_continuity(void **state)
     write_file(f->path, text);
     struct spool *s = open_ok(f, 0);
     assert_int_equal(spool_last_seq(s), future);
-    assert_int_equal(spool_add(s, "{}", 2), future + 1);
-    assert_int_equal(spool_add(s, "{}", 2), future + 2);
+    assert_int_equal(spool_add(s, SPOOL_ALERT, "{}", 2), future + 1);
+    assert_int_equal(spool_add(s, SPOOL_ALERT, "{}", 2), future + 2);
     spool_flush(s);
     assert_int_equal(spool_rewind(s, future + 2), 0);
     assert_int_equal(spool_pending(s), 0);
@@ -197,11 +197,11 @@ static void test_sequence_continuity(void **state)
     s = open_ok(f, 0);
     assert_int_equal(spool_pending(s), 0);
     assert_int_equal(spool_last_seq(s), future + 2);
-    assert_int_equal(spool_add(s, "{}", 2), future + 3);
+    assert_int_equal(spool_add(s, SPOOL_ALERT, "{}", 2), future + 3);
     /* A delivered mark above everything (another spool file was lost). */
     spool_flush(s);
     assert_int_equal(spool_rewind(s, future + 100), 0);
-    assert_int_equal(spool_add(s, "{}", 2), future + 101);
+    assert_int_equal(spool_add(s, SPOOL_ALERT, "{}", 2), future + 101);
     spool_close(s);
 }
 
@@ -213,7 +213,7 @@ static void test_full_counts_lost(void **state)
     for (int i = 0; i < 200; i++) {
         char json[32];
         int len = snprintf(json, sizeof(json), "{\"n\":%d}", i);
-        if (spool_add(s, json, (size_t)len)) added++;
+        if (spool_add(s, SPOOL_ALERT, json, (size_t)len)) added++;
     }
     spool_flush(s);
     assert_true(added > 50 && added < 200);
@@ -222,7 +222,7 @@ static void test_full_counts_lost(void **state)
     drain_expect(s, 0, added);
     /* Emptied, it takes records again. */
     assert_int_equal(spool_trim(s), 1);
-    assert_true(spool_add(s, "{}", 2) > 0);
+    assert_true(spool_add(s, SPOOL_ALERT, "{}", 2) > 0);
     spool_close(s);
 }
 
@@ -235,7 +235,7 @@ static void add_big(struct spool *s, int first, int count)
             json[len++] = 'x';
         json[len++] = '"';
         json[len++] = '}';
-        assert_true(spool_add(s, json, (size_t)len) > 0);
+        assert_true(spool_add(s, SPOOL_ALERT, json, (size_t)len) > 0);
     }
     assert_int_equal(spool_flush(s), 0);
 }
@@ -333,13 +333,13 @@ static void test_newline_and_long_records(void **state)
 {
     struct fixture *f = *state;
     struct spool *s = open_ok(f, 0);
-    assert_true(spool_add(s, "{\"a\":\n1}", 8) > 0);
+    assert_true(spool_add(s, SPOOL_ALERT, "{\"a\":\n1}", 8) > 0);
     size_t big = 3u << 20; /* longer than the read window */
     char *json = malloc(big);
     memset(json, 'x', big);
     json[0] = '"';
     json[big - 1] = '"';
-    assert_true(spool_add(s, json, big) > 0);
+    assert_true(spool_add(s, SPOOL_ALERT, json, big) > 0);
     assert_int_equal(spool_flush(s), 0);
     spool_close(s);
     s = open_ok(f, 0);
