@@ -293,9 +293,11 @@ static void put_xadd(struct output_redis *r, const char *key, const char *field,
  * trip, and the mark moves with every record before it, whatever its kind. */
 static int build_record_txn(struct output_redis *r, const struct spool_record *recs, int n)
 {
-    size_t need = 128 + strlen(r->key_delivered);
+    size_t keys = 0, need = 128 + strlen(r->key_delivered);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        if (strlen(r->key_kind[k]) > keys) keys = strlen(r->key_kind[k]);
     for (int i = 0; i < n; i++)
-        need += 2 * recs[i].len + 2 * strlen(r->key_kind[recs[i].kind]) + 160;
+        need += 2 * recs[i].len + 2 * keys + 160;
     r->cmd_len = 0;
     if (cmd_reserve(r, need) < 0) return -1;
     char seq[24];
