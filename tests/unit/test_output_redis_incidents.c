@@ -196,8 +196,7 @@ static void test_incidents_own_key(void **state)
     send_mixed(r, 0, N, 0);
     assert_true(wait_both(&f->srv, N, 0, 20000));
     struct output_redis_stats st;
-    output_redis_get_stats(r, &st);
-    output_redis_close(r, 5000);
+    output_redis_finish(r, 5000, &st); /* the counters once the thread stopped */
     subscriber_expect(&sub);
     expect_both(&f->srv, N, 0);
     assert_int_equal(st.alerts_queued, 2000);
@@ -232,8 +231,11 @@ static void test_down_then_up_in_order(void **state)
     struct output_redis_stats st;
     output_redis_get_stats(r, &st);
     assert_int_equal(st.connected, 0);
-    sleep_ms(100); /* the spooler thread moves the ring to disk */
-    output_redis_get_stats(r, &st);
+    /* The spooler thread moves the ring to disk. */
+    for (uint64_t end = now_ms() + 5000; now_ms() < end; sleep_ms(10)) {
+        output_redis_get_stats(r, &st);
+        if (st.alerts_spooled + st.incidents_spooled == 600) break;
+    }
     assert_int_equal(st.alerts_spooled, 400);
     assert_int_equal(st.incidents_spooled, 200);
 
@@ -273,8 +275,7 @@ static void test_old_spool_is_alerts(void **state)
     assert_true(wait_both(&f->srv, 80, 50, 10000));
     sleep_ms(100);
     struct output_redis_stats st;
-    output_redis_get_stats(r, &st);
-    output_redis_close(r, 2000);
+    output_redis_finish(r, 2000, &st);
     expect_both(&f->srv, 80, 50);
     assert_int_equal(st.incidents_sent, 10);
 }

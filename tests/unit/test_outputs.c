@@ -263,8 +263,16 @@ static void test_redis_module_incidents(void **state)
     }
     for (uint64_t end = now_ms() + 5000; now_ms() < end; sleep_ms(10))
         if (xlen(&f->srv, "vigie:incidents") == 3 && xlen(&f->srv, "vigie:alerts") == 30) break;
+    /* The counters follow the streams by a moment: publish until they show. */
     struct output_counters c = {.packets = 1};
-    outputs_stats(s, &c);
+    for (uint64_t end = now_ms() + 5000; now_ms() < end; sleep_ms(20)) {
+        outputs_stats(s, &c);
+        sleep_ms(20);
+        redisReply *h = srv_command(&f->srv, "HGET vigie:stats:s1 redis_incidents_sent");
+        int done = h->type == REDIS_REPLY_STRING && strcmp(h->str, "3") == 0;
+        freeReplyObject(h);
+        if (done) break;
+    }
     int saved = catch_fd(2, path_in(f, "stderr.txt"));
     outputs_close(s, 1);
     release_fd(2, saved);
