@@ -1,7 +1,8 @@
 /* Incident records through the Redis output, against a real redis-server
  * (never a mock): each kind to its own stream and channel, both kinds in
- * one order through an outage, an old spool (no kind tags) delivered as
- * alerts, and a restart whose spool still holds delivered records. */
+ * one order through an outage and a kill -9, an old spool (no kind tags)
+ * delivered as alerts, and a restart whose spool still holds delivered
+ * records. */
 #include "redis_fixture.h"
 
 #include <sys/stat.h>
@@ -253,6 +254,48 @@ static void test_down_then_up_in_order(void **state)
     expect_both(&f->srv, 900, 0);
 }
 
+struct pacer {
+    struct output_redis *r;
+    int count;
+};
+
+static void *pace_main(void *arg)
+{
+    struct pacer *p = arg;
+    for (int n = 0; n < p->count; n++) {
+        send_mixed(p->r, n, 1, 0);
+        sleep_ms(1);
+    }
+    return NULL;
+}
+
+/* kill -9 of Redis in the middle of a paced mix, restarted with its AOF:
+ * each stream ends with its kind's records exactly once, in order. */
+static void test_kill9_interleaved(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 2000 };
+    f->srv.aof = 1;
+    srv_start(&f->srv);
+    struct output_redis *r = create(f, tcp_url(f), 0);
+    struct pacer p = {.r = r, .count = N};
+    pthread_t th;
+    pthread_create(&th, NULL, pace_main, &p);
+    sleep_ms(600);
+    srv_kill(&f->srv, SIGKILL);
+    sleep_ms(600);
+    struct output_redis_stats st;
+    output_redis_get_stats(r, &st);
+    assert_int_equal(st.connected, 0);
+    assert_true(st.alerts_spooled > 0 && st.incidents_spooled > 0);
+    srv_start(&f->srv);
+    pthread_join(th, NULL);
+    assert_true(wait_both(&f->srv, N, 0, 20000));
+    sleep_ms(200); /* a duplicate would show up now */
+    output_redis_close(r, 2000);
+    expect_both(&f->srv, N, 0);
+}
+
 /* (c) A spool written before incidents ("seq<TAB>json", no kind tag)
  * delivers as alerts, and new records follow it. */
 static void test_old_spool_is_alerts(void **state)
@@ -335,6 +378,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_incidents_own_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_down_then_up_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill9_interleaved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_spool_is_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_midway, setup, teardown),
     };
