@@ -150,14 +150,21 @@ na() {
     ROWS+=("$1|n/a|-|n/a")
     echo "$1: n/a ($2)"
 }
+# summary: the rows as a Markdown table, under the commit, machine and date.
 summary() {
     [ "${#ROWS[@]}" -gt 0 ] || return 0
     echo
-    echo "summary ($COMMIT, $MACHINE, $DATE)"
-    local row f v t m
-    printf '  %-44s | %-14s | %-16s | %s\n' figure value target met
+    echo "summary: commit $COMMIT, $MACHINE, $DATE"
+    local row f v t m w=6 dash
+    for row in "${ROWS[@]}"; do
+        f=${row%%|*}
+        [ "${#f}" -le "$w" ] || w=${#f}
+    done
+    dash=$(printf "%${w}s" '' | tr ' ' -)
+    printf "| %-${w}s | %-10s | %-10s | %s |\n" figure value target met
+    printf "|-%s-|------------|------------|-----|\n" "$dash"
     for row in "${ROWS[@]}"; do
         IFS='|' read -r f v t m <<<"$row"
-        printf '  %-44s | %-14s | %-16s | %s\n' "$f" "$v" "$t" "$m"
+        printf "| %-${w}s | %-10s | %-10s | %-3s |\n" "$f" "$v" "$t" "$m"
     done
 }
