@@ -14,7 +14,10 @@ startup included (the header prints vigie's startup on an empty capture);
 peak RSS is /usr/bin/time's %M. Commands compared are run alternately, one
 after the other in each of ROUNDS rounds, so a drift of the machine's speed
 hits them alike; a ratio is the median over rounds of the two times of the
-same round; rates are printed as the median and the best round.
+same round; rates are printed as the median and the best round. Ratios
+against ndpiReader also print, for reference, the best round over the best
+round and the same-round ratio of CPU seconds (user + system, /usr/bin/time
+%U + %S), steadier than the wall clock on a busy machine.
 
 PARTS
   mix         vigie (one worker) vs `ndpiReader -i FILE -q` on the generated
@@ -148,7 +151,8 @@ vs_ndpi() {
     echo "$1: ${LABEL[$3]} $(rates "$PKTS" "$3" pkt), peak $(mib "${PEAK[$3]}") MiB" \
         "| ndpiReader $(rates "$PKTS" ndpi pkt), peak $(mib "${PEAK[ndpi]}") MiB"
     result "$2" "$(fmt2 "$r")" "$4" "$5" x
-    echo "  (best round over best round: ${b}x)"
+    echo "  (best round over best round: ${b}x; CPU seconds, user + system:" \
+        "$(fmt2 "$(pair_ratio "$3" ndpi CPUS)")x)"
 }
 
 # net_of_startup PART KEY: for reference, KEY's median rate without the

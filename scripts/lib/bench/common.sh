@@ -45,14 +45,15 @@ capture() {
 }
 
 # run LABEL CMD...: time one run; sets SEC (wall seconds, from the clock),
-# KB (peak RSS of the process, /usr/bin/time %M) and LAST_STDERR (its last
-# non-empty line of stderr, vigie's summary).
+# KB (peak RSS of the process, /usr/bin/time %M), CPU (user + system
+# seconds, %U + %S) and LAST_STDERR (its last non-empty line of stderr,
+# vigie's summary).
 run() {
     local label=$1 tf ef t0 t1 rc=0
     shift
     tf=$(mktemp) ef=$(mktemp)
     t0=$(date +%s%N)
-    /usr/bin/time -f '%M' -o "$tf" "$@" >/dev/null 2>"$ef" || rc=$?
+    /usr/bin/time -f '%M %U %S' -o "$tf" "$@" >/dev/null 2>"$ef" || rc=$?
     t1=$(date +%s%N)
     if [ "$rc" -ne 0 ]; then
         echo "bench: $label failed (exit $rc): $*" >&2
@@ -61,7 +62,7 @@ run() {
         exit 1
     fi
     SEC=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-    KB=$(tail -n 1 "$tf")
+    read -r KB CPU <<<"$(tail -n 1 "$tf" | awk '{ printf "%d %.2f", $1, $2 + $3 }')"
     LAST_STDERR=$(grep -v '^$' "$ef" | tail -n 1 || true)
     rm -f "$tf" "$ef"
 }
@@ -85,18 +86,20 @@ declare -A LABEL=([ndpi]=ndpiReader [vigie]="vigie" [vigie1]="vigie 1 worker"
 # alternate PART FILE KEY...: ROUNDS rounds, each running every KEY's command
 # on FILE in turn (so a drift of the machine's speed hits all alike); sets
 # SECS[KEY] (the wall seconds of each round), PEAK[KEY] (largest peak RSS, KB)
-# and ERR[KEY] (the last run's summary line).
-declare -A SECS=() PEAK=() ERR=()
+# CPUS[KEY] (the CPU seconds of each round) and ERR[KEY] (the last run's
+# summary line).
+declare -A SECS=() PEAK=() ERR=() CPUS=()
 alternate() {
     local part=$1 file=$2 r key line
     shift 2
-    for key in "$@"; do SECS[$key]='' PEAK[$key]=0 ERR[$key]=''; done
+    for key in "$@"; do SECS[$key]='' PEAK[$key]=0 ERR[$key]='' CPUS[$key]=''; done
     for r in $(seq "$ROUNDS"); do
         line=''
         for key in "$@"; do
             "cmd_$key" "$file"
             run "${LABEL[$key]}" "${CMD[@]}"
             SECS[$key]+=" $SEC"
+            CPUS[$key]+=" $CPU"
             [ "$KB" -gt "${PEAK[$key]}" ] && PEAK[$key]=$KB
             ERR[$key]=$LAST_STDERR
             line+="${line:+ | }${LABEL[$key]} $SEC s ($(mib "$KB") MiB)"
@@ -109,12 +112,14 @@ alternate() {
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END {
     print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 best() { tr ' ' '\n' <<<"$1" | grep . | sort -g | head -n 1; }
-# pair_ratio A B: median over rounds of time(B) / time(A), i.e. how many times
-# faster A ran than B in the same round.
+# pair_ratio A B [ARRAY]: median over rounds of time(B) / time(A), i.e. how
+# many times faster A ran than B in the same round; ARRAY is SECS (wall
+# seconds, the default) or CPUS.
 pair_ratio() {
     local a b
-    read -ra a <<<"${SECS[$1]}"
-    read -ra b <<<"${SECS[$2]}"
+    local -n times=${3:-SECS}
+    read -ra a <<<"${times[$1]}"
+    read -ra b <<<"${times[$2]}"
     local i list=''
     for i in "${!a[@]}"; do
         list+=" $(awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN { printf "%.4f", y / x }')"
