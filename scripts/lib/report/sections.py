@@ -12,6 +12,8 @@ def section_cards(d):
     by_sev = Counter(a.sev for a in al)
     occ = sum(a.count for a in al)
     cards = [("Alerts", len(al), "alerts", "")]
+    if d.incidents:
+        cards.insert(0, ("Incidents", len(d.incidents), "incidents", "incident ids seen (last versions)"))
     if occ != len(al):
         cards.append(("Occurrences", occ, "occurrences", "alerts including aggregated repeats (vigie.count)"))
     for s in (1, 2, 3):
@@ -26,7 +28,8 @@ def section_cards(d):
         cards.append(("Flows", d.nflows, "flows", ""))
     out = ['<div class="cards">']
     for label, val, cid, title in cards:
-        extra = ' style="border-top-color:%s"' % SEV_COLOR[int(cid[3])] if cid.startswith("sev") else ""
+        extra = ' style="border-top-color:%s"' % (SEV_COLOR[int(cid[3])] if cid.startswith("sev") else "#c62828") \
+            if cid.startswith("sev") or cid == "incidents" else ""
         out.append('<div class="card" id="card-%s"%s%s><div class="v" data-n="%d">%s</div><div class="l">%s</div></div>'
                    % (cid, extra, ' title="%s"' % esc(title) if title else "", val, fmt_int(val), esc(label)))
     out.append("</div>")
