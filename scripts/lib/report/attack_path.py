@@ -78,11 +78,13 @@ def legend_svg():
 
 
 def _pivot_marker(x, y, small=False):
-    """A badge on the node's top right corner: the pivot marker."""
+    """A badge on the node's top right corner: the pivot marker (small: the
+    legend's, of another class so the markers of a path can be counted)."""
     r = 6 if small else 9
-    return ('<g class="pivot-marker"><circle cx="%.1f" cy="%.1f" r="%d" fill="#fff" stroke="#a33c00" '
+    return ('<g class="%s"><circle cx="%.1f" cy="%.1f" r="%d" fill="#fff" stroke="#a33c00" '
             'stroke-width="2"/><text x="%.1f" y="%.1f" text-anchor="middle" class="pm"%s>P</text></g>'
-            % (x, y, r, x, y + (3 if small else 4), ' style="font-size:8px"' if small else ""))
+            % ("pivot-key" if small else "pivot-marker", x, y, r, x, y + (3 if small else 4),
+               ' style="font-size:8px"' if small else ""))
 
 
 def _bezier(p0, p1, p2, p3, t):
