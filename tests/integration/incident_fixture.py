@@ -144,7 +144,8 @@ def correlate(alerts, crit):
             for t in md.get("mitre_technique_id") or []:
                 if t not in h["techniques"]:
                     h["techniques"].append(t)
-                    inc.pending.add("new_technique")
+                    if "new_hop" not in inc.pending:
+                        inc.pending.add("new_technique")
             inc.add_host(d, vg["dest_zone"], "target", ts)
             inc.hosts[d]["lateral_dst"] = True
             inc.add_zone(vg["dest_zone"])
