@@ -180,7 +180,7 @@ check "incidents: one arrow per hop, one pivot marker" sh -c "[ \$(grep -o '<g c
     [ \$(grep -o 'class=\"pivot-marker\"' '$H' | wc -l) -eq 1 ]"
 check "incidents: bands in the order reached" in_order "$H" 'data-zone="mairie-servers" data-order="2"' \
     'data-zone="agglo-dc" data-order="3"'
-check "incidents: hop labels hold time, technique id and short name" has_all "$H" '>09:35:18' \
+check "incidents: hop labels hold number, time, technique id and short name" has_all "$H" '>#2  09:35:18' \
     '<tspan class="tid">T1003.006</tspan> DCSync' '<tspan class="tid">T1021.002</tspan> SMB/Windows Admin Shares'
 check "incidents: header with id, score, tactic names" has_all "$H" '5eed00000000000a' 'score <b>30</b>' \
     'Lateral Movement <a class="tech" href="https://attack.mitre.org/tactics/TA0008/"' 'Credential Access'

@@ -174,14 +174,14 @@ def _curve(s, d, so=0.0, do=0.0):
     return p0, (sx, p0[1] - lift), (dx, p3[1] - lift), p3
 
 
-def _label_lines(hop, names, tz):
+def _label_lines(hop, names, tz, number):
     t = fmt_time(hop.t, tz, False) if hop.t is not None else "?"
     n = []
     if hop.alerts:
         n.append("%d alert%s" % (hop.alerts, "" if hop.alerts == 1 else "s"))
     if hop.allowed_flows:
         n.append("%d allowed" % hop.allowed_flows)
-    lines = [("time", t + ("  \u00b7 " + ", ".join(n) if n else ""))]
+    lines = [("time", "#%d  %s%s" % (number, t, "  \u00b7 " + ", ".join(n) if n else ""))]
     for tid in hop.techniques[:MAX_TECH_LINES]:
         lines.append(("tech", tid, short_name(names.get(tid, ""))))
     if len(hop.techniques) > MAX_TECH_LINES:
@@ -204,9 +204,10 @@ def _hop_title(hop, names):
 
 
 # Along the arrow, nearest its head first (where the arrows of a fan-out are
-# furthest apart); then beside the curve, still crossing the box.
+# furthest apart); then shifted, the curve still crossing the box; then
+# beside the curve (the hop's number ties the two).
 LABEL_T = (0.78, 0.7, 0.86, 0.62, 0.54, 0.46, 0.38, 0.3, 0.22)
-LABEL_DX = (0.0, -0.3, 0.3)
+LABEL_DX = (0.0, -0.3, 0.3, -0.62, 0.62)
 
 
 def _place_label(obst, curve, lw, lh):
@@ -241,7 +242,7 @@ def svg_attack_path(inc, names, tz):
     out.append('<line class="zsep" x1="%d" y1="0" x2="%d" y2="%d"/>' % (LW - 8, LW - 8, H))
     # Obstacles for the labels: every node, slightly inflated.
     obst = [(x - NW / 2 - 4, y - NH / 2 - 4, x + NW / 2 + 4, y + NH / 2 + 4) for x, y in pos.values()]
-    arrows, labels = [], []
+    arrows, labels, badges, todo = [], [], [], []
     drawn = [h for h in inc.hops if h.src in pos and h.dst in pos and h.src != h.dst]
     skipped = len(inc.hops) - len(drawn)
     spread = _spread(drawn, pos)
@@ -266,10 +267,19 @@ def svg_attack_path(inc, names, tz):
                                  col, "3" if kind == "pivot" else "1.8",
                                  ' stroke-dasharray="6 4"' if kind == "allowed" else "",
                                  " ".join("%.1f,%.1f" % p for p in head), col))
-        lines = _label_lines(hop, names, tz)
+        # The hop's number by its arrowhead and in its label: which label is
+        # whose where arrows cross.
+        nx, ny = _bezier(p0, p1, p2, p3, 0.9)
+        badges.append('<g class="hopno" data-hop="%d"><circle cx="%.1f" cy="%.1f" r="7.5" fill="%s"/>'
+                      '<text x="%.1f" y="%.1f">%d</text></g>' % (hi + 1, nx, ny, col, nx, ny + 3.2, hi + 1))
+        obst.append((nx - 9, ny - 9, nx + 9, ny + 9))
+        todo.append((kind != "pivot", hi, hop, (p0, p1, p2, p3), col, title))
+    # Labels of the moves onto pivots first: they get the free places.
+    for _, hi, hop, curve, col, title in sorted(todo, key=lambda e: e[:2]):
+        lines = _label_lines(hop, names, tz, hi + 1)
         lw = 10 + FONT_W * max(_line_len(ln) for ln in lines)
         lh = 6 + LINE_H * len(lines)
-        box = _place_label(obst, (p0, p1, p2, p3), lw, lh)
+        box = _place_label(obst, curve, lw, lh)
         obst.append((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2))
         lab = ['<g class="hop-label" data-src="%s" data-dst="%s" data-hop="%d"><title>%s</title>'
                '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3" stroke="%s"/>'
@@ -299,5 +309,6 @@ def svg_attack_path(inc, names, tz):
                       _node_shape(h.role, x, y), x, y - 1, tc, esc(ip), x, y + 11, tc, h.role,
                       _pivot_marker(x + NW / 2 - 2, y - NH / 2 + 1) if h.role == "pivot" else ""))
     out += labels
+    out += badges
     out.append("</svg>")
     return "\n".join(out), skipped

@@ -32,6 +32,7 @@ svg.attack-path .nrole{font-size:9.5px;text-anchor:middle;letter-spacing:.05em;t
 svg.attack-path .pm{font-size:10px;font-weight:800;fill:#a33c00}
 svg.attack-path .hop-label rect{fill:#fff;fill-opacity:.94;stroke-width:1}
 svg.attack-path .hop-label text{font-size:10px;fill:#1d2330}
+svg.attack-path .hopno text{font-size:9px;font-weight:700;fill:#fff;text-anchor:middle}
 svg.attack-path .ltime{font-weight:650}svg.attack-path .lmore{fill:#6b7385}
 svg.attack-path .tid{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-weight:650;fill:#24408e}
 svg.apkey{display:block;font-family:inherit}svg.apkey .k{font-size:12px;fill:#6b7385}
