@@ -266,6 +266,9 @@ if scenario_incidents "$T/sc"; then
         --flows "$T/sc/flows.json" --out "$SC" --title "vigie: the Grand Angoulême scenario"
     check "scenario: the page is self-contained" self_contained "$SC"
     check "scenario: an attack path is drawn" grep -q '<svg class="attack-path"' "$SC"
+    n_inc=$(jq -r 'select(.event_type == "alert") | .vigie.incident // empty' "$INC_FILE" | wc -l)
+    check "scenario: the alert table names each alert's incident ($n_inc)" \
+        test "$(grep -o 'incident <span class="mono">[0-9a-f]*</span>' "$SC" | wc -l)" -eq "$n_inc" -a "$n_inc" -gt 0
 else
     echo "report_chromium: scenario skipped"
 fi

@@ -50,7 +50,7 @@ def evidence_text(ev, limit=300):
 
 class Alert:
     __slots__ = ("ts", "t", "sev", "det", "sig", "sid", "tactics", "techs", "sz", "dz", "src",
-                 "sport", "dst", "dport", "proto", "app", "policy", "count", "ev", "host")
+                 "sport", "dst", "dport", "proto", "app", "policy", "count", "ev", "host", "inc")
 
     def __init__(self, o):
         al = o.get("alert") if isinstance(o.get("alert"), dict) else {}
@@ -79,6 +79,7 @@ class Alert:
         self.count = c if isinstance(c, int) and c > 0 else 1
         self.ev = evidence_text(vg.get("evidence"))
         self.host = I(_s(o.get("host"), 64))
+        self.inc = I(_s(vg.get("incident"), 32))
 
 
 class Data:
