@@ -169,6 +169,7 @@ def correlate(alerts, crit):
                 for ip, hh in j.hosts.items():
                     if ip not in inc.hosts:
                         inc.hosts[ip] = dict(hh, role="pivot" if ip == d else hh["role"])
+                        inc.pending.add("new_host")
                 for k, hp in j.hops.items():
                     inc.hops.setdefault(k, hp)
                 for z in j.zones:
@@ -177,6 +178,7 @@ def correlate(alerts, crit):
                     if t not in inc.tactics:
                         inc.tactics.append(t)
                 inc.alerts += j.alerts
+                inc.last_seen = max(inc.last_seen, j.last_seen, key=epoch)
                 inc.severity = min(inc.severity, j.severity)
                 inc.pending.update(("merged", "pivot"))
                 j.state, j.merged_into, j.pending = "merged", inc.id, {"merged"}

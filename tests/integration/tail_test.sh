@@ -276,6 +276,20 @@ check "incidents --file: the first line of each version says INCIDENT <id> v<ver
 printf '%s\n' "${INC[1]}" | "$TAIL" --file - >"$T/inc-alone.out" 2>&1
 check "incidents: a version seen alone still names its new hop and pivot" has_all "$T/inc-alone.out" \
     "new hop 10.20.0.10 -> 10.30.0.10 (mairie-servers -> agglo-dc) T1003.006" "pivot 10.20.0.10 (mairie-servers)"
+# A merge (rule 4): J's last version says where it went, I's names J.
+J1=${INC[0]//5eed00000000000a/5eed00000000000b}
+J2=$(inc_json 21:14.000000 2 merged '["merged"]' 25 1 "[$HOST1,$HOST2T]" "[$HOP1]" \
+    '["agglo-users","mairie-servers"]' '["TA0008"]' 0)
+J2=${J2//5eed00000000000a/5eed00000000000b}
+J2=${J2/\"state\":\"merged\"/\"state\":\"merged\",\"merged_into\":\"5eed00000000000a\"}
+I1=$(inc_json 21:14.000000 1 open '["new_incident","new_host","merged","pivot"]' 35 2 "[$HOST1,$HOST2P]" "[$HOP1]" \
+    '["agglo-users","mairie-servers"]' '["TA0008"]' 1)
+printf '%s\n' "$J1" "$J2" "$I1" | "$TAIL" --file - >"$T/merge.out" 2>&1
+check "incidents: a merge names both ends" has_all "$T/merge.out" \
+    "INCIDENT 5eed00000000000b v2  09:21:14  sev1  score 25  merged into 5eed00000000000a" \
+    "INCIDENT 5eed00000000000a v1  09:21:14  sev1  score 35  merged: incident 5eed00000000000b joined (now 2 hosts, 1 hops)" \
+    "INCIDENT 5eed00000000000a v1  09:21:14  sev1  score 35  new host 10.20.0.10 (mairie-servers) pivot" \
+    "INCIDENT 5eed00000000000a v1  09:21:14  sev1  score 35  pivot 10.20.0.10 (mairie-servers)"
 if command -v script >/dev/null; then
     script -qc "'$TAIL' --file '$T/inc.json'" /dev/null >"$T/inc-tty.out" 2>&1
     check "a terminal gets the INCIDENT prefix in colour" grep -qF $'\033[1;35mINCIDENT 5eed00000000000a v1' "$T/inc-tty.out"
@@ -292,21 +306,25 @@ text = {"new_incident": "new incident", "new_host": "new host", "new_hop": "new 
         "new_technique": "new technique", "new_tactic": "new tactic", "pivot": "pivot", "merged": "merged",
         "closed": "closed", "update": "update"}
 out = [l.rstrip("\n") for l in open(sys.argv[2])]
-last, bad = {}, 0
+last, into, bad = {}, {}, 0
 for line in open(sys.argv[1]):
     o = json.loads(line)
     if o.get("event_type") != "incident":
         continue
     r = o["incident"]
     last[r["id"]] = r
+    if r.get("state") == "merged":
+        into[r["id"]] = r.get("merged_into")
     mine = [l for l in out if l.startswith("INCIDENT %s v%d  " % (r["id"], r["version"]))]
     for c in r["change"]:
-        if not any("  %s" % text[c] in l for l in mine):
+        if not any("  %s" % text.get(c, c) in l for l in mine):
             print("v%d: no line for %s" % (r["version"], c)); bad += 1
+# A hop is announced by its incident, or by one merged into it (rule 4).
 for r in last.values():
+    ids = {r["id"]} | {j for j, i in into.items() if i == r["id"]}
     for h in r["hops"]:
         hop = "new hop %s -> %s (%s -> %s)" % (h["src_ip"], h["dest_ip"], h["src_zone"], h["dest_zone"])
-        if not any(l.startswith("INCIDENT %s v" % r["id"]) and hop in l for l in out):
+        if not any(l.split(" ")[1] in ids and hop in l for l in out if l.startswith("INCIDENT ")):
             print("no line: %s" % hop); bad += 1
 sys.exit(1 if bad or not last else 0)
 EOF
