@@ -106,18 +106,13 @@ def _layout(inc):
         by_zone.setdefault(h.zone, []).append(h)
     per_row = max(1, PW // CW)
     bands, pos, y = [], {}, 0
-    for bi, z in enumerate(by_zone):
-        hs = by_zone[z]
+    for z, hs in by_zone.items():
         rows = max(1, math.ceil(len(hs) / per_row))
         h = rows * ROWH + 2 * BAND_PAD
         for r in range(rows):
             row = hs[r * per_row:(r + 1) * per_row]
-            m = len(row)
-            # Every other band shifted by a quarter slot: arrows that skip a
-            # band then pass between its nodes rather than through them.
-            shift = 0.25 if bi % 2 and m < per_row else 0.0
-            for i, host in enumerate(row):
-                x = LW + PW * (i + 0.5 + shift) / (m + (shift and 0.5))
+            for i, host in enumerate(row):  # spread over the width, in join order
+                x = LW + PW * (i + 0.5) / len(row)
                 pos[host.ip] = (x, y + BAND_PAD + r * ROWH + ROWH / 2)
         bands.append((z, y, h, len(hs)))
         y += h
