@@ -7,14 +7,16 @@ DOM, against the incident records the page was made from.
 For the last version (highest incident.version) of every incident not
 merged: one div.incident with its id and version, above the matrix; one
 node per host, with its role; one arrow per hop whose ends are hosts; one
-pivot marker per pivot; the bands in the order of incident.zones; each hop
-label holds the hop's first techniques and its first_seen time (HH:MM:SS);
+pivot marker per pivot; the bands in the order of incident.zones; each arrow
+carries its hop's techniques, and its label shows some of them (no other)
+and its first_seen time (HH:MM:SS);
 the header its score and the names of its tactics. With the geometry the
 page's probe measured (body data-geom: per incident nodes, nodes outside
 their band, arrows, arrows not ending on their destination): none astray.
 Prints one line per failure and a summary; exit 1 on any failure.
 """
 import json
+import re
 import sys
 from html.parser import HTMLParser
 
@@ -46,7 +48,7 @@ class Dom(HTMLParser):
             self.order.append("matrix")
         if tag == "div" and "incident" in cls:
             self.cur = self.inc.setdefault(a.get("data-id"), {
-                "version": a.get("data-version"), "nodes": {}, "hops": set(), "labels": {}, "bands": [],
+                "version": a.get("data-version"), "nodes": {}, "hops": set(), "techs": {}, "labels": {}, "bands": [],
                 "markers": 0, "head": ""})
             self.order.append(a.get("data-id"))
             opened.append("incident")
@@ -56,6 +58,7 @@ class Dom(HTMLParser):
                 c["nodes"][a.get("data-ip")] = a.get("data-role")
             elif tag == "g" and "hop" in cls:
                 c["hops"].add((a.get("data-src"), a.get("data-dst")))
+                c["techs"][(a.get("data-src"), a.get("data-dst"))] = (a.get("data-techniques") or "").split()
             elif tag == "g" and "hop-label" in cls:
                 self.label = [(a.get("data-src"), a.get("data-dst")), []]
                 opened.append("label")
@@ -138,8 +141,12 @@ def main():
             if key not in hops:
                 continue
             text = d["labels"].get(key, "")
-            for t in h["techniques"][:3]:
-                check(t in text, "%s: label of %s -> %s lacks %s: %r" % (iid, key[0], key[1], t, text))
+            shown = set(re.findall(r"\bT\d{4}(?:\.\d{3})?\b", text))
+            check(not h["techniques"] or (shown and shown <= set(h["techniques"])),
+                  "%s: label of %s -> %s shows %s of %s: %r" % (iid, key[0], key[1], sorted(shown),
+                                                                 h["techniques"], text))
+            check(d["techs"].get(key) == h["techniques"], "%s: arrow %s -> %s carries %s, the hop %s"
+                  % (iid, key[0], key[1], d["techs"].get(key), h["techniques"]))
             check(h["first_seen"][11:19] in text, "%s: label of %s -> %s lacks its time %s: %r"
                   % (iid, key[0], key[1], h["first_seen"][11:19], text))
         check(iid in d["head"] and "score %d" % r["score"] in d["head"], "%s: header %r" % (iid, d["head"][:200]))

@@ -225,7 +225,7 @@ if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
         redis-cli -p "$REDIS_PORT" CONFIG SET requirepass s3cret >/dev/null
         while IFS= read -r line; do
             case $line in
-            *'"event_type": "incident"'*) key=test:incidents field=incident ;;
+            *'"event_type": "incident"'*) key=test:incidents field=alert ;; # the sensor's field for both
             *) key=test:alerts field=alert ;;
             esac
             redis-cli -p "$REDIS_PORT" -a s3cret --no-auth-warning XADD "$key" '*' "$field" "$line" >/dev/null

@@ -8,6 +8,7 @@ no node and no other label (a few positions are tried, the least covered
 one wins). No url() references (arrowheads are drawn, not markers), so the
 page's Content-Security-Policy and the self-containment test hold."""
 import math
+from collections import Counter
 
 from .fmt import esc, fmt_time, short_name
 
@@ -26,7 +27,7 @@ ROLE_STYLE = {  # fill, stroke, text colour
     "pivot": ("#ef6c00", "#a33c00", "#fff"),
     "target": ("#ffffff", "#24408e", "#1d2330"),
 }
-HOP_COLOR = {"pivot": "#c62828", "allowed": "#2e7d32", "plain": "#24408e"}
+HOP_COLOR = {"pivot": "#c62828", "allowed": "#2e7d32", "plain": "#24408e", "routine": "#24408e"}
 
 
 def _node_shape(role, x, y):
@@ -67,9 +68,10 @@ def legend_svg():
         out.append('<text class="k" x="%d" y="19">%s</text>' % (x + 34, esc(text)))
         x += 46 + int(len(text) * 6.2)
     for kind, text, dash in (("pivot", "move onto a pivot", ""), ("plain", "hop", ""),
+                             ("routine", "routine hop (its techniques on many hops)", ' stroke-opacity=".45"'),
                              ("allowed", "allowed flows only", ' stroke-dasharray="5 3"')):
         out.append('<line x1="%d" y1="15" x2="%d" y2="15" stroke="%s" stroke-width="%s"%s/>'
-                   % (x, x + 22, HOP_COLOR[kind], "3" if kind == "pivot" else "1.8", dash))
+                   % (x, x + 22, HOP_COLOR[kind], {"pivot": "3", "routine": "1.2"}.get(kind, "1.8"), dash))
         out.append('<polygon points="%d,10 %d,15 %d,20" fill="%s"/>' % (x + 22, x + 30, x + 22, HOP_COLOR[kind]))
         out.append('<text class="k" x="%d" y="19">%s</text>' % (x + 36, esc(text)))
         x += 48 + int(len(text) * 6.2)
@@ -169,18 +171,35 @@ def _curve(s, d, so=0.0, do=0.0):
     return p0, (sx, p0[1] - lift), (dx, p3[1] - lift), p3
 
 
-def _label_lines(hop, names, tz, number):
+def _routine(hops, roles):
+    """Techniques ordered rarest first (over the incident's hops), and the
+    hops that are routine: a fan-out (a scan, a sweep of one protocol) whose
+    every technique is on a quarter of the hops or more (at least 4), none
+    of them into or out of a pivot. Routine hops get a thin arrow and a
+    compact label, so the moves that stand out can be read."""
+    freq = Counter(t for h in hops for t in set(h.techniques))
+    common = max(4, len(hops) / 4)
+    order = {id(h): sorted(h.techniques, key=lambda t: freq[t]) for h in hops}
+    routine = {id(h) for h in hops if h.techniques and all(freq[t] >= common for t in h.techniques)
+               and roles.get(h.src) != "pivot" and roles.get(h.dst) != "pivot"}
+    return order, routine
+
+
+def _label_lines(hop, names, tz, number, techs, compact):
     t = fmt_time(hop.t, tz, False) if hop.t is not None else "?"
+    if compact and techs:
+        return [("time", "#%d  %s" % (number, t)),
+                ("tech", techs[0], "+%d" % (len(techs) - 1) if len(techs) > 1 else "")]
     n = []
     if hop.alerts:
         n.append("%d alert%s" % (hop.alerts, "" if hop.alerts == 1 else "s"))
     if hop.allowed_flows:
         n.append("%d allowed" % hop.allowed_flows)
     lines = [("time", "#%d  %s%s" % (number, t, "  \u00b7 " + ", ".join(n) if n else ""))]
-    for tid in hop.techniques[:MAX_TECH_LINES]:
+    for tid in techs[:MAX_TECH_LINES]:
         lines.append(("tech", tid, short_name(names.get(tid, ""))))
-    if len(hop.techniques) > MAX_TECH_LINES:
-        lines.append(("more", "+%d more" % (len(hop.techniques) - MAX_TECH_LINES)))
+    if len(techs) > MAX_TECH_LINES:
+        lines.append(("more", "+%d more" % (len(techs) - MAX_TECH_LINES)))
     if not hop.techniques:
         lines.append(("more", ", ".join(hop.detectors[:2]) or "no technique"))
     return lines
@@ -272,6 +291,7 @@ def svg_attack_path(inc, names, tz):
     drawn = [h for h in inc.hops if h.src in pos and h.dst in pos and h.src != h.dst]
     skipped = len(inc.hops) - len(drawn)
     spread = _spread(drawn, pos)
+    order, routine = _routine(drawn, roles)
     for hi, hop in enumerate(inc.hops):
         if (id(hop), "s") not in spread:
             continue
@@ -286,11 +306,13 @@ def svg_attack_path(inc, names, tz):
                 (bx - aw * math.sin(ang), by + aw * math.cos(ang))]
         d = "M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f" % (p0 + p1 + p2 + (bx, by))
         title = esc(_hop_title(hop, names))
+        rt = id(hop) in routine
         arrows.append(
-            '<g class="hop %s" data-src="%s" data-dst="%s" data-hop="%d" data-techniques="%s"><title>%s</title>'
+            '<g class="hop %s%s" data-src="%s" data-dst="%s" data-hop="%d" data-techniques="%s"><title>%s</title>'
             '<path class="hopline" d="%s" stroke="%s" stroke-width="%s"%s/><polygon class="head" points="%s" '
-            'fill="%s"/></g>' % (kind, esc(hop.src), esc(hop.dst), hi + 1, esc(" ".join(hop.techniques)), title, d,
-                                 col, "3" if kind == "pivot" else "1.8",
+            'fill="%s"/></g>' % (kind, " routine" if rt else "", esc(hop.src), esc(hop.dst), hi + 1,
+                                 esc(" ".join(hop.techniques)), title, d,
+                                 col, "3" if kind == "pivot" else "1.2" if rt else "1.8",
                                  ' stroke-dasharray="6 4"' if kind == "allowed" else "",
                                  " ".join("%.1f,%.1f" % p for p in head), col))
         # The hop's number by its arrowhead and in its label: which label is
@@ -299,17 +321,19 @@ def svg_attack_path(inc, names, tz):
         badges.append('<g class="hopno" data-hop="%d"><circle cx="%.1f" cy="%.1f" r="7.5" fill="%s"/>'
                       '<text x="%.1f" y="%.1f">%d</text></g>' % (hi + 1, nx, ny, col, nx, ny + 3.2, hi + 1))
         obst.append((nx - 9, ny - 9, nx + 9, ny + 9))
-        todo.append((kind != "pivot", hi, hop, (p0, p1, p2, p3), col, title))
-    # Labels of the moves onto pivots first: they get the free places.
-    for _, hi, hop, curve, col, title in sorted(todo, key=lambda e: e[:2]):
-        lines = _label_lines(hop, names, tz, hi + 1)
+        todo.append((kind != "pivot", rt, hi, hop, (p0, p1, p2, p3), col, title))
+    # Labels of the moves onto pivots first, routine ones last: the ones
+    # that matter get the free places.
+    for _, rt, hi, hop, curve, col, title in sorted(todo, key=lambda e: e[:3]):
+        lines = _label_lines(hop, names, tz, hi + 1, order[id(hop)], rt)
         lw = 10 + FONT_W * max(_line_len(ln) for ln in lines)
         lh = 6 + LINE_H * len(lines)
         box = _place_label(obst, curve, lw, lh)
         obst.append((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2))
-        lab = ['<g class="hop-label" data-src="%s" data-dst="%s" data-hop="%d"><title>%s</title>'
+        lab = ['<g class="hop-label%s" data-src="%s" data-dst="%s" data-hop="%d"><title>%s</title>'
                '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3" stroke="%s"/>'
-               % (esc(hop.src), esc(hop.dst), hi + 1, title, box[0], box[1], lw, lh, col)]
+               % (" routine" if rt else "", esc(hop.src), esc(hop.dst), hi + 1, title, box[0], box[1], lw, lh,
+                  col)]
         for li, ln in enumerate(lines):
             y = box[1] + 3 + LINE_H * (li + 1) - 2.5
             if ln[0] == "tech":

@@ -157,7 +157,7 @@ class Data:
                 self.add_raw(line, "%s:%d" % (path, n), **kw)
         self.sources.append(path)
 
-    def read_redis(self, url, key, field, **kw):
+    def read_redis(self, url, key, fields_wanted, **kw):
         tail = load_tail()
         try:
             r = tail.Redis(url, timeout=30.0).connect()
@@ -170,7 +170,7 @@ class Data:
                 for eid, fields in page or []:
                     fields = fields or []
                     for i in range(0, len(fields) - 1, 2):
-                        if fields[i] == field:
+                        if fields[i] in fields_wanted:
                             self.add_raw(fields[i + 1], "%s %s" % (key, eid.decode()), **kw)
                 if not page or len(page) < 10000:
                     break

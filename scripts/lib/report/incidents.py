@@ -26,7 +26,9 @@ svg.attack-path .zname{font-size:13px;font-weight:650;fill:#1d2330}
 svg.attack-path .zsub{font-size:10.5px;fill:#6b7385}
 svg.attack-path .zsep{stroke:#c9ceda;stroke-width:1}
 svg.attack-path .hopline{fill:none;stroke-opacity:.85}
+svg.attack-path g.hop.routine .hopline{stroke-opacity:.42}
 svg.attack-path g.hop:hover .hopline{stroke-opacity:1;stroke-width:4}
+svg.attack-path .hop-label.routine rect{stroke-opacity:.5}
 svg.attack-path .nip{font:600 12px ui-monospace,"DejaVu Sans Mono",monospace;text-anchor:middle}
 svg.attack-path .nrole{font-size:9.5px;text-anchor:middle;letter-spacing:.05em;text-transform:uppercase}
 svg.attack-path .pm{font-size:10px;font-weight:800;fill:#a33c00}
