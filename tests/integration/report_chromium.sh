@@ -11,17 +11,18 @@
 #  - 0 alerts, and 100,000 alerts (table cut at 5,000 rows, with a note);
 #  - from Redis (XRANGE of vigie:alerts) when redis-server is installed;
 #  - from build/demo output when ./scripts/demo.sh has been run;
-#  - the bundled scenario through build/vigie (skipped without it): its -A
-#    file's incidents (or, while the sensor writes none, versions derived
-#    from its alerts by incident_fixture.py, with a note saying so);
+#  - every story of scripts/gen-scenario through build/vigie (skipped
+#    without it) with its config: its -A file's incidents (or, while the
+#    sensor writes none, versions derived from its alerts by
+#    incident_fixture.py, with a note saying so);
 #  - rendered by headless Chromium (skipped if `chromium` is missing: the
 #    Debian package): the DOM after the inline script ran, the attack paths
 #    of the scenario against its records (attack_path_check.py: nodes, roles,
 #    arrows, pivot markers, bands, labels; every node inside its zone's band
 #    and every arrow ending on its destination, as laid out by Chromium),
 #    and screenshots (> 10 KB), kept as build/report.png (REPORT_PNG=... to
-#    change) and build/report-scenario.png.
-#   report_chromium.sh --docs-png   # also writes docs/report.png: the scenario's page
+#    change) and build/report-scenario[-STORY].png.
+#   report_chromium.sh --docs-png   # also writes docs/report.png: the default story's page
 # Installs nothing.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -257,21 +258,26 @@ if [ -s "$DEMO/alerts.json" ] && [ -s "$DEMO/flows.json" ]; then
     check "demo report holds the demo's zones" has_all "$T/demo.html" "${demo_zones[@]}"
 fi
 
-# The scenario through the sensor: its incidents (or derived ones, see the note).
-SC=""
-if scenario_incidents "$T/sc"; then
+# Every scenario story through the sensor: its incidents (or derived ones,
+# see the note). SCS: "story page records source" of each page made.
+SCS=()
+for story in $(scenario_stories); do
+    if ! scenario_incidents "$T/sc-$story" "$story"; then
+        echo "report_chromium: scenario $story skipped"
+        continue
+    fi
     [ -n "$INC_NOTE" ] && echo "$INC_NOTE"
-    SC=$T/sc.html
-    check "scenario ($INC_SOURCE incidents): report builds" $PY "$REPORT" --alerts "$INC_FILE" \
-        --flows "$T/sc/flows.json" --out "$SC" --title "vigie: the Grand Angoulême scenario"
-    check "scenario: the page is self-contained" self_contained "$SC"
-    check "scenario: an attack path is drawn" grep -q '<svg class="attack-path"' "$SC"
+    SC=$T/sc-$story.html
+    check "scenario $story ($INC_SOURCE incidents): report builds" $PY "$REPORT" --alerts "$INC_FILE" \
+        --flows "$T/sc-$story/flows.json" --out "$SC" \
+        --title "vigie: $([ "$story" = default ] && echo "the bundled scenario" || echo "scenario $story")"
+    check "scenario $story: the page is self-contained" self_contained "$SC"
+    check "scenario $story: an attack path is drawn" grep -q '<svg class="attack-path"' "$SC"
     n_inc=$(jq -r 'select(.event_type == "alert") | .vigie.incident // empty' "$INC_FILE" | wc -l)
-    check "scenario: the alert table names each alert's incident ($n_inc)" \
+    check "scenario $story: the alert table names each alert's incident ($n_inc)" \
         test "$(grep -o 'incident <span class="mono">[0-9a-f]*</span>' "$SC" | wc -l)" -eq "$n_inc" -a "$n_inc" -gt 0
-else
-    echo "report_chromium: scenario skipped"
-fi
+    SCS+=("$story $SC $INC_FILE $INC_SOURCE")
+done
 
 # --- Rendered by Chromium. --------------------------------------------------
 if ! command -v chromium >/dev/null; then
@@ -318,8 +324,7 @@ fi
 # The scenario's attack paths as Chromium lays them out: a probe measures
 # every node against its zone's band and every arrowhead against its
 # destination; attack_path_check.py compares the DOM with the records.
-if [ -n "$SC" ]; then
-    cat "$SC" - >"$T/sc-probe.html" <<'EOF'
+cat >"$T/geom-probe.js" <<'EOF'
 <script>
 (function () {
   var out = [];
@@ -342,27 +347,34 @@ if [ -n "$SC" ]; then
 })();
 </script>
 EOF
+first=1
+for sc in "${SCS[@]}"; do
+    read -r story SC INC_FILE INC_SOURCE <<<"$sc"
+    cat "$SC" "$T/geom-probe.js" >"$T/sc-probe.html"
     PROFILE=$(mktemp -d -p "$T")
     timeout 120 "${CHROME[@]}" --user-data-dir="$PROFILE" --dump-dom "file://$T/sc-probe.html" >"$T/sc.dom" \
         2>>"$T/chromium.log"
-    check "scenario DOM: the probe measured the attack paths" grep -q 'data-geom="[0-9a-f]' "$T/sc.dom"
+    check "scenario $story DOM: the probe measured the attack paths" grep -q 'data-geom="[0-9a-f]' "$T/sc.dom"
     if $PY "$ROOT/tests/integration/attack_path_check.py" "$T/sc.dom" "$INC_FILE" >"$T/apc.out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   scenario DOM ($INC_SOURCE incidents): $(tail -1 "$T/apc.out")"
+        passed=$((passed + 1)); echo "ok   scenario $story DOM ($INC_SOURCE incidents): $(tail -1 "$T/apc.out")"
     else
-        failed=$((failed + 1)); echo "FAIL scenario DOM ($INC_SOURCE incidents):"; sed 's/^/     /' "$T/apc.out"
+        failed=$((failed + 1)); echo "FAIL scenario $story DOM ($INC_SOURCE incidents):"; sed 's/^/     /' "$T/apc.out"
     fi
     PROFILE=$(mktemp -d -p "$T")
     (cd "$T" && timeout 120 "${CHROME[@]}" --user-data-dir="$PROFILE" --screenshot="$T/sc.png" \
         --window-size=1400,1800 "file://$SC" >>"$T/chromium.log" 2>&1)
-    check "scenario screenshot is a PNG over 10 KB" is_png "$T/sc.png"
+    check "scenario $story screenshot is a PNG over 10 KB" is_png "$T/sc.png"
     if is_png "$T/sc.png"; then
-        mkdir -p "$ROOT/build" && cp "$T/sc.png" "$ROOT/build/report-scenario.png" &&
-            echo "screenshot: $ROOT/build/report-scenario.png"
-        if [ -n "$DOCS_PNG" ]; then
-            cp "$T/sc.png" "$DOCS_PNG" && echo "screenshot: $DOCS_PNG (the scenario, $INC_SOURCE incidents)"
+        # The default story (listed first) is build/report-scenario.png and, asked, docs/report.png.
+        png=$ROOT/build/report-scenario$([ "$first" = 1 ] || echo "-$story").png
+        mkdir -p "$ROOT/build" && cp "$T/sc.png" "$png" && echo "screenshot: $png"
+        if [ -n "$DOCS_PNG" ] && [ "$first" = 1 ]; then
+            cp "$T/sc.png" "$DOCS_PNG" && echo "screenshot: $DOCS_PNG (the $story scenario, $INC_SOURCE incidents)"
         fi
     fi
-elif [ -n "$DOCS_PNG" ]; then
+    first=0
+done
+if [ -n "$DOCS_PNG" ] && [ "${#SCS[@]}" -eq 0 ]; then
     failed=$((failed + 1)); echo "FAIL --docs-png: no scenario page (build/vigie missing?)"
 fi
 [ "$failed" -eq 0 ] || tail -5 "$T/chromium.log"

@@ -294,13 +294,18 @@ if command -v script >/dev/null; then
     script -qc "'$TAIL' --file '$T/inc.json'" /dev/null >"$T/inc-tty.out" 2>&1
     check "a terminal gets the INCIDENT prefix in colour" grep -qF $'\033[1;35mINCIDENT 5eed00000000000a v1' "$T/inc-tty.out"
 fi
-# The scenario's -A file (or, while the sensor writes no incident, versions
-# derived from its alerts; see the note): every version prints, with one
-# line per change it lists, and every hop of every incident has its line.
-if scenario_incidents "$T/sc"; then
+# Each scenario story's -A file (or, while the sensor writes no incident,
+# versions derived from its alerts; see the note): every version prints, with
+# one line per change it lists, and every hop of every incident has its line.
+for story in $(scenario_stories); do
+    if ! scenario_incidents "$T/sc-$story" "$story"; then
+        echo "tail_test: scenario $story skipped"
+        continue
+    fi
     [ -n "$INC_NOTE" ] && echo "$INC_NOTE"
     "$TAIL" --file "$INC_FILE" --no-color >"$T/sc.out" 2>"$T/sc.err"
-    check "scenario ($INC_SOURCE incidents): every version and change rendered" $PY - "$INC_FILE" "$T/sc.out" <<'EOF'
+    check "scenario $story ($INC_SOURCE incidents): every version and change rendered" \
+        $PY - "$INC_FILE" "$T/sc.out" <<'EOF'
 import json, sys
 text = {"new_incident": "new incident", "new_host": "new host", "new_hop": "new hop", "new_zone": "new zone",
         "new_technique": "new technique", "new_tactic": "new tactic", "pivot": "pivot", "merged": "merged",
@@ -328,10 +333,8 @@ for r in last.values():
             print("no line: %s" % hop); bad += 1
 sys.exit(1 if bad or not last else 0)
 EOF
-    check "scenario: no error on stderr" test ! -s "$T/sc.err"
-else
-    echo "tail_test: scenario skipped"
-fi
+    check "scenario $story: no error on stderr" test ! -s "$T/sc.err"
+done
 echo "--- sample (channel)"
 cat "$T/chan.out"
 finish tail_test
