@@ -185,6 +185,29 @@ def _routine(hops, roles):
     return order, routine
 
 
+def _detour(curve, boxes):
+    """The curve, or, when it runs through a node other than its ends (an
+    arrow that skips a band, behind the host of the band between), the same
+    curve with its middle pulled sideways until it clears them."""
+    p0, p1, p2, p3 = curve
+
+    def hits(c):
+        for i in range(2, 19):
+            x, y = _bezier(*c, i / 20)
+            if any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes):
+                return True
+        return False
+
+    if not hits(curve):
+        return curve
+    for k in (1, -1, 2, -2, 3, -3):
+        dx = k * NW * 0.75
+        c = (p0, (p1[0] + dx, p1[1]), (p2[0] + dx, p2[1]), p3)
+        if not hits(c):
+            return c
+    return curve
+
+
 def _label_lines(hop, names, tz, number, techs, compact):
     t = fmt_time(hop.t, tz, False) if hop.t is not None else "?"
     if compact and techs:
@@ -296,7 +319,10 @@ def svg_attack_path(inc, names, tz):
         if (id(hop), "s") not in spread:
             continue
         kind = _hop_kind(hop, roles)
-        p0, p1, p2, p3 = _curve(pos[hop.src], pos[hop.dst], spread[(id(hop), "s")], spread[(id(hop), "d")])
+        p0, p1, p2, p3 = _detour(
+            _curve(pos[hop.src], pos[hop.dst], spread[(id(hop), "s")], spread[(id(hop), "d")]),
+            [(x - NW / 2, y - NH / 2, x + NW / 2, y + NH / 2) for ip, (x, y) in pos.items()
+             if ip not in (hop.src, hop.dst)])
         col = HOP_COLOR[kind]
         # The arrowhead follows the curve's last tangent.
         ang = math.atan2(p3[1] - p2[1], p3[0] - p2[0]) if (p3[0], p3[1]) != (p2[0], p2[1]) else math.pi / 2

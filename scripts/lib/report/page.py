@@ -150,8 +150,9 @@ def render(d, title, lanes_by, max_rows):
     ]
     inc = section_incidents(d)
     if inc:
-        parts.append('<section id="incidents"><h2>Incidents: attack paths (%d)</h2>%s</section>' % (
-            len(d.incidents), inc))
+        merged = sum(1 for i in d.incidents.values() if i.state == "merged")
+        parts.append('<section id="incidents"><h2>Incidents: attack paths (%d%s)</h2>%s</section>' % (
+            len(d.incidents) - merged, " + %d merged" % merged if merged else "", inc))
     parts += [
         '<section id="matrix"><h2>Zone-to-zone matrix</h2>%s</section>' % section_matrix(d),
     ]
