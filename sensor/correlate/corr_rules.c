@@ -1,6 +1,7 @@
 /* The correlation rules of docs/incidents.md, applied to one event: which
  * incident (rule 1), targets (2), lateral movement (3), late-report merges
- * (4), hops (5), zones (6), tactics (7), allowed flows (9), limits (10).
+ * (4), hops (5), zones (6), tactics (7), allowed flows (9), limits (10),
+ * probes (11).
  * The window (8) and the versions are correlate.c's. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +245,7 @@ static void merge(struct correlator *c, struct incident *I, struct incident *J, 
     for (uint32_t t = 0; t < J->ntactics; t++)
         add_tactic(I, J->tactics[t]);
     I->alerts += J->alerts;
+    I->probes += J->probes;
     if (J->severity < I->severity) I->severity = J->severity;
     if (J->first_seen < I->first_seen) I->first_seen = J->first_seen;
     corr_touch(c, I, J->last_seen);
@@ -301,7 +303,7 @@ static struct incident *open_incident(struct correlator *c, const struct corr_ev
     return inc;
 }
 
-/* Rules 2, 5, 6, 7, 9: what the event adds to its incident. */
+/* Rules 2, 5, 6, 7, 9, 11: what the event adds to its incident. */
 static void apply(struct correlator *c, struct incident *inc, uint32_t sh,
                   const struct corr_event *ev, int lateral)
 {
@@ -311,7 +313,8 @@ static void apply(struct correlator *c, struct incident *inc, uint32_t sh,
     if (ts < inc->first_seen) inc->first_seen = ts;
     corr_touch(c, inc, ts);
     uint32_t dh = CORR_NONE;
-    if (!same_host(&ev->src, &ev->dst)) {
+    /* Rule 11: a probe's destination stays out (no host, hop or zone). */
+    if (!ev->probe && !same_host(&ev->src, &ev->dst)) {
         dh = corr_index_find(&c->index, ev->dst.family, ev->dst.addr, slot(c, inc));
         if (dh == CORR_NONE) {
             dh = add_host(c, inc, &ev->dst, ROLE_TARGET, ts);
@@ -351,6 +354,7 @@ static void apply(struct correlator *c, struct incident *inc, uint32_t sh,
     if (alert) {
         int sev = ev->severity < 1 ? 1 : ev->severity > 3 ? 3 : ev->severity;
         inc->alerts++;
+        if (ev->probe) inc->probes++;
         if (sev < inc->severity) inc->severity = sev;
         if (lateral && dh != CORR_NONE) merge_late(c, inc, dh, ts);
     }
@@ -361,6 +365,10 @@ int correlate_event(struct correlator *c, const struct corr_event *ev, char id[C
 {
     if (!c->set.enabled) return 0;
     corr_advance(c, ev->ts_us);
+    /* Rule 11: an allowed flow that reached no service is no fact at all;
+     * its packet time still moves the clock, as a tick at that time would,
+     * so the records do not depend on how often the caller ticks. */
+    if (ev->kind == CORR_ALLOWED_FLOW && ev->probe) return 0;
     /* Rule 9: an allowed flow onto D may make D a pivot later, as any
      * remote administration would. */
     int lateral = ev->kind == CORR_ALLOWED_FLOW || is_lateral(ev);

@@ -38,6 +38,11 @@ struct corr_event {
     const char *techniques[CORR_MAX_TECHNIQUES];
     size_t ntechniques;
     int severity; /* 1 high .. 3 low; ignored for allowed flows */
+    /* The flow reached no service: the server sent no application payload
+     * (a scan probe, a refused or unanswered connection). Such an alert
+     * counts in its incident but brings in no destination host and no hop;
+     * such an allowed flow is ignored (docs/incidents.md, "Probes"). */
+    int probe;
 };
 
 struct corr_settings {

@@ -85,6 +85,7 @@ struct incident {
     uint64_t last_record; /* timestamp of the last record written */
     uint64_t first_seen, last_seen;
     uint64_t alerts;
+    uint64_t probes; /* alerts that were probes, counted in alerts too */
     int severity;
     struct inc_host *hosts;
     uint32_t nhosts, cap_hosts;

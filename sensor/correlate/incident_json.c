@@ -112,6 +112,7 @@ static void write_incident(struct correlator *c, const struct incident *inc)
     json_key_int(w, "severity", inc->severity);
     json_key_u64(w, "score", corr_score(c, inc));
     json_key_u64(w, "alerts", inc->alerts);
+    json_key_u64(w, "probes", inc->probes);
     if (inc->nhosts) key_addr(w, "origin", &inc->hosts[0]);
     write_hosts(c, inc);
     write_hops(c, inc);

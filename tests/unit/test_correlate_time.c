@@ -128,7 +128,8 @@ static uint32_t lcg(uint32_t *s)
 static const char *const *const kinds[] = {SMB, WMI, SCAN, KERB, POLICY, RDP, NULL};
 
 /* A pseudo-random attack: 400 events among 24 hosts, times growing by up
- * to 90 s with an occasional long gap, some events reported 300 s late. */
+ * to 90 s with an occasional long gap, some events reported 300 s late,
+ * one in four a probe. */
 static void script(const struct zones *z, struct corr_event *evs, size_t n)
 {
     uint32_t s = 12345;
@@ -145,6 +146,7 @@ static void script(const struct zones *z, struct corr_event *evs, size_t n)
         uint64_t ts = lcg(&s) % 8 == 0 ? t - 300 * SEC : t;
         evs[i] = event(z, kind, ts, src, dst, k == 6 ? "ndpi_risk" : "det", kinds[k]);
         evs[i].severity = 1 + (int)(lcg(&s) % 3);
+        evs[i].probe = (r >> 4) % 4 == 0;
     }
 }
 
@@ -231,6 +233,7 @@ static void test_replay_determinism(void **state)
     assert_true(count(&fine, "\"state\":\"closed\"") > 0);
     assert_true(s1.evicted > 0);
     assert_true(s1.merged > 0);
+    assert_true(count(&fine, "\"probes\":0,") < fine.n);
     check_versions(&fine);
     assert_int_equal(s1.records, fine.n);
     rec_clear(&fine);
