@@ -199,10 +199,14 @@ static void process_due(struct correlator *c, uint64_t now)
         if (b && tb > now) b = NULL;
         if (!a && !b) return;
         if (a && b && (tb < ta || (tb == ta && b->seq < a->seq))) a = NULL;
-        if (a)
+        if (a) {
             corr_end(c, a, ST_CLOSED, a->last_seen + timeout);
-        else
+        } else {
+            /* Stamped with its last change; the next one waits 60 s from
+             * now, the time it fell due, whenever the caller ticked. */
             corr_write_version(c, b, b->change_ts);
+            b->last_record = tb;
+        }
     }
 }
 
