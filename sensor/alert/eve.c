@@ -92,16 +92,18 @@ void eve_flow_counters(struct json_writer *s, const struct flow *f, int with_end
     json_end_object(s);
 }
 
-/* docs/incidents.md rule 9: a flow a policy rule allowed raised no alert;
- * its record says so, and which rule (looked up again: struct flow keeps
- * one bit, not the rule). */
+/* docs/incidents.md rule 9: a flow the policy allowed raised no alert; its
+ * record says so, and which rule. struct flow keeps one byte, not the rule,
+ * so the rule is looked up again; after a reload that no longer allows the
+ * flow, the verdict stays and the rule is not named. */
 static void policy_fact(struct json_writer *s, const struct eve_context *ctx, const struct flow *f)
 {
-    const char *rule = NULL;
-    policy_check(ctx->policy, f->zone[f->client], f->zone[!f->client], f->cls.master, f->cls.app,
-                 f->key.port[!f->client], &rule);
     json_key_str(s, "policy", "allow");
-    json_key_str(s, "allowed_by", rule ? rule : "default allow");
+    if (!ctx->policy) return;
+    const char *rule = NULL;
+    enum policy_verdict v = policy_check(ctx->policy, f->zone[f->client], f->zone[!f->client],
+                                         f->cls.master, f->cls.app, f->key.port[!f->client], &rule);
+    if (v == POLICY_ALLOW) json_key_str(s, "allowed_by", rule ? rule : "default allow");
 }
 
 void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const struct flow *f,
@@ -123,7 +125,7 @@ void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const 
     eve_flow_counters(s, f, 1, reason);
     json_key_str(s, "src_zone", zones_name(ctx->zones, f->zone[f->client]));
     json_key_str(s, "dest_zone", zones_name(ctx->zones, f->zone[!f->client]));
-    if (f->policy_allowed && ctx->policy) {
+    if (f->policy_allowed) {
         json_key_object(s, "vigie");
         policy_fact(s, ctx, f);
         json_end_object(s);

@@ -193,11 +193,11 @@ int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, siz
     p->eve.geoip = geo;
     /* Live flows keep going: only their zones are looked up again. */
     alerter_flush(p->alerter);
+    struct corr_settings cs = corr_settings_of(cfg);
+    correlate_configure(p->corr, &cs, z, p->host);
     zones_destroy(p->zones);
     policy_destroy(p->policy);
     p->zones = z;
-    struct corr_settings cs = corr_settings_of(cfg);
-    correlate_configure(p->corr, &cs, z, p->host);
     p->eve.zones = p->detect.zones = z;
     p->policy = pol;
     p->eve.policy = p->detect.policy = pol;
