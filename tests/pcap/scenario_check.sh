@@ -176,8 +176,9 @@ if [ -x "$VIGIE" ] && command -v jq >/dev/null; then
         2>/dev/null  # the shell's own "Segmentation fault" notice: the status is reported below
     if [ $rc -eq 0 ]; then
         echo "vigie detectors firing on the scenario (count, detector) - informational, not pass/fail:"
-        jq -r '.vigie.detector' "$T/alerts.json" | sort | uniq -c | sort -rn | sed 's/^/    /'
-        fired=$(jq -r '.vigie.detector' "$T/alerts.json" | sort -u)
+        # The alerts file holds the incidents' records too.
+        jq -r 'select(.event_type == "alert") | .vigie.detector' "$T/alerts.json" | sort | uniq -c | sort -rn | sed 's/^/    /'
+        fired=$(jq -r 'select(.event_type == "alert") | .vigie.detector' "$T/alerts.json" | sort -u)
         missing=""
         for d in policy_violation admin_protocol_cross_zone internal_scan share_discovery account_discovery \
                  rpc_discovery password_spray kerberoast smb_admin_share lateral_tool_transfer remote_service \
