@@ -2,9 +2,9 @@
 #include <string.h>
 
 #include "alert.h"
-#include "community_id.h"
 #include "correlate/correlate.h"
 #include "detect/attack.h"
+#include "community_id.h"
 
 _Static_assert(ALERT_MAX_TECHNIQUES <= CORR_MAX_TECHNIQUES,
                "the correlator takes every ATT&CK id of an alert");
@@ -166,11 +166,11 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
 
     json_key_object(s, "vigie");
     json_key_str(s, "detector", d->id);
-    if (incident[0]) json_key_str(s, "incident", incident);
     json_key_str(s, "src_zone", zones_name(a->eve.zones, f->zone[c]));
     json_key_str(s, "dest_zone", zones_name(a->eve.zones, f->zone[!c]));
     json_key_str(s, "policy", al->policy ? al->policy : "none");
     json_key_u64(s, "count", count);
+    if (incident[0]) json_key_str(s, "incident", incident);
     json_key_object(s, "evidence");
     for (size_t i = 0; i < al->nev; i++) {
         if (al->ev[i].str)
