@@ -89,12 +89,26 @@ static void add_tactic(struct incident *inc, int name)
     inc->change |= CH_NEW_TACTIC;
 }
 
-static void make_pivot(struct incident *inc, uint32_t h)
+/* A host that may now move alerts into inc (rule 1) goes on its chain. */
+static void activate(struct correlator *c, struct incident *inc, uint32_t h)
+{
+    struct inc_host *x = &inc->hosts[h];
+    if (x->active || (x->role == ROLE_TARGET && !x->lateral)) return;
+    x->link =
+        corr_index_activate(&c->index, x->family, x->addr, slot(c, inc), h, x->role == ROLE_ORIGIN);
+    if (x->link != CORR_NONE)
+        x->active = 1;
+    else
+        c->oom++;
+}
+
+static void make_pivot(struct correlator *c, struct incident *inc, uint32_t h)
 {
     if (inc->hosts[h].role != ROLE_TARGET) return;
     inc->hosts[h].role = ROLE_PIVOT;
     inc->pivots++;
     inc->change |= CH_PIVOT;
+    activate(c, inc, h);
 }
 
 /* A new host of inc, or CORR_NONE when it does not fit (counted). */
@@ -125,6 +139,7 @@ static uint32_t add_host(struct correlator *c, struct incident *inc, const struc
         inc->change |= CH_PIVOT;
     }
     add_zone(inc, h->zone);
+    activate(c, inc, i);
     return i;
 dropped:
     inc->hosts_dropped++;
@@ -197,10 +212,13 @@ static void merge(struct correlator *c, struct incident *I, struct incident *J, 
             x = add_host(c, I, &ch, h->role == ROLE_TARGET ? ROLE_TARGET : ROLE_PIVOT,
                          h->first_seen);
         } else {
-            if (h->role != ROLE_TARGET) make_pivot(I, x);
+            if (h->role != ROLE_TARGET) make_pivot(c, I, x);
             if (h->first_seen < I->hosts[x].first_seen) I->hosts[x].first_seen = h->first_seen;
         }
-        if (x != CORR_NONE) I->hosts[x].lateral |= h->lateral;
+        if (x != CORR_NONE) {
+            I->hosts[x].lateral |= h->lateral;
+            activate(c, I, x);
+        }
         map[j] = x;
     }
     for (uint32_t k = 0; k < J->nhops; k++) {
@@ -247,12 +265,12 @@ static void merge_late(struct correlator *c, struct incident *I, uint32_t dh, ui
     for (;;) {
         struct incident *J = NULL;
         const struct corr_member *mem = c->index.members;
+        /* Origin links come first on the chain. */
         for (uint32_t m = corr_index_first(&c->index, family, addr); m != CORR_NONE;
              m = mem[m].next) {
             struct incident *k = &c->incs[mem[m].inc];
-            if (k != I && k->hosts[mem[m].host].role == ROLE_ORIGIN && k->first_seen >= ts &&
-                (!J || older(k, J)))
-                J = k;
+            if (k->hosts[mem[m].host].role != ROLE_ORIGIN) break;
+            if (k != I && k->first_seen >= ts && (!J || older(k, J))) J = k;
         }
         if (!J) break;
         /* D, J's origin, is found in I and made a pivot there. */
@@ -302,7 +320,10 @@ static void apply(struct correlator *c, struct incident *inc, uint32_t sh,
     }
     if (sh != CORR_NONE) add_zone(inc, ev->src.zone);
     if (dh != CORR_NONE) add_zone(inc, ev->dst.zone);
-    if (lateral && dh != CORR_NONE) inc->hosts[dh].lateral = 1;
+    if (lateral && dh != CORR_NONE) {
+        inc->hosts[dh].lateral = 1;
+        activate(c, inc, dh);
+    }
     struct inc_hop *hop = NULL;
     int fresh = 0;
     if (sh != CORR_NONE && dh != CORR_NONE) hop = get_hop(c, inc, sh, dh, ts, &fresh);
@@ -351,7 +372,7 @@ int correlate_event(struct correlator *c, const struct corr_event *ev, char id[C
         inc = open_incident(c, ev, &sh);
         if (!inc) return 0;
     } else if (pivot) {
-        make_pivot(inc, sh);
+        make_pivot(c, inc, sh);
     }
     apply(c, inc, sh, ev, lateral);
     memcpy(id, inc->id, CORR_ID_LEN);

@@ -162,7 +162,8 @@ static void release(struct correlator *c, struct incident *inc)
 {
     uint32_t i = (uint32_t)(inc - c->incs);
     for (uint32_t h = 0; h < inc->nhosts; h++)
-        corr_index_remove(&c->index, inc->hosts[h].family, inc->hosts[h].addr, i);
+        corr_index_remove(&c->index, inc->hosts[h].family, inc->hosts[h].addr, i,
+                          inc->hosts[h].active ? inc->hosts[h].link : CORR_NONE);
     if (inc->dirty) corr_list_remove(c, CORR_L_DIRTY, i);
     if (inc->pending) corr_list_remove(c, CORR_L_DUE, i);
     corr_list_remove(c, CORR_L_LAST, i);

@@ -49,7 +49,8 @@ struct corr_settings {
 #define CORR_DEFAULT_TIMEOUT_S 86400u
 #define CORR_DEFAULT_MAX_OPEN 1024u
 
-/* One incident record (its JSON, without a newline), for the outputs. */
+/* One incident record (its JSON, without a newline; json[len] is a NUL),
+ * for the outputs. */
 typedef void (*incident_sink_fn)(void *ud, const char *json, size_t len);
 
 struct correlator;
@@ -83,7 +84,7 @@ struct correlate_stats {
     uint64_t open;      /* open now */
     uint64_t records;   /* incident records written */
     uint64_t merged, closed;
-    uint64_t evicted; /* closed early to stay within max_open */
+    uint64_t evicted; /* closed early to stay within max_open (counted in closed too) */
     uint64_t hosts_dropped, hops_dropped;
 };
 void correlate_get_stats(const struct correlator *c, struct correlate_stats *st);

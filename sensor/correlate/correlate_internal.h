@@ -49,8 +49,10 @@ enum corr_state { ST_FREE, ST_OPEN, ST_CLOSED, ST_MERGED };
 struct inc_host {
     uint8_t family, role;
     uint8_t lateral; /* destination of a lateral-movement technique here */
+    uint8_t active;  /* on its address's chain, at link */
     uint8_t addr[16];
     uint16_t zone;
+    uint32_t link;
     uint64_t first_seen;
 };
 
@@ -101,9 +103,16 @@ struct incident {
     uint32_t next_free;
 };
 
-/* One address's chain of (incident, host) memberships. */
+/* One (address, incident) membership. */
+struct corr_mslot {
+    uint8_t used, family;
+    uint8_t addr[16];
+    uint32_t inc, host;
+};
+
+/* A link of an address's chain of incidents where it acts. */
 struct corr_member {
-    uint32_t next;
+    uint32_t next, prev;
     uint32_t inc;
     uint32_t host;
 };
@@ -111,12 +120,14 @@ struct corr_member {
 struct corr_addr {
     uint8_t used, family;
     uint8_t addr[16];
-    uint32_t head; /* first member, CORR_NONE never (unused slots are emptied) */
+    uint32_t head, tail; /* an address with no link has no slot */
 };
 
 struct corr_index {
+    struct corr_mslot *mem;
+    size_t cap_mem, used_mem; /* a power of two, at most half full */
     struct corr_addr *slots;
-    size_t cap, used; /* cap a power of two, used <= cap / 2 */
+    size_t cap, used;
     struct corr_member *members;
     uint32_t nmembers, cap_members, free_member;
 };
@@ -166,18 +177,25 @@ void corr_end(struct correlator *c, struct incident *inc, int state, uint64_t ts
 /* Renders what earlier events owe, then does what fell due by now. */
 void corr_advance(struct correlator *c, uint64_t now);
 
-/* corr_index.c: address -> memberships. */
+/* corr_index.c: (address, incident) -> host, and address -> the chain
+ * of incidents where it acts. */
 int corr_index_init(struct corr_index *ix);
 void corr_index_free(struct corr_index *ix);
-/* First member of addr, CORR_NONE if none. */
-uint32_t corr_index_first(const struct corr_index *ix, uint8_t family, const uint8_t addr[16]);
-/* 0, or -1 when out of memory. */
-int corr_index_add(struct corr_index *ix, uint8_t family, const uint8_t addr[16], uint32_t inc,
-                   uint32_t host);
-void corr_index_remove(struct corr_index *ix, uint8_t family, const uint8_t addr[16], uint32_t inc);
 /* Host index of addr in incident inc, or CORR_NONE. */
 uint32_t corr_index_find(const struct corr_index *ix, uint8_t family, const uint8_t addr[16],
                          uint32_t inc);
+/* 0, or -1 when out of memory. */
+int corr_index_add(struct corr_index *ix, uint8_t family, const uint8_t addr[16], uint32_t inc,
+                   uint32_t host);
+/* Puts the membership on the address's chain (once per membership),
+ * origins first; returns the link, CORR_NONE when out of memory. */
+uint32_t corr_index_activate(struct corr_index *ix, uint8_t family, const uint8_t addr[16],
+                             uint32_t inc, uint32_t host, int origin);
+/* First link of addr's chain, CORR_NONE if none. */
+uint32_t corr_index_first(const struct corr_index *ix, uint8_t family, const uint8_t addr[16]);
+/* link: the membership's link on the chain, or CORR_NONE. */
+void corr_index_remove(struct corr_index *ix, uint8_t family, const uint8_t addr[16], uint32_t inc,
+                       uint32_t link);
 
 /* corr_index.c: interned names (static strings) -> small numbers. */
 int corr_name(struct correlator *c, const char *s); /* -1 if the table is full */

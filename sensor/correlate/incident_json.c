@@ -126,11 +126,13 @@ static void write_incident(struct correlator *c, const struct incident *inc)
     json_end_object(w);
 }
 
+/* Each record is kept NUL-terminated, as json_buffer() gives a document;
+ * out_ends[i] is the offset of record i's NUL. */
 static int out_append(struct correlator *c, const char *s, size_t n)
 {
-    if (c->out_len + n > c->out_cap) {
+    if (c->out_len + n + 1 > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 4096;
-        while (cap < c->out_len + n)
+        while (cap < c->out_len + n + 1)
             cap *= 2;
         char *o = realloc(c->out, cap);
         if (!o) return -1;
@@ -146,7 +148,8 @@ static int out_append(struct correlator *c, const char *s, size_t n)
     }
     memcpy(c->out + c->out_len, s, n);
     c->out_len += n;
-    c->out_ends[c->nout++] = c->out_len;
+    c->out[c->out_len] = '\0';
+    c->out_ends[c->nout++] = c->out_len++;
     return 0;
 }
 
@@ -178,7 +181,7 @@ void corr_emit(struct correlator *c)
     size_t start = 0;
     for (size_t i = 0; i < c->nout; i++) {
         if (c->sink) c->sink(c->ud, c->out + start, c->out_ends[i] - start);
-        start = c->out_ends[i];
+        start = c->out_ends[i] + 1;
     }
     c->nout = 0;
     c->out_len = 0;

@@ -374,6 +374,54 @@ static void test_unmapped_alerts(void **state)
     harness_close(&h);
 }
 
+/* Rule 1 when several incidents qualify: acting beats having been reached,
+ * then the oldest wins. */
+static void test_oldest_wins(void **state)
+{
+    (void)state;
+    struct harness h;
+    harness_open(&h, 3600, 64);
+    char i1[CORR_ID_LEN], i2[CORR_ID_LEN], i3[CORR_ID_LEN], id[CORR_ID_LEN];
+    /* Two attackers move onto the same server S, the second one first. */
+    struct corr_event b =
+        event(h.z, CORR_ALERT, T0 + 5 * SEC, "10.1.0.6", "10.4.0.1", "kerb", KERB);
+    struct corr_event a =
+        event(h.z, CORR_ALERT, T0 + 10 * SEC, "10.1.0.5", "10.4.0.1", "kerb", KERB);
+    assert_int_equal(feed(&h, &b, i2), 1);
+    assert_int_equal(feed(&h, &a, i1), 1);
+    b.dst = a.dst = host(h.z, "10.2.0.9");
+    b.techniques[0] = a.techniques[0] = "T1021.002";
+    b.ts_us = T0 + 20 * SEC;
+    a.ts_us = T0 + 21 * SEC;
+    assert_int_equal(feed(&h, &a, id), 1);
+    assert_string_equal(id, i1);
+    assert_int_equal(feed(&h, &b, id), 1);
+    assert_string_equal(id, i2);
+    /* S reached in both: it pivots in the older one (b's, first alert 5 s). */
+    struct corr_event s1 =
+        event(h.z, CORR_ALERT, T0 + 30 * SEC, "10.2.0.9", "10.3.0.1", "wmi", WMI);
+    assert_int_equal(feed(&h, &s1, id), 1);
+    assert_string_equal(id, i2);
+    /* S is also reached by lateral movement from a third origin, older
+     * still by its first alert; S acts in b's incident now, and that wins. */
+    struct corr_event c0 =
+        event(h.z, CORR_ALERT, T0 + 1 * SEC, "10.1.0.7", "10.4.0.2", "kerb", KERB);
+    assert_int_equal(feed(&h, &c0, i3), 1);
+    struct corr_event c1 =
+        event(h.z, CORR_ALERT, T0 + 31 * SEC, "10.1.0.7", "10.2.0.9", "smb", SMB);
+    assert_int_equal(feed(&h, &c1, id), 1);
+    assert_string_equal(id, i3);
+    struct corr_event s2 =
+        event(h.z, CORR_ALERT, T0 + 32 * SEC, "10.2.0.9", "10.3.0.2", "wmi", WMI);
+    assert_int_equal(feed(&h, &s2, id), 1);
+    assert_string_equal(id, i2);
+    struct jv *v = rec(&h.r, h.r.n - 1);
+    assert_string_equal(jstr(v, "incident.id"), i2);
+    assert_int_equal(jlen(v, "incident.hosts"), 5);
+    jfree(v);
+    harness_close(&h);
+}
+
 static void test_disabled(void **state)
 {
     (void)state;
@@ -408,7 +456,7 @@ int main(void)
         cmocka_unit_test(test_fan_out),           cmocka_unit_test(test_two_attackers_one_server),
         cmocka_unit_test(test_late_report_merge), cmocka_unit_test(test_no_merge_when_later),
         cmocka_unit_test(test_allowed_flows),     cmocka_unit_test(test_unmapped_alerts),
-        cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_oldest_wins),       cmocka_unit_test(test_disabled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,9 +31,9 @@ struct jv {
     struct jv **items;
 };
 
-static struct jv *j_value(const char **p, const char *end);
+static inline struct jv *j_value(const char **p, const char *end);
 
-static void j_ws(const char **p, const char *end)
+static inline void j_ws(const char **p, const char *end)
 {
     while (*p < end && (**p == ' ' || **p == '\n' || **p == '\t' || **p == '\r'))
         (*p)++;
@@ -41,7 +41,7 @@ static void j_ws(const char **p, const char *end)
 
 /* Strings of the records are ASCII; \uXXXX below 0x80 and the short
  * escapes are decoded, anything else fails the test. */
-static char *j_string(const char **p, const char *end)
+static inline char *j_string(const char **p, const char *end)
 {
     assert_true(*p < end && **p == '"');
     (*p)++;
@@ -74,7 +74,7 @@ static char *j_string(const char **p, const char *end)
     return out;
 }
 
-static void j_push(struct jv *v, char *key, struct jv *item)
+static inline void j_push(struct jv *v, char *key, struct jv *item)
 {
     v->keys = realloc(v->keys, (v->n + 1) * sizeof(*v->keys));
     v->items = realloc(v->items, (v->n + 1) * sizeof(*v->items));
@@ -83,7 +83,7 @@ static void j_push(struct jv *v, char *key, struct jv *item)
     v->items[v->n++] = item;
 }
 
-static struct jv *j_value(const char **p, const char *end)
+static inline struct jv *j_value(const char **p, const char *end)
 {
     struct jv *v = calloc(1, sizeof(*v));
     assert_non_null(v);
@@ -141,7 +141,7 @@ static struct jv *j_value(const char **p, const char *end)
     return v;
 }
 
-static struct jv *jparse(const char *s)
+static inline struct jv *jparse(const char *s)
 {
     const char *p = s, *end = s + strlen(s);
     struct jv *v = j_value(&p, end);
@@ -150,7 +150,7 @@ static struct jv *jparse(const char *s)
     return v;
 }
 
-static void jfree(struct jv *v)
+static inline void jfree(struct jv *v)
 {
     if (!v) return;
     for (size_t i = 0; i < v->n; i++) {
@@ -164,7 +164,7 @@ static void jfree(struct jv *v)
 }
 
 /* "a.b.2.c": members by name, array elements by number; NULL if absent. */
-static const struct jv *jpath(const struct jv *v, const char *path)
+static inline const struct jv *jpath(const struct jv *v, const char *path)
 {
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", path);
@@ -182,21 +182,21 @@ static const struct jv *jpath(const struct jv *v, const char *path)
     return v;
 }
 
-static const char *jstr(const struct jv *v, const char *path)
+static inline const char *jstr(const struct jv *v, const char *path)
 {
     const struct jv *x = jpath(v, path);
     if (!x || x->type != 's') fail_msg("%s: not a string", path);
     return x->str;
 }
 
-static long long jnum(const struct jv *v, const char *path)
+static inline long long jnum(const struct jv *v, const char *path)
 {
     const struct jv *x = jpath(v, path);
     if (!x || x->type != 'n') fail_msg("%s: not a number", path);
     return (long long)x->num;
 }
 
-static size_t jlen(const struct jv *v, const char *path)
+static inline size_t jlen(const struct jv *v, const char *path)
 {
     const struct jv *x = jpath(v, path);
     if (!x || (x->type != 'a' && x->type != 'o')) fail_msg("%s: not an array", path);
@@ -204,7 +204,7 @@ static size_t jlen(const struct jv *v, const char *path)
 }
 
 /* The strings of an array joined with ',': "TA0008,TA0002". */
-static const char *jlist(const struct jv *v, const char *path)
+static inline const char *jlist(const struct jv *v, const char *path)
 {
     static char buf[4096];
     const struct jv *x = jpath(v, path);
@@ -225,10 +225,10 @@ struct records {
     size_t n;
 };
 
-static void rec_sink(void *ud, const char *json, size_t len)
+static inline void rec_sink(void *ud, const char *json, size_t len)
 {
     struct records *r = ud;
-    assert_int_equal(strlen(json) >= len, 1);
+    assert_int_equal(strlen(json), len); /* NUL-terminated, no newline */
     r->line = realloc(r->line, (r->n + 1) * sizeof(*r->line));
     assert_non_null(r->line);
     r->line[r->n] = malloc(len + 1);
@@ -238,7 +238,7 @@ static void rec_sink(void *ud, const char *json, size_t len)
     r->n++;
 }
 
-static void rec_clear(struct records *r)
+static inline void rec_clear(struct records *r)
 {
     for (size_t i = 0; i < r->n; i++)
         free(r->line[i]);
@@ -248,7 +248,7 @@ static void rec_clear(struct records *r)
 }
 
 /* Record i, parsed (free with jfree). */
-static struct jv *rec(const struct records *r, size_t i)
+static inline struct jv *rec(const struct records *r, size_t i)
 {
     assert_true(i < r->n);
     struct jv *v = jparse(r->line[i]);
@@ -271,7 +271,7 @@ static const char zones_yaml[] = "zones:\n"
                                  "  - name: staff\n"
                                  "    cidrs: [10.4.0.0/16]\n";
 
-static struct zones *test_zones(void)
+static inline struct zones *test_zones(void)
 {
     char path[] = "/tmp/vigie-test-corr-XXXXXX", err[4096];
     int fd = mkstemp(path);
@@ -289,7 +289,7 @@ static struct zones *test_zones(void)
     return z;
 }
 
-static struct corr_host host(const struct zones *z, const char *s)
+static inline struct corr_host host(const struct zones *z, const char *s)
 {
     struct corr_host h = {0};
     if (strchr(s, ':')) {
@@ -308,9 +308,9 @@ static struct corr_host host(const struct zones *z, const char *s)
 #define T0 (1689093696ull * SEC) /* 2023-07-11T16:41:36 */
 
 /* An event: techniques is a NULL-terminated list (NULL for none). */
-static struct corr_event event(const struct zones *z, enum corr_kind kind, uint64_t ts,
-                               const char *src, const char *dst, const char *detector,
-                               const char *const *techniques)
+static inline struct corr_event event(const struct zones *z, enum corr_kind kind, uint64_t ts,
+                                      const char *src, const char *dst, const char *detector,
+                                      const char *const *techniques)
 {
     struct corr_event ev = {.kind = kind, .ts_us = ts, .detector = detector, .severity = 2};
     ev.src = host(z, src);
@@ -333,7 +333,7 @@ struct harness {
     struct records r;
 };
 
-static void harness_open(struct harness *h, uint32_t timeout_s, uint32_t max_open)
+static inline void harness_open(struct harness *h, uint32_t timeout_s, uint32_t max_open)
 {
     memset(h, 0, sizeof(*h));
     h->z = test_zones();
@@ -342,7 +342,7 @@ static void harness_open(struct harness *h, uint32_t timeout_s, uint32_t max_ope
     assert_non_null(h->c);
 }
 
-static void harness_close(struct harness *h)
+static inline void harness_close(struct harness *h)
 {
     correlate_destroy(h->c);
     zones_destroy(h->z);
@@ -351,7 +351,7 @@ static void harness_close(struct harness *h)
 
 /* Feeds an event and publishes, as the alert stage does; returns 1 if it
  * joined an incident (id filled). */
-static int feed(struct harness *h, const struct corr_event *ev, char id[CORR_ID_LEN])
+static inline int feed(struct harness *h, const struct corr_event *ev, char id[CORR_ID_LEN])
 {
     char tmp[CORR_ID_LEN];
     int r = correlate_event(h->c, ev, id ? id : tmp);
