@@ -5,6 +5,7 @@
 
 #include "eve.h"
 #include "enrich/geoip.h"
+#include "enrich/policy.h"
 
 void eve_format_time(uint64_t ts_us, char *buf, size_t len)
 {
@@ -91,6 +92,20 @@ void eve_flow_counters(struct json_writer *s, const struct flow *f, int with_end
     json_end_object(s);
 }
 
+/* docs/incidents.md rule 9: a flow the policy allowed raised no alert; its
+ * record says so, and which rule. struct flow keeps one byte, not the rule,
+ * so the rule is looked up again; after a reload that no longer allows the
+ * flow, the verdict stays and the rule is not named. */
+static void policy_fact(struct json_writer *s, const struct eve_context *ctx, const struct flow *f)
+{
+    json_key_str(s, "policy", "allow");
+    if (!ctx->policy) return;
+    const char *rule = NULL;
+    enum policy_verdict v = policy_check(ctx->policy, f->zone[f->client], f->zone[!f->client],
+                                         f->cls.master, f->cls.app, f->key.port[!f->client], &rule);
+    if (v == POLICY_ALLOW) json_key_str(s, "allowed_by", rule ? rule : "default allow");
+}
+
 void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const struct flow *f,
                     enum flow_end_reason reason)
 {
@@ -110,6 +125,11 @@ void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const 
     eve_flow_counters(s, f, 1, reason);
     json_key_str(s, "src_zone", zones_name(ctx->zones, f->zone[f->client]));
     json_key_str(s, "dest_zone", zones_name(ctx->zones, f->zone[!f->client]));
+    if (f->policy_allowed) {
+        json_key_object(s, "vigie");
+        policy_fact(s, ctx, f);
+        json_end_object(s);
+    }
 }
 
 static void geo_block(struct json_writer *s, const char *key, const struct eve_context *ctx,

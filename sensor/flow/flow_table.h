@@ -38,6 +38,10 @@ struct flow {
     uint8_t client;   /* key endpoint that opened the flow */
     uint8_t fclass;   /* enum flow_class */
     uint8_t tcp_fin;  /* bit per endpoint that sent a FIN */
+    /* A policy rule allowed what a detector saw on it (docs/incidents.md
+     * rule 9): a fact of its flow record, not an alert. In line 1's last
+     * byte, so struct flow keeps its size. */
+    uint8_t policy_allowed;
     /* line 2 */
     uint64_t bytes[2]; /* sent by key endpoint 0 / 1 */
     struct flow_classification cls;

@@ -189,8 +189,8 @@ informational() {
         2>/dev/null  # the shell's own "Segmentation fault" notice: the status is reported below
     if [ $rc -eq 0 ]; then
         echo "vigie detectors firing on $(basename "$F") with $cfg (count, detector) - informational, not pass/fail:"
-        jq -r '.vigie.detector' "$T/alerts.json" | sort | uniq -c | sort -rn | sed 's/^/    /'
-        fired=$(jq -r '.vigie.detector' "$T/alerts.json" | sort -u)
+        jq -r 'select(.event_type == "alert") | .vigie.detector' "$T/alerts.json" | sort | uniq -c | sort -rn | sed 's/^/    /'
+        fired=$(jq -r 'select(.event_type == "alert") | .vigie.detector' "$T/alerts.json" | sort -u)
         for d in "$@"; do
             grep -qx "$d" <<<"$fired" || missing+="$d "
         done
