@@ -9,6 +9,7 @@ PKGS=(
   libyaml-dev libcmocka-dev libssl-dev
   redis-server redis-tools tshark tcpreplay jq python3-scapy python3-yaml
   libmaxmind-db-writer-perl iproute2 procps time chromium
+  python3-jsonschema adduser systemd man-db logrotate
 )
 
 missing=()

@@ -60,6 +60,7 @@ stage "spool as the -u user" run_if_present tests/integration/spool_privdrop.sh
 stage "alert JSON + GeoIP" run_if_present tests/pcap/alert_json.sh
 stage "EVE records against Suricata's schema and ours" run_if_present tests/pcap/eve_schema.sh
 stage "learn mode + new_edge" run_if_present tests/pcap/learn.sh
+stage "install, Debian package, unit" run_if_present tests/integration/package.sh
 stage "live view (vigie-tail)" run_if_present tests/integration/tail_test.sh
 stage "HTML report (chromium)" run_if_present tests/integration/report_chromium.sh
 stage "attack scenario (tshark)" run_if_present tests/pcap/scenario_check.sh

@@ -2,17 +2,28 @@
 #include <string.h>
 
 #include "alert.h"
+#include "correlate/correlate.h"
 #include "detect/attack.h"
+
+_Static_assert(ALERT_MAX_TECHNIQUES <= CORR_MAX_TECHNIQUES,
+               "the correlator takes every ATT&CK id of an alert");
 
 #define MAX_SINKS 4
 #define AGG_SLOTS 1024
 
-/* Repeats of a detector between two zones inside the window: the first is
- * sent at once, later ones are counted and the last of them is sent, with
- * the count, when the window closes. */
-struct aggregate {
-    uint16_t src_zone, dst_zone;
+/* Repeats of a detector from one source between two zones inside the
+ * window: the first is sent at once, later ones are counted and the last of
+ * them is sent, with the count, when the window closes. The source is part
+ * of the key so that an aggregate never mixes two incidents. */
+struct aggregate_key {
     unsigned det;
+    uint16_t src_zone, dst_zone;
+    uint8_t family;
+    uint8_t src[16];
+};
+
+struct aggregate {
+    struct aggregate_key key;
     int used;
     uint64_t window_end_us;
     uint64_t count;
@@ -30,6 +41,7 @@ struct alerter {
     int nsinks;
     struct json_writer json; /* reused for every alert */
     struct aggregate agg[AGG_SLOTS];
+    struct correlator *corr; /* the pipeline's, or NULL */
     struct alerter_stats st;
 };
 
@@ -76,6 +88,11 @@ void alerter_set_context(struct alerter *a, const struct eve_context *eve)
     a->eve = *eve;
 }
 
+void alerter_set_correlator(struct alerter *a, struct correlator *c)
+{
+    a->corr = c;
+}
+
 void alerter_set_window(struct alerter *a, uint32_t window_s)
 {
     a->window_us = (uint64_t)window_s * 1000000u;
@@ -107,8 +124,9 @@ static void serialize_list(struct json_writer *s, const char *key, const char *c
     json_end_array(s);
 }
 
+/* incident: the id of the incident the finding joined, "" for none. */
 static void serialize_alert(struct alerter *a, const struct alert *al, const struct flow *f,
-                            uint64_t ts_us, uint64_t count)
+                            uint64_t ts_us, uint64_t count, const char *incident)
 {
     struct json_writer *s = &a->json;
     const struct detector_info *d = al->det;
@@ -146,6 +164,7 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
     eve_vigie_zones(s, &a->eve, f);
     json_key_str(s, "policy", al->policy ? al->policy : "none");
     json_key_u64(s, "count", count);
+    if (incident[0]) json_key_str(s, "incident", incident);
     json_key_object(s, "evidence");
     for (size_t i = 0; i < al->nev; i++) {
         if (al->ev[i].str)
@@ -160,12 +179,31 @@ static void serialize_alert(struct alerter *a, const struct alert *al, const str
     json_end_object(s);
 }
 
-static struct aggregate *aggregate_slot(struct alerter *a, unsigned det, uint16_t sz, uint16_t dz)
+static struct aggregate_key aggregate_key_of(const struct alert *al, const struct flow *f)
 {
-    uint32_t h = (det * 2654435761u) ^ ((uint32_t)sz * 40503u) ^ ((uint32_t)dz * 9973u);
+    struct aggregate_key k = {.det = al->det_index,
+                              .src_zone = f->zone[f->client],
+                              .dst_zone = f->zone[!f->client],
+                              .family = f->key.family};
+    memcpy(k.src, f->key.addr[f->client], sizeof(k.src));
+    return k;
+}
+
+static int aggregate_key_equal(const struct aggregate_key *x, const struct aggregate_key *y)
+{
+    return x->det == y->det && x->src_zone == y->src_zone && x->dst_zone == y->dst_zone &&
+           x->family == y->family && memcmp(x->src, y->src, sizeof(x->src)) == 0;
+}
+
+static struct aggregate *aggregate_slot(struct alerter *a, const struct aggregate_key *k)
+{
+    uint32_t h =
+        (k->det * 2654435761u) ^ ((uint32_t)k->src_zone * 40503u) ^ ((uint32_t)k->dst_zone * 9973u);
+    for (size_t i = 0; i < sizeof(k->src); i++) /* FNV-1a over the source address */
+        h = (h ^ k->src[i]) * 16777619u;
     for (unsigned i = 0; i < AGG_SLOTS; i++) {
         struct aggregate *g = &a->agg[(h + i) % AGG_SLOTS];
-        if (!g->used || (g->det == det && g->src_zone == sz && g->dst_zone == dz)) return g;
+        if (!g->used || aggregate_key_equal(&g->key, k)) return g;
     }
     return NULL; /* full: no aggregation, every alert is sent */
 }
@@ -180,6 +218,55 @@ static void send_aggregate(struct alerter *a, struct aggregate *g)
     memset(g, 0, sizeof(*g));
 }
 
+/* A repeat inside the window: kept, with its count, for later. */
+static void hold_repeat(struct alerter *a, struct aggregate *g, const struct alert *al,
+                        const struct flow *f, uint64_t ts_us, const char *incident)
+{
+    g->count++;
+    serialize_alert(a, al, f, ts_us, g->count, incident);
+    size_t len;
+    const char *json = json_buffer(&a->json, &len);
+    char *copy = json ? realloc(g->json, len + 1) : NULL;
+    if (copy) {
+        memcpy(copy, json, len + 1);
+        g->json = copy;
+        g->len = len;
+    }
+}
+
+static struct corr_host corr_host_of(const struct flow *f, int side)
+{
+    struct corr_host h = {.family = f->key.family, .zone = f->zone[side]};
+    memcpy(h.addr, f->key.addr[side], sizeof(h.addr));
+    return h;
+}
+
+static struct corr_event corr_event_of(enum corr_kind kind, const struct detector_info *d,
+                                       const struct flow *f, uint64_t ts_us)
+{
+    struct corr_event ev = {.kind = kind,
+                            .ts_us = ts_us,
+                            .src = corr_host_of(f, f->client),
+                            .dst = corr_host_of(f, !f->client),
+                            .detector = d->id};
+    return ev;
+}
+
+/* Hands the finding to the correlator with the ATT&CK ids its alert lists;
+ * id gets its incident, "" when it joined none. */
+static void correlate_finding(struct alerter *a, const struct alert *al, const struct flow *f,
+                              uint64_t ts_us, char id[CORR_ID_LEN])
+{
+    id[0] = 0;
+    if (!a->corr) return;
+    struct corr_event ev = corr_event_of(CORR_ALERT, al->det, f, ts_us);
+    const char *const *tech = al->techniques ? al->techniques : al->det->techniques;
+    for (size_t i = 0; i < ALERT_MAX_TECHNIQUES && tech[i]; i++)
+        ev.techniques[ev.ntechniques++] = tech[i];
+    ev.severity = al->severity;
+    if (!correlate_event(a->corr, &ev, id)) id[0] = 0;
+}
+
 int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint64_t ts_us)
 {
     uint64_t bit = 1ull << al->det_index;
@@ -189,35 +276,41 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
     }
     f->alerted |= bit;
 
-    uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
-    struct aggregate *g = a->window_us ? aggregate_slot(a, al->det_index, sz, dz) : NULL;
+    char incident[CORR_ID_LEN];
+    correlate_finding(a, al, f, ts_us, incident);
+    struct aggregate_key k = aggregate_key_of(al, f);
+    struct aggregate *g = a->window_us ? aggregate_slot(a, &k) : NULL;
+    int sent = 0;
     if (g && g->used && ts_us < g->window_end_us) {
-        /* A repeat inside the window: keep it, with its count, for later. */
-        g->count++;
-        serialize_alert(a, al, f, ts_us, g->count);
+        hold_repeat(a, g, al, f, ts_us, incident);
+    } else {
+        if (g && g->used) send_aggregate(a, g);
+        serialize_alert(a, al, f, ts_us, 1, incident);
         size_t len;
         const char *json = json_buffer(&a->json, &len);
-        char *copy = json ? realloc(g->json, len + 1) : NULL;
-        if (copy) {
-            memcpy(copy, json, len + 1);
-            g->json = copy;
-            g->len = len;
+        if (json) send_all(a, json, len);
+        if (g) {
+            g->used = 1;
+            g->key = k;
+            g->window_end_us = ts_us + a->window_us;
         }
-        return 0;
+        sent = 1;
     }
-    if (g && g->used) send_aggregate(a, g);
-    serialize_alert(a, al, f, ts_us, 1);
-    size_t len;
-    const char *json = json_buffer(&a->json, &len);
-    if (json) send_all(a, json, len);
-    if (g) {
-        g->used = 1;
-        g->det = al->det_index;
-        g->src_zone = sz;
-        g->dst_zone = dz;
-        g->window_end_us = ts_us + a->window_us;
-    }
-    return 1;
+    /* The incident versions this finding caused follow its alert. */
+    if (a->corr) correlate_publish(a->corr);
+    return sent;
+}
+
+void alerter_allowed_flow(struct alerter *a, const struct detector_info *det, const struct flow *f,
+                          const char *technique, uint64_t ts_us)
+{
+    a->st.allowed_flows++;
+    if (!a->corr) return;
+    struct corr_event ev = corr_event_of(CORR_ALLOWED_FLOW, det, f, ts_us);
+    if (technique) ev.techniques[ev.ntechniques++] = technique;
+    char id[CORR_ID_LEN];
+    correlate_event(a->corr, &ev, id);
+    correlate_publish(a->corr);
 }
 
 void alerter_tick(struct alerter *a, uint64_t now_us)

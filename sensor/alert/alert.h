@@ -1,6 +1,8 @@
 /* Alerts: Suricata EVE alert events built from a detector's finding, never
  * twice for the same flow and detector, and aggregated with a count when the
- * same detector fires again between the same zones within a window. */
+ * same detector fires again from the same source between the same zones
+ * within a window. Every finding, sent or aggregated, feeds the correlation
+ * stage first (docs/incidents.md), so the alert names its incident. */
 #ifndef VIGIE_ALERT_H
 #define VIGIE_ALERT_H
 
@@ -51,6 +53,7 @@ void alert_add_num(struct alert *a, const char *key, uint64_t value);
 typedef void (*alert_sink_fn)(void *ud, const char *json, size_t len);
 
 struct alerter;
+struct correlator;
 
 struct alerter *alerter_create(const struct eve_context *eve, uint32_t window_s);
 void alerter_destroy(struct alerter *a);
@@ -58,10 +61,19 @@ void alerter_destroy(struct alerter *a);
 int alerter_add_sink(struct alerter *a, alert_sink_fn fn, void *ud);
 void alerter_set_window(struct alerter *a, uint32_t window_s);
 void alerter_set_context(struct alerter *a, const struct eve_context *eve);
+/* The correlation stage findings go to (NULL: none, alerts name no
+ * incident). The caller owns it; it outlives the alerter's last alert. */
+void alerter_set_correlator(struct alerter *a, struct correlator *c);
 
 /* Returns 1 if sent, 0 if suppressed (same flow and detector already
- * alerted, or aggregated into a pending count). */
+ * alerted, or aggregated into a pending count). A finding that is not a
+ * duplicate goes to the correlator before its alert is built, and the
+ * incident versions it caused are written after the alert. */
 int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint64_t ts_us);
+/* A flow the policy allows, seen by detector det as the ATT&CK technique
+ * given: no alert, a fact for the correlator (docs/incidents.md rule 9). */
+void alerter_allowed_flow(struct alerter *a, const struct detector_info *det, const struct flow *f,
+                          const char *technique, uint64_t ts_us);
 /* Sends the aggregated repeats whose window ended before now_us. */
 void alerter_tick(struct alerter *a, uint64_t now_us);
 /* Sends every pending aggregate (end of run). */
@@ -69,6 +81,7 @@ void alerter_flush(struct alerter *a);
 
 struct alerter_stats {
     uint64_t sent, aggregated, duplicates;
+    uint64_t allowed_flows; /* facts handed to the correlator */
 };
 void alerter_get_stats(const struct alerter *a, struct alerter_stats *st);
 

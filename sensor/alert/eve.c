@@ -6,6 +6,7 @@
 #include "eve.h"
 #include "community_id.h"
 #include "enrich/geoip.h"
+#include "enrich/policy.h"
 
 void eve_format_time(uint64_t ts_us, char *buf, size_t len)
 {
@@ -221,6 +222,20 @@ static void tcp_object(struct json_writer *s, const struct flow *f)
     json_end_object(s);
 }
 
+/* docs/incidents.md rule 9: a flow the policy allowed raised no alert; its
+ * record says so, and which rule. struct flow keeps one byte, not the rule,
+ * so the rule is looked up again; after a reload that no longer allows the
+ * flow, the verdict stays and the rule is not named. */
+static void policy_fact(struct json_writer *s, const struct eve_context *ctx, const struct flow *f)
+{
+    json_key_str(s, "policy", "allow");
+    if (!ctx->policy) return;
+    const char *rule = NULL;
+    enum policy_verdict v = policy_check(ctx->policy, f->zone[f->client], f->zone[!f->client],
+                                         f->cls.master, f->cls.app, f->key.port[!f->client], &rule);
+    if (v == POLICY_ALLOW) json_key_str(s, "allowed_by", rule ? rule : "default allow");
+}
+
 void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const struct flow *f,
                     enum flow_end_reason reason)
 {
@@ -247,6 +262,7 @@ void eve_flow_event(struct json_writer *s, const struct eve_context *ctx, const 
     if (f->key.proto == 6) tcp_object(s, f);
     json_key_object(s, "vigie");
     eve_vigie_zones(s, ctx, f);
+    if (f->policy_allowed) policy_fact(s, ctx, f);
     json_end_object(s);
 }
 

@@ -15,12 +15,14 @@
 #include "json.h"
 
 struct geoip;
+struct policy;
 
 struct eve_context {
     const struct classifier *cls;
     const struct zones *zones;
-    const struct geoip *geoip; /* NULL: no GeoIP configured */
-    const char *host;          /* sensor name */
+    const struct geoip *geoip;   /* NULL: no GeoIP configured */
+    const char *host;            /* sensor name */
+    const struct policy *policy; /* names the allow rule of a flow record; NULL: none */
 };
 
 /* "2023-07-25T08:14:03.123456+0000" */

@@ -45,6 +45,10 @@ void config_defaults(struct config *cfg)
     cfg->policy.mode = CONFIG_POLICY_NONE;
     cfg->detect.dedup_window_s = 60;
     detector_defaults(cfg);
+    /* docs/incidents.md: open 24 h after the last alert, 1024 at once. */
+    cfg->incidents.enabled = 1;
+    cfg->incidents.timeout_s = 86400;
+    cfg->incidents.max_open = 1024;
     snprintf(cfg->outputs.redis.url, sizeof(cfg->outputs.redis.url), "redis://127.0.0.1:6379");
     snprintf(cfg->outputs.redis.prefix, sizeof(cfg->outputs.redis.prefix), "vigie");
     cfg->outputs.redis.maxlen = 100000;

@@ -105,6 +105,12 @@ struct config {
         /* By registry position: detect_count() of them. */
         struct detector_settings detectors[DETECT_MAX];
     } detect;
+    /* The correlation stage (docs/incidents.md). */
+    struct {
+        int enabled;        /* 0: no incidents, alerts carry no vigie.incident */
+        uint32_t timeout_s; /* an incident stays open this long after its last alert */
+        uint32_t max_open;  /* incidents open at once */
+    } incidents;
     struct {
         struct {
             /* "" = no Redis; checked with redis_url_parse (redis_url.h),

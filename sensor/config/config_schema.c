@@ -337,7 +337,7 @@ static void f_detect(struct loader *ld, yaml_node_t *v, void *base, const struct
     ld_each_pair(ld, v, detect_pair, base);
 }
 
-/* --- roles and outputs ------------------------------------------------------ */
+/* --- roles, incidents and outputs ------------------------------------------- */
 
 /* The very parser output_redis uses, so -T accepts what the output will. */
 static void f_redis_url(struct loader *ld, yaml_node_t *v, void *base, const struct field *f)
@@ -372,6 +372,14 @@ static const struct field outputs_fields[] = {
     {0},
 };
 
+/* docs/incidents.md: a window from a minute to 30 days. */
+static const struct field incidents_fields[] = {
+    {"enabled", ld_f_bool, CFG(incidents.enabled), 0, 0, 0, NULL},
+    {"timeout", ld_f_u32, CFG(incidents.timeout_s), 0, 60, 2592000, NULL},
+    {"max_open", ld_f_u32, CFG(incidents.max_open), 0, 16, 65536, NULL},
+    {0},
+};
+
 static const struct field roles_fields[] = {
     {"domain_controllers", ld_f_role, CFG(roles.domain_controllers), 0, 0, 0, NULL},
     {"admin_hosts", ld_f_role, CFG(roles.admin_hosts), 0, 0, 0, NULL},
@@ -390,6 +398,7 @@ const struct field config_top_fields[] = {
     {"geoip", ld_f_map, 0, 0, 0, 0, geoip_fields},
     {"policy", ld_f_policy, 0, 0, 0, 0, NULL},
     {"detect", f_detect, 0, 0, 0, 0, NULL},
+    {"incidents", ld_f_map, 0, 0, 0, 0, incidents_fields},
     {"outputs", ld_f_map, 0, 0, 0, 0, outputs_fields},
     {0},
 };

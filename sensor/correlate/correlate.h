@@ -38,6 +38,11 @@ struct corr_event {
     const char *techniques[CORR_MAX_TECHNIQUES];
     size_t ntechniques;
     int severity; /* 1 high .. 3 low; ignored for allowed flows */
+    /* The flow reached no service: the server sent no application payload
+     * (a scan probe, a refused or unanswered connection). Such an alert
+     * counts in its incident but brings in no destination host and no hop;
+     * such an allowed flow is ignored (docs/incidents.md, "Probes"). */
+    int probe;
 };
 
 struct corr_settings {
@@ -49,7 +54,8 @@ struct corr_settings {
 #define CORR_DEFAULT_TIMEOUT_S 86400u
 #define CORR_DEFAULT_MAX_OPEN 1024u
 
-/* One incident record (its JSON, without a newline), for the outputs. */
+/* One incident record (its JSON, without a newline; json[len] is a NUL),
+ * for the outputs. */
 typedef void (*incident_sink_fn)(void *ud, const char *json, size_t len);
 
 struct correlator;
@@ -83,7 +89,7 @@ struct correlate_stats {
     uint64_t open;      /* open now */
     uint64_t records;   /* incident records written */
     uint64_t merged, closed;
-    uint64_t evicted; /* closed early to stay within max_open */
+    uint64_t evicted; /* closed early to stay within max_open (counted in closed too) */
     uint64_t hosts_dropped, hops_dropped;
 };
 void correlate_get_stats(const struct correlator *c, struct correlate_stats *st);

@@ -126,6 +126,12 @@ int detect_emit(struct detect_ctx *ctx, struct alert *a, struct flow *f)
     return alerter_emit(ctx->alerter, a, f, ctx->now_us);
 }
 
+void detect_allowed_flow(struct detect_ctx *ctx, struct flow *f, const char *technique)
+{
+    f->policy_allowed = 1;
+    alerter_allowed_flow(ctx->alerter, &ctx->self->info, f, technique, ctx->now_us);
+}
+
 int detect_alerted(const struct detect_ctx *ctx, const struct flow *f)
 {
     return (int)((f->alerted >> ctx->index) & 1u);

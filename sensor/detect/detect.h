@@ -84,6 +84,11 @@ uint32_t detect_param(const struct detect_ctx *ctx, size_t i);
 /* Sends a as the detector called: alerter_emit's dedup (once per flow
  * and detector) and aggregation. Returns 1 if sent. */
 int detect_emit(struct detect_ctx *ctx, struct alert *a, struct flow *f);
+/* A flow the policy allows, seen by the detector called as the ATT&CK
+ * technique given: no alert. Its flow record keeps the fact, and the
+ * correlator counts it where its client acts in an incident
+ * (docs/incidents.md rule 9). */
+void detect_allowed_flow(struct detect_ctx *ctx, struct flow *f, const char *technique);
 /* 1 if the detector called already alerted on f. */
 int detect_alerted(const struct detect_ctx *ctx, const struct flow *f);
 

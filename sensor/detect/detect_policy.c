@@ -68,6 +68,11 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
         const char *rule;
         enum policy_verdict v =
             policy_check(ctx->policy, sz, dz, f->cls.master, f->cls.app, port, &rule);
+        /* Allowed by policy: a fact of the flow, not an alert. */
+        if (v == POLICY_ALLOW) {
+            detect_allowed_flow(ctx, f, p->technique);
+            return;
+        }
         char sig[256];
         snprintf(sig, sizeof(sig), "VIGIE %s remote administration across zones %s -> %s", p->name,
                  zones_name(ctx->zones, sz), zones_name(ctx->zones, dz));
@@ -76,13 +81,11 @@ static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
             .variant = p->variant,
             .signature = sig,
             .techniques = tech,
-            /* Allowed by policy: worth knowing, not an emergency. */
-            .severity = v == POLICY_ALLOW ? 3 : detect_severity(ctx, f, 2),
+            .severity = detect_severity(ctx, f, 2),
             .policy = policy_verdict_name(v),
         };
         alert_add_str(&a, "protocol", p->name);
         alert_add_num(&a, "server_port", port);
-        if (rule) alert_add_str(&a, "allowed_by", rule);
         detect_emit(ctx, &a, f);
         return;
     }

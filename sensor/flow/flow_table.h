@@ -35,10 +35,13 @@ struct flow {
     /* line 1: lookup and per-packet counters */
     struct flow_key key;
     uint64_t last_us;
-    uint32_t pkts[2];     /* sent by key endpoint 0 / 1 */
-    uint32_t lru_s;       /* packet time (s) when placed at its LRU head */
-    unsigned client : 1;  /* key endpoint that opened the flow */
-    unsigned fclass : 7;  /* enum flow_class */
+    uint32_t pkts[2];    /* sent by key endpoint 0 / 1 */
+    uint32_t lru_s;      /* packet time (s) when placed at its LRU head */
+    unsigned client : 1; /* key endpoint that opened the flow */
+    unsigned fclass : 3; /* enum flow_class */
+    /* A policy rule allowed what a detector saw on it (docs/incidents.md
+     * rule 9): a fact of its flow record, not an alert. */
+    unsigned policy_allowed : 1;
     uint8_t tcp_fin;      /* bit per endpoint that sent a FIN */
     uint8_t tcp_flags[2]; /* OR of the TCP flags sent by key endpoint 0 / 1 */
     /* line 2 */

@@ -8,9 +8,9 @@
 
 #include "output_redis_int.h"
 
-#define ALERT_RING_BYTES (8u << 20) /* ~9000 alerts of 900 bytes */
+#define RECORD_RING_BYTES (8u << 20) /* ~9000 alerts of 900 bytes */
 #define FLOW_RING_BYTES (4u << 20)
-#define REC_HDR 8u          /* length header; keeps records 8-aligned */
+#define REC_HDR 8u          /* length, tag; keeps records 8-aligned */
 #define REC_WRAP UINT32_MAX /* header marking the unused end of the buffer */
 #define FIRST_CONNECT_WAIT_MS 1500
 #define SYNC_INTERVAL_US 1000000
@@ -48,7 +48,7 @@ size_t or_ring_max_record(const struct or_ring *q)
     return q->cap / 4 - REC_HDR;
 }
 
-int or_ring_push(struct or_ring *q, const char *data, size_t len)
+int or_ring_push(struct or_ring *q, const char *data, size_t len, uint32_t tag)
 {
     if (len > or_ring_max_record(q)) return -1;
     uint64_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
@@ -66,12 +66,13 @@ int or_ring_push(struct or_ring *q, const char *data, size_t len)
         pos = 0;
     }
     *(uint32_t *)(q->buf + pos) = (uint32_t)len;
+    *(uint32_t *)(q->buf + pos + 4) = tag;
     memcpy(q->buf + pos + REC_HDR, data, len);
     atomic_store_explicit(&q->head, head + need, memory_order_release);
     return 0;
 }
 
-const char *or_ring_peek(struct or_ring *q, size_t *len)
+const char *or_ring_peek(struct or_ring *q, size_t *len, uint32_t *tag)
 {
     uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
     for (;;) {
@@ -83,6 +84,7 @@ const char *or_ring_peek(struct or_ring *q, size_t *len)
         uint32_t n = *(const uint32_t *)(q->buf + pos);
         if (n != REC_WRAP) {
             *len = n;
+            if (tag) *tag = *(const uint32_t *)(q->buf + pos + 4);
             return q->buf + pos + REC_HDR;
         }
         tail += q->cap - pos;
@@ -99,9 +101,14 @@ void or_ring_pop(struct or_ring *q)
 
 void or_publish_locked(struct output_redis *r)
 {
-    atomic_store_explicit(&r->alerts_spooled, spool_pending(r->spool), memory_order_relaxed);
-    atomic_store_explicit(&r->alerts_lost, spool_lost(r->spool) + atomic_load(&r->alerts_refused),
-                          memory_order_relaxed);
+    for (int k = 0; k < SPOOL_KINDS; k++) {
+        atomic_store_explicit(&r->spooled[k], spool_pending_kind(r->spool, (enum spool_kind)k),
+                              memory_order_relaxed);
+        atomic_store_explicit(&r->lost[k],
+                              spool_lost_kind(r->spool, (enum spool_kind)k) +
+                                  atomic_load(&r->refused[k]),
+                              memory_order_relaxed);
+    }
     atomic_store_explicit(&r->spool_errors, spool_errors(r->spool), memory_order_relaxed);
 }
 
@@ -109,9 +116,10 @@ size_t or_drain_locked(struct output_redis *r)
 {
     const char *p;
     size_t len, moved = 0;
-    while ((p = or_ring_peek(&r->alerts, &len))) {
-        spool_add(r->spool, p, len);
-        or_ring_pop(&r->alerts);
+    uint32_t kind;
+    while ((p = or_ring_peek(&r->records, &len, &kind))) {
+        spool_add(r->spool, (enum spool_kind)kind, p, len);
+        or_ring_pop(&r->records);
         moved++;
     }
     if (moved) spool_flush(r->spool);
@@ -119,32 +127,45 @@ size_t or_drain_locked(struct output_redis *r)
     return moved;
 }
 
-/* Ring full (the output thread is stuck on disk) or a huge alert: append
+/* Ring full (the output thread is stuck on disk) or a huge record: append
  * ourselves, after what is queued, so order holds and nothing is lost. */
-static int alert_to_spool(struct output_redis *r, const char *json, size_t len)
+static int record_to_spool(struct output_redis *r, enum spool_kind kind, const char *json,
+                           size_t len)
 {
     pthread_mutex_lock(&r->spool_mu);
     or_drain_locked(r);
-    uint64_t seq = spool_add(r->spool, json, len);
+    uint64_t seq = spool_add(r->spool, kind, json, len);
     int rc = seq && spool_flush(r->spool) == 0 ? 0 : -1;
     or_publish_locked(r);
     pthread_mutex_unlock(&r->spool_mu);
     return rc;
 }
 
-int output_redis_alert(struct output_redis *r, const char *json, size_t len)
+/* Alerts and incident records share the ring and then the spool: one
+ * sequence, so Redis gets them in the order the capture thread made them. */
+static int queue_record(struct output_redis *r, enum spool_kind kind, const char *json, size_t len)
 {
     if (len == 0) return -1; /* not JSON; an empty spool record would be unreadable */
-    uint64_t q = atomic_load_explicit(&r->alerts_queued, memory_order_relaxed);
-    atomic_store_explicit(&r->alerts_queued, q + 1, memory_order_relaxed);
-    if (or_ring_push(&r->alerts, json, len) == 0) return 0;
-    return alert_to_spool(r, json, len);
+    uint64_t q = atomic_load_explicit(&r->queued[kind], memory_order_relaxed);
+    atomic_store_explicit(&r->queued[kind], q + 1, memory_order_relaxed);
+    if (or_ring_push(&r->records, json, len, kind) == 0) return 0;
+    return record_to_spool(r, kind, json, len);
+}
+
+int output_redis_alert(struct output_redis *r, const char *json, size_t len)
+{
+    return queue_record(r, SPOOL_ALERT, json, len);
+}
+
+int output_redis_incident(struct output_redis *r, const char *json, size_t len)
+{
+    return queue_record(r, SPOOL_INCIDENT, json, len);
 }
 
 int output_redis_flow(struct output_redis *r, const char *json, size_t len)
 {
     if (!r->flows || !atomic_load_explicit(&r->connected, memory_order_relaxed) ||
-        or_ring_push(&r->flowq, json, len) < 0) {
+        or_ring_push(&r->flowq, json, len, 0) < 0) {
         atomic_fetch_add_explicit(&r->flows_dropped, 1, memory_order_relaxed);
         return -1;
     }
@@ -192,10 +213,14 @@ void output_redis_stats(struct output_redis *r, const char *const *fields, const
 
 void output_redis_get_stats(struct output_redis *r, struct output_redis_stats *st)
 {
-    st->alerts_queued = atomic_load(&r->alerts_queued);
-    st->alerts_sent = atomic_load(&r->alerts_sent);
-    st->alerts_spooled = atomic_load(&r->alerts_spooled);
-    st->alerts_lost = atomic_load(&r->alerts_lost);
+    st->alerts_queued = atomic_load(&r->queued[SPOOL_ALERT]);
+    st->alerts_sent = atomic_load(&r->sent[SPOOL_ALERT]);
+    st->alerts_spooled = atomic_load(&r->spooled[SPOOL_ALERT]);
+    st->alerts_lost = atomic_load(&r->lost[SPOOL_ALERT]);
+    st->incidents_queued = atomic_load(&r->queued[SPOOL_INCIDENT]);
+    st->incidents_sent = atomic_load(&r->sent[SPOOL_INCIDENT]);
+    st->incidents_spooled = atomic_load(&r->spooled[SPOOL_INCIDENT]);
+    st->incidents_lost = atomic_load(&r->lost[SPOOL_INCIDENT]);
     st->spool_errors = atomic_load(&r->spool_errors);
     st->flows_sent = atomic_load(&r->flows_sent);
     st->flows_dropped = atomic_load(&r->flows_dropped);
@@ -216,12 +241,13 @@ static void destroy(struct output_redis *r)
 {
     if (r->c) redisFree(r->c);
     if (r->spool) spool_close(r->spool);
-    or_ring_free(&r->alerts);
+    or_ring_free(&r->records);
     or_ring_free(&r->flowq);
     pthread_mutex_destroy(&r->spool_mu);
     pthread_mutex_destroy(&r->stats_mu);
     pthread_mutex_destroy(&r->fd_mu);
-    free(r->key_alerts);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        free(r->key_kind[k]);
     free(r->key_flows);
     free(r->key_delivered);
     free(r->key_stats);
@@ -235,7 +261,8 @@ static int init_names(struct output_redis *r, const struct redis_options *o)
     const char *prefix = o->prefix && *o->prefix ? o->prefix : "vigie";
     char tail[300];
     snprintf(tail, sizeof(tail), ":%s", o->sensor);
-    r->key_alerts = join(prefix, ":alerts", "");
+    r->key_kind[SPOOL_ALERT] = join(prefix, ":alerts", "");
+    r->key_kind[SPOOL_INCIDENT] = join(prefix, ":incidents", "");
     r->key_flows = join(prefix, ":flows", "");
     r->key_delivered = join(prefix, ":delivered", tail);
     r->key_stats = join(prefix, ":stats", tail);
@@ -246,7 +273,10 @@ static int init_names(struct output_redis *r, const struct redis_options *o)
         snprintf(r->where, sizeof(r->where), "[%s]:%d", r->url.host, r->url.port);
     else
         snprintf(r->where, sizeof(r->where), "%s:%d", r->url.host, r->url.port);
-    return r->key_alerts && r->key_flows && r->key_delivered && r->key_stats ? 0 : -1;
+    return r->key_kind[SPOOL_ALERT] && r->key_kind[SPOOL_INCIDENT] && r->key_flows &&
+                   r->key_delivered && r->key_stats
+               ? 0
+               : -1;
 }
 
 static void sleep_ms(long ms)
@@ -255,7 +285,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Keeps the alert ring empty while the output thread waits on the
+/* Keeps the record ring empty while the output thread waits on the
  * network (a stalled or slow Redis), so the capture thread only ever
  * writes the spool itself if the disk stalls. */
 static void *spooler_main(void *arg)
@@ -265,7 +295,7 @@ static void *spooler_main(void *arg)
     while (!atomic_load(&r->spooler_stop)) {
         pthread_mutex_lock(&r->spool_mu);
         size_t moved = or_drain_locked(r);
-        /* While Redis is away alerts sit on disk: bound what a power
+        /* While Redis is away records sit on disk: bound what a power
          * loss could take. */
         uint64_t now = or_now_us();
         if (!atomic_load(&r->connected) && spool_pending(r->spool) > 0 &&
@@ -354,7 +384,7 @@ struct output_redis *output_redis_create(const struct redis_options *o, char *er
     r->live_fd = -1;
     if (redis_url_parse(o->url ? o->url : "redis://127.0.0.1:6379", &r->url, err, errlen) < 0)
         goto fail;
-    if (init_names(r, o) < 0 || or_ring_init(&r->alerts, ALERT_RING_BYTES) < 0 ||
+    if (init_names(r, o) < 0 || or_ring_init(&r->records, RECORD_RING_BYTES) < 0 ||
         (o->flows && or_ring_init(&r->flowq, FLOW_RING_BYTES) < 0)) {
         snprintf(err, errlen, "redis output: out of memory");
         goto fail;

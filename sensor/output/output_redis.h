@@ -1,16 +1,20 @@
 /* Redis output (SPEC section 6): alerts to the stream <prefix>:alerts and
- * the channel of the same name, flows to <prefix>:flows, counters to the
- * hash <prefix>:stats:<sensor>.
+ * the channel of the same name; incident records (docs/incidents.md, one
+ * per version) to the stream and channel <prefix>:incidents, with the same
+ * MAXLEN rule and the same stream field "alert"; flows to <prefix>:flows,
+ * counters to the hash <prefix>:stats:<sensor>.
  *
  * The capture thread only copies JSON into preallocated lock-free rings;
- * one output thread owns the connection. Every alert first goes to a
- * durable spool (spool.h) and is then sent inside
- *   MULTI, XADD + PUBLISH per alert, SET <prefix>:delivered:<sensor> <seq>, EXEC
- * so the "delivered" mark moves atomically with the stream. At each
+ * one output thread owns the connection. Every alert and incident record
+ * first goes to one durable spool (spool.h), in the order they were
+ * queued, and is then sent inside
+ *   MULTI, XADD + PUBLISH per record, SET <prefix>:delivered:<sensor> <seq>, EXEC
+ * so the "delivered" mark moves atomically with both streams. At each
  * connection the mark is read back and the spool resent from there: while
- * Redis is away alerts wait on disk, and they arrive in order, exactly once,
- * also across a restart of the sensor. Flows are best effort (dropped and
- * counted while Redis is away). */
+ * Redis is away records wait on disk, and they arrive in order, exactly
+ * once, also across a restart of the sensor; an incident version never
+ * reaches Redis before the alert queued ahead of it. Flows are best effort
+ * (dropped and counted while Redis is away). */
 #ifndef VIGIE_OUTPUT_REDIS_H
 #define VIGIE_OUTPUT_REDIS_H
 
@@ -36,8 +40,10 @@ struct output_redis_stats {
     uint64_t alerts_queued;  /* accepted by output_redis_alert() */
     uint64_t alerts_sent;    /* confirmed in Redis */
     uint64_t alerts_spooled; /* currently waiting in the spool */
-    uint64_t alerts_lost;    /* spool full or unwritable */
-    uint64_t spool_errors;   /* failed spool compactions: the output is degraded */
+    uint64_t alerts_lost;    /* spool full or unwritable, or refused by Redis */
+    /* The same for incident records (output_redis_incident()). */
+    uint64_t incidents_queued, incidents_sent, incidents_spooled, incidents_lost;
+    uint64_t spool_errors; /* failed spool compactions: the output is degraded */
     uint64_t flows_sent, flows_dropped;
     uint64_t reconnects; /* successful connections after the first */
     uint64_t connected;  /* 1 while a connection is up */
@@ -55,6 +61,10 @@ struct output_redis *output_redis_create(const struct redis_options *o, char *er
  * waiting on the network. If the ring is full it appends to the spool
  * itself. Returns -1 only if the alert was lost (spool full or failing). */
 int output_redis_alert(struct output_redis *r, const char *json, size_t len);
+/* An incident record, from the same producer as output_redis_alert(): it
+ * takes the same ring and spool, so Redis gets both kinds in the order
+ * of the calls. Same return. */
+int output_redis_incident(struct output_redis *r, const char *json, size_t len);
 /* Same thread as output_redis_alert or another single producer: best
  * effort; -1 = dropped and counted (Redis down, ring full or flows off). */
 int output_redis_flow(struct output_redis *r, const char *json, size_t len);

@@ -1,5 +1,6 @@
-/* The output thread: owns the hiredis connection, moves alerts from the
- * ring to the spool and from the spool to Redis, streams flows and stats. */
+/* The output thread: owns the hiredis connection, moves alerts and
+ * incident records from the ring to the spool and from the spool to Redis,
+ * streams flows and stats. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ static void drop_flows(struct output_redis *r)
 {
     size_t len;
     if (!r->flows) return;
-    while (or_ring_peek(&r->flowq, &len)) {
+    while (or_ring_peek(&r->flowq, &len, NULL)) {
         or_ring_pop(&r->flowq);
         atomic_fetch_add_explicit(&r->flows_dropped, 1, memory_order_relaxed);
     }
@@ -164,16 +165,20 @@ static int read_delivered(struct output_redis *r, uint64_t *delivered)
 
 static void connected_now(struct output_redis *r, uint64_t delivered)
 {
+    uint64_t before[SPOOL_KINDS], after[SPOOL_KINDS];
     pthread_mutex_lock(&r->spool_mu);
     spool_flush(r->spool);
-    uint64_t before = spool_pending(r->spool);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        before[k] = spool_pending_kind(r->spool, (enum spool_kind)k);
     if (spool_rewind(r->spool, delivered) < 0)
         fprintf(stderr, "vigie: spool %s: read error\n", spool_path(r->spool));
-    uint64_t after = spool_pending(r->spool);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        after[k] = spool_pending_kind(r->spool, (enum spool_kind)k);
     or_publish_locked(r);
     pthread_mutex_unlock(&r->spool_mu);
     /* A transaction whose reply was lost did run: count it as sent. */
-    if (after < before) atomic_fetch_add(&r->alerts_sent, before - after);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        if (after[k] < before[k]) atomic_fetch_add(&r->sent[k], before[k] - after[k]);
     if (r->ever_connected) atomic_fetch_add(&r->reconnects, 1);
     r->ever_connected = 1;
     r->backoff_ms = BACKOFF_MIN_MS;
@@ -283,23 +288,27 @@ static void put_xadd(struct output_redis *r, const char *key, const char *field,
     put_arg(r, json, len);
 }
 
-/* MULTI, XADD + PUBLISH per record, SET delivered, EXEC: one round trip. */
-static int build_alert_txn(struct output_redis *r, const struct spool_record *recs, int n)
+/* MULTI, XADD + PUBLISH per record (each to the stream and channel of its
+ * kind, the stream field "alert" for both), SET delivered, EXEC: one round
+ * trip, and the mark moves with every record before it, whatever its kind. */
+static int build_record_txn(struct output_redis *r, const struct spool_record *recs, int n)
 {
-    size_t keys = 2 * strlen(r->key_alerts) + 160;
-    size_t need = 128 + strlen(r->key_delivered);
+    size_t keys = 0, need = 128 + strlen(r->key_delivered);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        if (strlen(r->key_kind[k]) > keys) keys = strlen(r->key_kind[k]);
     for (int i = 0; i < n; i++)
-        need += 2 * recs[i].len + keys;
+        need += 2 * recs[i].len + 2 * keys + 160;
     r->cmd_len = 0;
     if (cmd_reserve(r, need) < 0) return -1;
     char seq[24];
     put_count(r, 1);
     put_str(r, "MULTI");
     for (int i = 0; i < n; i++) {
-        put_xadd(r, r->key_alerts, "alert", recs[i].json, recs[i].len);
+        const char *key = r->key_kind[recs[i].kind];
+        put_xadd(r, key, "alert", recs[i].json, recs[i].len);
         put_count(r, 3);
         put_str(r, "PUBLISH");
-        put_str(r, r->key_alerts);
+        put_str(r, key);
         put_arg(r, recs[i].json, recs[i].len);
     }
     put_count(r, 3);
@@ -312,8 +321,9 @@ static int build_alert_txn(struct output_redis *r, const struct spool_record *re
 }
 
 /* 1 = the transaction ran (the mark moved), 0 = it was refused, -1 = I/O.
- * *failed: entries the server refused inside a transaction that ran. */
-static int read_txn_replies(struct output_redis *r, int n, uint64_t *failed)
+ * failed[kind]: entries the server refused inside a transaction that ran. */
+static int read_txn_replies(struct output_redis *r, const struct spool_record *recs, int n,
+                            uint64_t *failed)
 {
     redisReply *rep;
     for (int i = 0; i < 2 * n + 2; i++) { /* MULTI, QUEUED..., SET QUEUED */
@@ -331,42 +341,48 @@ static int read_txn_replies(struct output_redis *r, int n, uint64_t *failed)
             if (e->type != REDIS_REPLY_ERROR) continue;
             /* E.g. WRONGTYPE. The mark moved with the batch, so resending
              * would duplicate the rest: count the entry as lost. */
-            report(r, "XADD %s failed: %s", r->key_alerts, e->str);
-            (*failed)++;
+            enum spool_kind k = recs[i / 2].kind;
+            report(r, "XADD %s failed: %s", r->key_kind[k], e->str);
+            failed[k]++;
         }
     }
     freeReplyObject(rep);
     return ran;
 }
 
-static void after_delivery(struct output_redis *r, int n, uint64_t failed)
+static void after_delivery(struct output_redis *r, int n, const uint64_t *failed)
 {
-    atomic_fetch_add(&r->alerts_refused, failed);
+    uint64_t sent[SPOOL_KINDS] = {0};
+    for (int i = 0; i < n; i++)
+        sent[r->recs[i].kind]++;
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        atomic_fetch_add(&r->refused[k], failed[k]);
     pthread_mutex_lock(&r->spool_mu);
     spool_consume(r->spool, r->recs, (size_t)n);
     size_t len;
     /* Emptying a drained spool is a rename: at most once a megabyte while
-     * alerts keep coming. */
+     * records keep coming. */
     if (spool_pending(r->spool) > 0 || spool_bytes(r->spool) >= RESET_BYTES ||
-        !or_ring_peek(&r->alerts, &len))
+        !or_ring_peek(&r->records, &len, NULL))
         spool_trim(r->spool);
     or_publish_locked(r);
     pthread_mutex_unlock(&r->spool_mu);
-    atomic_fetch_add(&r->alerts_sent, (uint64_t)n - failed);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        atomic_fetch_add(&r->sent[k], sent[k] - failed[k]);
 }
 
 /* Sends the next batch from the spool. Returns records sent, -1 if the
  * connection is gone. */
-static int send_alerts(struct output_redis *r)
+static int send_records(struct output_redis *r)
 {
     pthread_mutex_lock(&r->spool_mu);
     int n = spool_peek(r->spool, r->recs, OR_BATCH);
-    int built = n > 0 ? build_alert_txn(r, r->recs, n) : 0;
+    int built = n > 0 ? build_record_txn(r, r->recs, n) : 0;
     pthread_mutex_unlock(&r->spool_mu);
     if (n <= 0 || built < 0) return 0;
-    uint64_t failed = 0;
+    uint64_t failed[SPOOL_KINDS] = {0};
     int ran = redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) == REDIS_OK
-                  ? read_txn_replies(r, n, &failed)
+                  ? read_txn_replies(r, r->recs, n, failed)
                   : -1;
     if (ran < 0) {
         fail_io(r, 1);
@@ -387,7 +403,7 @@ static int send_flows(struct output_redis *r)
     size_t len;
     int n = 0;
     r->cmd_len = 0;
-    while (n < OR_BATCH && (p = or_ring_peek(&r->flowq, &len))) {
+    while (n < OR_BATCH && (p = or_ring_peek(&r->flowq, &len, NULL))) {
         if (cmd_reserve(r, len + strlen(r->key_flows) + 160) < 0) break;
         put_xadd(r, r->key_flows, "flow", p, len);
         or_ring_pop(&r->flowq);
@@ -453,7 +469,7 @@ static int stats_waiting(struct output_redis *r)
 static int connected_pass(struct output_redis *r)
 {
     if (atomic_load(&r->stop)) redisSetTimeout(r->c, tv_ms(bounded_ms(r, IO_TIMEOUT_MS)));
-    int a = send_alerts(r);
+    int a = send_records(r);
     if (a < 0) return 1;
     int f = r->flows ? send_flows(r) : 0;
     if (f < 0) return 1;
@@ -476,7 +492,7 @@ void *or_thread_main(void *arg)
         or_drain_locked(r);
         uint64_t pending = spool_pending(r->spool);
         pthread_mutex_unlock(&r->spool_mu);
-        int flows_waiting = r->flows && or_ring_peek(&r->flowq, &len);
+        int flows_waiting = r->flows && or_ring_peek(&r->flowq, &len, NULL);
         if (stopping && !pending && !flows_waiting && !stats_waiting(r)) break;
         if (!r->c) {
             drop_flows(r);

@@ -13,12 +13,13 @@
 #include "redis_url.h"
 #include "spool.h"
 
-#define OR_BATCH 512   /* alerts per MULTI/EXEC, flows per pipeline */
+#define OR_BATCH 512   /* records per MULTI/EXEC, flows per pipeline */
 #define OR_MAX_STALE 8 /* abandoned connections to fence off */
 
-/* Single-producer single-consumer byte ring of length-prefixed records.
- * The producer never locks; the consumer role belongs to whoever holds the
- * spool mutex (the output thread, or the producer when the ring is full). */
+/* Single-producer single-consumer byte ring of length-prefixed records,
+ * each with a tag (the spool_kind of an alert ring record). The producer
+ * never locks; the consumer role belongs to whoever holds the spool mutex
+ * (the output thread, or the producer when the ring is full). */
 struct or_ring {
     char *buf;
     size_t cap;                         /* power of two */
@@ -30,21 +31,23 @@ struct or_ring {
 
 int or_ring_init(struct or_ring *q, size_t cap);
 void or_ring_free(struct or_ring *q);
-int or_ring_push(struct or_ring *q, const char *data, size_t len);
-/* Next record or NULL; or_ring_pop() releases it. */
-const char *or_ring_peek(struct or_ring *q, size_t *len);
+int or_ring_push(struct or_ring *q, const char *data, size_t len, uint32_t tag);
+/* Next record or NULL, with its tag if tag is not NULL; or_ring_pop()
+ * releases it. */
+const char *or_ring_peek(struct or_ring *q, size_t *len, uint32_t *tag);
 void or_ring_pop(struct or_ring *q);
 size_t or_ring_max_record(const struct or_ring *q);
 
 struct output_redis {
     struct redis_url url;
-    char where[300]; /* host:port or socket path, for messages */
-    char *key_alerts, *key_flows, *key_delivered, *key_stats;
+    char where[300];             /* host:port or socket path, for messages */
+    char *key_kind[SPOOL_KINDS]; /* stream and channel: <prefix>:alerts, :incidents */
+    char *key_flows, *key_delivered, *key_stats;
     char maxlen[16]; /* "" = no MAXLEN */
     int flows;
 
-    struct or_ring alerts, flowq;
-    pthread_mutex_t spool_mu; /* spool, and the consumer side of alerts */
+    struct or_ring records, flowq; /* records: alerts and incidents, in order */
+    pthread_mutex_t spool_mu;      /* spool, and the consumer side of records */
     struct spool *spool;
 
     pthread_mutex_t stats_mu;
@@ -61,9 +64,12 @@ struct output_redis {
     _Atomic int stop, first_done, spooler_stop;
     _Atomic int64_t deadline_us;
 
-    _Atomic uint64_t alerts_queued, alerts_sent, alerts_spooled, alerts_lost, spool_errors;
+    /* Per spool_kind: alerts, incident records. */
+    _Atomic uint64_t queued[SPOOL_KINDS], sent[SPOOL_KINDS], spooled[SPOOL_KINDS];
+    _Atomic uint64_t lost[SPOOL_KINDS];
+    _Atomic uint64_t refused[SPOOL_KINDS]; /* XADD errors inside a transaction that ran */
+    _Atomic uint64_t spool_errors;
     _Atomic uint64_t flows_sent, flows_dropped, reconnects, connected, errors;
-    _Atomic uint64_t alerts_refused; /* XADD errors inside a transaction that ran */
 
     /* Output thread only. */
     redisContext *c;
@@ -80,7 +86,7 @@ struct output_redis {
 };
 
 uint64_t or_now_us(void);
-/* Under spool_mu: moves every queued alert into the spool file; returns
+/* Under spool_mu: moves every queued record into the spool file; returns
  * how many. */
 size_t or_drain_locked(struct output_redis *r);
 /* Under spool_mu: mirrors spool counters into the atomics. */

@@ -64,10 +64,19 @@ static int redis_open(void **st, struct output_options *o, char *err, size_t err
     return OUTPUT_ALERTS | OUTPUT_STATS | (ro.flows ? OUTPUT_FLOWS : 0);
 }
 
-/* Losses are counted by the output itself (alerts_lost, flows_dropped). */
+/* Losses are counted by the output itself (alerts_lost, incidents_lost,
+ * flows_dropped). */
 static int redis_write_alert(void *st, const char *json, size_t len)
 {
     output_redis_alert(st, json, len);
+    return 0;
+}
+
+/* Incident records: the stream and channel <prefix>:incidents, through
+ * the same spool as the alerts, so they keep their order with them. */
+static int redis_write_incident(void *st, const char *json, size_t len)
+{
+    output_redis_incident(st, json, len);
     return 0;
 }
 
@@ -82,33 +91,66 @@ static void redis_write_stats(void *st, const struct output_counters *c)
 {
     struct output_redis_stats rs;
     output_redis_get_stats(st, &rs);
-    static const char *const fields[] = {
-        "packets",       "bytes",     "drops",     "flows_active", "flows",
-        "flows_evicted", "alerts",    "malformed", "truncated",    "redis_spooled",
-        "redis_sent",    "mem_bytes", "offloaded", "redis_lost",   "redis_spool_errors",
+    /* redis_sent, redis_spooled, redis_lost: alerts; the redis_incidents_
+     * fields: incident records (both kinds share the spool). */
+    const struct {
+        const char *name;
+        uint64_t value;
+    } kv[] = {
+        {"packets", c->packets},
+        {"bytes", c->bytes},
+        {"drops", c->drops},
+        {"flows_active", c->flows_active},
+        {"flows", c->flows},
+        {"flows_evicted", c->flows_evicted},
+        {"alerts", c->alerts},
+        {"malformed", c->malformed},
+        {"truncated", c->truncated},
+        {"redis_spooled", rs.alerts_spooled},
+        {"redis_sent", rs.alerts_sent},
+        {"mem_bytes", c->mem_bytes},
+        {"offloaded", c->offloaded},
+        {"redis_lost", rs.alerts_lost},
+        {"redis_spool_errors", rs.spool_errors},
+        {"redis_incidents_sent", rs.incidents_sent},
+        {"redis_incidents_spooled", rs.incidents_spooled},
+        {"redis_incidents_lost", rs.incidents_lost},
     };
-    const uint64_t values[] = {
-        c->packets,       c->bytes,     c->drops,     c->flows_active, c->flows,
-        c->flows_evicted, c->alerts,    c->malformed, c->truncated,    rs.alerts_spooled,
-        rs.alerts_sent,   c->mem_bytes, c->offloaded, rs.alerts_lost,  rs.spool_errors,
-    };
-    output_redis_stats(st, fields, values, sizeof(values) / sizeof(values[0]));
+    enum { N = sizeof(kv) / sizeof(kv[0]) };
+    const char *fields[N];
+    uint64_t values[N];
+    for (size_t i = 0; i < N; i++) {
+        fields[i] = kv[i].name;
+        values[i] = kv[i].value;
+    }
+    output_redis_stats(st, fields, values, N);
 }
 
 /* Deliver what is queued while connected; anything left, or everything
  * while Redis is away, waits in the spool. At the end of a run the user is
  * told where the alerts are: delivered, waiting in the spool for the next
- * start (Redis was away), or lost. */
+ * start (Redis was away), or lost; and the incident records the same way,
+ * in a second clause, when the run or the spool had any (a run without
+ * incidents prints the line it always has). */
 static void redis_close(void *st, int drain)
 {
     struct output_redis_stats rs, fin;
     output_redis_get_stats(st, &rs);
     output_redis_finish(st, drain && rs.connected ? DRAIN_TIMEOUT_MS : 0, &fin);
     if (!drain) return;
-    fprintf(stderr, "vigie: redis: %llu alerts delivered, %llu waiting in the spool%s, %llu lost\n",
+    char incidents[160] = "";
+    if (fin.incidents_queued || fin.incidents_sent || fin.incidents_spooled || fin.incidents_lost)
+        snprintf(incidents, sizeof(incidents),
+                 "; %llu incidents delivered, %llu waiting in the spool, %llu lost",
+                 (unsigned long long)fin.incidents_sent, (unsigned long long)fin.incidents_spooled,
+                 (unsigned long long)fin.incidents_lost);
+    fprintf(stderr,
+            "vigie: redis: %llu alerts delivered, %llu waiting in the spool, %llu lost%s%s\n",
             (unsigned long long)fin.alerts_sent, (unsigned long long)fin.alerts_spooled,
-            fin.alerts_spooled ? " (sent when Redis is back, at the next start)" : "",
-            (unsigned long long)fin.alerts_lost);
+            (unsigned long long)fin.alerts_lost, incidents,
+            fin.alerts_spooled || fin.incidents_spooled
+                ? " (sent when Redis is back, at the next start)"
+                : "");
 }
 
 const struct output_module output_redis_module = {
@@ -116,6 +158,7 @@ const struct output_module output_redis_module = {
     .open = redis_open,
     .write_alert = redis_write_alert,
     .write_flow = redis_write_flow,
+    .write_incident = redis_write_incident,
     .write_stats = redis_write_stats,
     .close = redis_close,
 };

@@ -27,12 +27,13 @@ struct spool {
     uint64_t cursor;    /* offset of the first line not yet delivered */
     uint64_t base;      /* record.end = file offset + base, stable across rewrites */
     uint64_t delivered; /* records with seq <= this are skipped */
-    uint64_t pending;   /* records in the file after cursor, seq > delivered */
-    uint64_t lost;
+    /* Per kind: records in the file after cursor with seq > delivered;
+     * records dropped. */
+    uint64_t pending[SPOOL_KINDS], lost[SPOOL_KINDS];
     int full_reported, io_reported, corrupt_reported, compact_reported;
     uint64_t errors; /* failed writes and compactions */
     char *wbuf;
-    size_t wlen, wcap, wcount;
+    size_t wlen, wcap, wcount[SPOOL_KINDS];
     char *rbuf;
     size_t rcap;
 };
@@ -44,8 +45,30 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* "seq\tjson" -> 1, "#seq N" checkpoint -> 0, anything else -> -1. */
-static int parse_line(const char *p, size_t n, uint64_t *seq, const char **json, size_t *jlen)
+/* The tag of each kind, between the sequence number and the JSON. An
+ * alert has none: the format of spools written before incidents. */
+static const char *const kind_tag[SPOOL_KINDS] = {"", "i\t"};
+#define TAG_MAX 2
+
+/* After "seq\t": a known tag -> its kind and length; no tag (JSON starts
+ * with '{', never with a letter and a tab) -> alert; an unknown tag -> -1. */
+static int parse_tag(const char *p, size_t n, enum spool_kind *kind)
+{
+    if (n < 2 || p[1] != '\t' || p[0] < 'a' || p[0] > 'z') {
+        *kind = SPOOL_ALERT;
+        return 0;
+    }
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        if (kind_tag[k][0] == p[0]) {
+            *kind = (enum spool_kind)k;
+            return 2;
+        }
+    return -1;
+}
+
+/* "seq\t[tag\t]json" -> 1, "#seq N" checkpoint -> 0, anything else -> -1. */
+static int parse_line(const char *p, size_t n, uint64_t *seq, enum spool_kind *kind,
+                      const char **json, size_t *jlen)
 {
     int checkpoint = 0;
     size_t i = 0;
@@ -62,9 +85,12 @@ static int parse_line(const char *p, size_t n, uint64_t *seq, const char **json,
     if (i == start || v == 0) return -1;
     *seq = v;
     if (checkpoint) return i == n ? 0 : -1;
-    if (i >= n || p[i] != '\t' || i + 1 == n) return -1;
-    *json = p + i + 1;
-    *jlen = n - i - 1;
+    if (i >= n || p[i] != '\t') return -1;
+    i++;
+    int tag = parse_tag(p + i, n - i, kind);
+    if (tag < 0 || i + (size_t)tag == n) return -1;
+    *json = p + i + tag;
+    *jlen = n - i - (size_t)tag;
     return 1;
 }
 
@@ -101,7 +127,7 @@ static int grow_rbuf(struct spool *s)
 }
 
 struct scan {
-    uint64_t delivered, last_seq, count, valid_end;
+    uint64_t delivered, last_seq, count[SPOOL_KINDS], valid_end;
 };
 
 /* Walks every complete line of the file: the last sequence number, how
@@ -120,11 +146,12 @@ static int scan_file(struct spool *s, struct scan *sc)
         while ((nl = memchr(s->rbuf + pos, '\n', (size_t)n - pos))) {
             size_t len = (size_t)(nl - (s->rbuf + pos)), jlen;
             uint64_t seq;
+            enum spool_kind kind;
             const char *json;
-            int kind = parse_line(s->rbuf + pos, len, &seq, &json, &jlen);
-            if (kind < 0) report_corrupt(s);
-            if (kind >= 0 && seq > sc->last_seq) sc->last_seq = seq;
-            if (kind == 1 && seq > sc->delivered) sc->count++;
+            int what = parse_line(s->rbuf + pos, len, &seq, &kind, &json, &jlen);
+            if (what < 0) report_corrupt(s);
+            if (what >= 0 && seq > sc->last_seq) sc->last_seq = seq;
+            if (what == 1 && seq > sc->delivered) sc->count[kind]++;
             pos += len + 1;
         }
         if (pos == 0) {
@@ -210,7 +237,7 @@ static int recover(struct spool *s, char *err, size_t errlen)
         s->size = sc.valid_end;
     }
     s->last_seq = sc.last_seq;
-    s->pending = sc.count;
+    memcpy(s->pending, sc.count, sizeof(s->pending));
     return 0;
 }
 
@@ -316,16 +343,16 @@ static void report_full(struct spool *s)
     if (s->full_reported) return;
     s->full_reported = 1;
     fprintf(stderr,
-            "vigie: spool %s is full (%llu bytes): alerts are being lost until Redis takes "
-            "the backlog\n",
+            "vigie: spool %s is full (%llu bytes): alerts and incidents are being lost until "
+            "Redis takes the backlog\n",
             s->path, (unsigned long long)s->max_bytes);
 }
 
-uint64_t spool_add(struct spool *s, const char *json, size_t len)
+uint64_t spool_add(struct spool *s, enum spool_kind kind, const char *json, size_t len)
 {
-    size_t need = SEQ_DIGITS + 2 + len;
+    size_t need = SEQ_DIGITS + 2 + TAG_MAX + len;
     if (len == 0) { /* would read back as a malformed line */
-        s->lost++;
+        s->lost[kind]++;
         return 0;
     }
     /* Full, but a good part is a delivered head: drop it. */
@@ -333,7 +360,7 @@ uint64_t spool_add(struct spool *s, const char *json, size_t len)
         spool_flush(s) == 0)
         rewrite_from(s, s->cursor);
     if (s->size + s->wlen + need > s->max_bytes) {
-        s->lost++;
+        s->lost[kind]++;
         report_full(s);
         return 0;
     }
@@ -342,7 +369,7 @@ uint64_t spool_add(struct spool *s, const char *json, size_t len)
         if (need > s->wcap) {
             char *nb = realloc(s->wbuf, need);
             if (!nb) {
-                s->lost++;
+                s->lost[kind]++;
                 return 0;
             }
             s->wbuf = nb;
@@ -360,13 +387,16 @@ uint64_t spool_add(struct spool *s, const char *json, size_t len)
     while (nd)
         *w++ = digits[--nd];
     *w++ = '\t';
+    size_t tl = strlen(kind_tag[kind]);
+    memcpy(w, kind_tag[kind], tl);
+    w += tl;
     memcpy(w, json, len);
     /* A raw newline can only be JSON whitespace; it would split the record. */
     for (char *p = w; (p = memchr(p, '\n', (size_t)(w + len - p)));)
         *p = ' ';
     w[len] = '\n';
     s->wlen = (size_t)(w + len + 1 - s->wbuf);
-    s->wcount++;
+    s->wcount[kind]++;
     if (s->wlen >= WBUF_FLUSH) spool_flush(s);
     return seq;
 }
@@ -379,20 +409,24 @@ int spool_flush(struct spool *s)
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             if (!s->io_reported)
-                fprintf(stderr, "vigie: spool %s: write: %s: alerts lost\n", s->path,
+                fprintf(stderr, "vigie: spool %s: write: %s: records lost\n", s->path,
                         n < 0 ? strerror(errno) : "short write");
             s->io_reported = 1;
             /* Cut a partial record so the next append starts on a line. */
             if (ftruncate(s->fd, (off_t)s->size) < 0) s->size += done;
-            s->lost += s->wcount;
-            s->wlen = s->wcount = 0;
+            for (int k = 0; k < SPOOL_KINDS; k++)
+                s->lost[k] += s->wcount[k];
+            s->wlen = 0;
+            memset(s->wcount, 0, sizeof(s->wcount));
             return -1;
         }
         done += (size_t)n;
     }
     s->size += s->wlen;
-    s->pending += s->wcount;
-    s->wlen = s->wcount = 0;
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        s->pending[k] += s->wcount[k];
+    s->wlen = 0;
+    memset(s->wcount, 0, sizeof(s->wcount));
     return 0;
 }
 
@@ -407,7 +441,7 @@ int spool_rewind(struct spool *s, uint64_t delivered)
     if (spool_flush(s) < 0 || scan_file(s, &sc) < 0) return -1;
     s->cursor = 0;
     s->delivered = delivered;
-    s->pending = sc.count;
+    memcpy(s->pending, sc.count, sizeof(s->pending));
     if (delivered > s->last_seq) s->last_seq = delivered;
     return 0;
 }
@@ -415,7 +449,7 @@ int spool_rewind(struct spool *s, uint64_t delivered)
 int spool_peek(struct spool *s, struct spool_record *recs, size_t max)
 {
     size_t k = 0;
-    while (k == 0 && s->cursor < s->size && s->pending > 0) {
+    while (k == 0 && s->cursor < s->size && spool_pending(s) > 0) {
         uint64_t woff = s->cursor, avail = s->size - woff;
         ssize_t n = read_window(s, woff, avail < s->rcap ? (size_t)avail : s->rcap);
         if (n <= 0) return -1;
@@ -424,13 +458,13 @@ int spool_peek(struct spool *s, struct spool_record *recs, size_t max)
         while (k < max && (nl = memchr(s->rbuf + pos, '\n', (size_t)n - pos))) {
             size_t len = (size_t)(nl - (s->rbuf + pos));
             struct spool_record *r = &recs[k];
-            int kind = parse_line(s->rbuf + pos, len, &r->seq, &r->json, &r->len);
+            int what = parse_line(s->rbuf + pos, len, &r->seq, &r->kind, &r->json, &r->len);
             pos += len + 1;
-            if (kind == 1 && r->seq > s->delivered) {
+            if (what == 1 && r->seq > s->delivered) {
                 r->end = woff + pos + s->base;
                 k++;
             } else if (k == 0) {
-                if (kind < 0) report_corrupt(s);
+                if (what < 0) report_corrupt(s);
                 s->cursor = woff + pos; /* nothing to deliver before this point */
             }
         }
@@ -445,13 +479,14 @@ void spool_consume(struct spool *s, const struct spool_record *recs, size_t n)
 {
     if (n == 0) return;
     s->cursor = recs[n - 1].end - s->base;
-    s->pending = s->pending > n ? s->pending - n : 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->pending[recs[i].kind] > 0) s->pending[recs[i].kind]--;
     s->delivered = recs[n - 1].seq;
 }
 
 int spool_trim(struct spool *s)
 {
-    if (s->pending == 0 && s->wlen == 0) return s->size == 0 ? 0 : rewrite_from(s, s->size);
+    if (spool_pending(s) == 0 && s->wlen == 0) return s->size == 0 ? 0 : rewrite_from(s, s->size);
     /* Under a steady backlog the file never drains: drop the delivered
      * head once it outweighs the rest twice, so copying costs at most half
      * of what was written. */
@@ -460,9 +495,22 @@ int spool_trim(struct spool *s)
     return 0;
 }
 
+static uint64_t sum(const uint64_t *per_kind)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        n += per_kind[k];
+    return n;
+}
+
 uint64_t spool_pending(const struct spool *s)
 {
-    return s->pending;
+    return sum(s->pending);
+}
+
+uint64_t spool_pending_kind(const struct spool *s, enum spool_kind kind)
+{
+    return s->pending[kind];
 }
 
 uint64_t spool_bytes(const struct spool *s)
@@ -477,7 +525,12 @@ uint64_t spool_last_seq(const struct spool *s)
 
 uint64_t spool_lost(const struct spool *s)
 {
-    return s->lost;
+    return sum(s->lost);
+}
+
+uint64_t spool_lost_kind(const struct spool *s, enum spool_kind kind)
+{
+    return s->lost[kind];
 }
 
 uint64_t spool_errors(const struct spool *s)

@@ -1,6 +1,12 @@
-/* Durable alert spool: an append-only file <dir>/<name>.spool with one
- * record per line, "seq<TAB>json". Every alert goes through it before Redis,
- * so an outage or a restart loses nothing (SPEC section 6).
+/* Durable spool of alerts and incident records: an append-only file
+ * <dir>/<name>.spool with one record per line, in the order they were
+ * added: "seq<TAB>json" for an alert (the only format before incidents, so
+ * an older spool still delivers), "seq<TAB>i<TAB>json" for an incident
+ * record (docs/incidents.md); a line with another tag is skipped as
+ * malformed. One file and one sequence for both kinds, so an incident
+ * version never overtakes the alert that caused it. Every record goes
+ * through it before Redis, so an outage or a restart loses nothing (SPEC
+ * section 6).
  *
  * Sequence numbers are max(wall-clock microseconds, last + 1) and never go
  * backwards across restarts: the last one is recovered from the file, and
@@ -22,8 +28,12 @@
 
 struct spool;
 
+/* What a record is; the line's tag ("" or "i"). */
+enum spool_kind { SPOOL_ALERT, SPOOL_INCIDENT, SPOOL_KINDS };
+
 struct spool_record {
     uint64_t seq;
+    enum spool_kind kind;
     const char *json; /* valid until the next spool call */
     size_t len;
     uint64_t end; /* position just past this record, for spool_consume() */
@@ -41,7 +51,7 @@ void spool_close(struct spool *s);
  * full (the record is counted as lost and stderr says so once). A newline
  * inside the JSON (only possible as insignificant whitespace) becomes a
  * space. May write() when the buffer is large. */
-uint64_t spool_add(struct spool *s, const char *json, size_t len);
+uint64_t spool_add(struct spool *s, enum spool_kind kind, const char *json, size_t len);
 /* Writes the buffered records with one write(). -1 on an I/O error: those
  * records are lost (counted) and the file is cut back to its last good line. */
 int spool_flush(struct spool *s);
@@ -64,9 +74,11 @@ void spool_consume(struct spool *s, const struct spool_record *recs, size_t n);
 int spool_trim(struct spool *s);
 
 uint64_t spool_pending(const struct spool *s); /* records not delivered */
-uint64_t spool_bytes(const struct spool *s);   /* file size incl. buffer */
+uint64_t spool_pending_kind(const struct spool *s, enum spool_kind kind);
+uint64_t spool_bytes(const struct spool *s); /* file size incl. buffer */
 uint64_t spool_last_seq(const struct spool *s);
-uint64_t spool_lost(const struct spool *s);   /* records dropped: full or I/O error */
+uint64_t spool_lost(const struct spool *s); /* records dropped: full or I/O error */
+uint64_t spool_lost_kind(const struct spool *s, enum spool_kind kind);
 uint64_t spool_errors(const struct spool *s); /* failed compactions (logged once a spell) */
 /* The directory, file and lock to uid:gid (before a privilege drop). */
 int spool_chown(struct spool *s, uid_t uid, gid_t gid, char *err, size_t errlen);

@@ -5,6 +5,7 @@
 
 #include "alert/alert.h"
 #include "classify/classify.h"
+#include "correlate/correlate.h"
 #include "detect/detect.h"
 #include "engine.h"
 #include "alert/eve.h"
@@ -25,6 +26,7 @@ struct pipeline {
     struct learner *learner;
     struct outputs *out; /* main's; records are handed to it */
     struct alerter *alerter;
+    struct correlator *corr; /* the alerter's findings become incidents */
     struct dissect_engine *dissect;
     size_t extra_mem; /* nDPI + dissector memory, for the flow memcap */
     struct policy *policy;
@@ -97,6 +99,20 @@ static void alert_to_outputs(void *ud, const char *json, size_t len)
 {
     struct pipeline *p = ud;
     if (outputs_alert(p->out, json, len) != 0) p->st.output_errors++;
+}
+
+static void incident_to_outputs(void *ud, const char *json, size_t len)
+{
+    struct pipeline *p = ud;
+    if (p->out && outputs_incident(p->out, json, len) != 0) p->st.output_errors++;
+}
+
+static struct corr_settings corr_settings_of(const struct config *cfg)
+{
+    struct corr_settings set = {.enabled = cfg->incidents.enabled,
+                                .timeout_s = cfg->incidents.timeout_s,
+                                .max_open = cfg->incidents.max_open};
+    return set;
 }
 
 void pipeline_set_outputs(struct pipeline *p, struct outputs *out)
@@ -177,12 +193,14 @@ int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, siz
     p->eve.geoip = geo;
     /* Live flows keep going: only their zones are looked up again. */
     alerter_flush(p->alerter);
+    struct corr_settings cs = corr_settings_of(cfg);
+    correlate_configure(p->corr, &cs, z, p->host);
     zones_destroy(p->zones);
     policy_destroy(p->policy);
     p->zones = z;
     p->eve.zones = p->detect.zones = z;
     p->policy = pol;
-    p->detect.policy = pol;
+    p->eve.policy = p->detect.policy = pol;
     p->cfg = cfg;
     alerter_set_context(p->alerter, &p->eve);
     alerter_set_window(p->alerter, cfg->detect.dedup_window_s);
@@ -224,6 +242,14 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         goto fail;
     }
     if (!(p->policy = policy_from_config(cfg, p->zones, err, errlen))) goto fail;
+    p->eve.policy = p->policy;
+    alerter_set_context(p->alerter, &p->eve);
+    struct corr_settings cs = corr_settings_of(cfg);
+    if (!(p->corr = correlate_create(&cs, p->zones, p->host, incident_to_outputs, p))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    alerter_set_correlator(p->alerter, p->corr);
     if (!(p->detect.engine = detect_create(cfg))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -251,6 +277,7 @@ void pipeline_destroy(struct pipeline *p)
     geoip_close(p->geoip);
     learner_destroy(p->learner);
     alerter_destroy(p->alerter);
+    correlate_destroy(p->corr);
     dissect_destroy(p->dissect);
     policy_destroy(p->policy);
     detect_destroy(p->detect.engine);
@@ -280,12 +307,14 @@ static void track_tcp(struct pipeline *p, struct flow *f, const struct packet *p
         flow_table_set_class(p->ft, f, FLOW_TCP_CLOSED);
 }
 
-/* Once per second of packet time: idle flows, alert windows, detectors. */
+/* Once per second of packet time: idle flows, alert windows, detectors,
+ * incident windows. */
 static void second_passed(struct pipeline *p, uint64_t now_us)
 {
     flow_table_expire(p->ft, now_us);
     alerter_tick(p->alerter, now_us);
     detect_tick(&p->detect);
+    correlate_tick(p->corr, now_us);
 }
 
 void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
@@ -348,6 +377,7 @@ int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
 {
     flow_table_flush(p->ft, reason);
     alerter_flush(p->alerter);
+    correlate_flush(p->corr);
     return p->out ? outputs_flush(p->out) : 0;
 }
 
@@ -371,6 +401,12 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
     struct alerter_stats as;
     alerter_get_stats(p->alerter, &as);
     st->alerts = as.sent;
+    st->allowed_flows = as.allowed_flows;
+    struct correlate_stats rs;
+    correlate_get_stats(p->corr, &rs);
+    st->incidents = rs.incidents;
+    st->incidents_open = rs.open;
+    st->incident_records = rs.records;
     struct classify_stats cs;
     classify_get_stats(p->cls, &cs);
     st->classifying = cs.active_states;

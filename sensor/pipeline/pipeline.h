@@ -1,6 +1,7 @@
-/* The data path: capture -> decode -> flow -> classify -> output. One
- * pipeline per capture; it owns the flow table and classifier, and hands
- * alerts and flow records to the outputs its caller opened. */
+/* The data path: capture -> decode -> flow -> classify -> detect ->
+ * correlate -> output. One pipeline per capture; it owns the flow table,
+ * classifier, detectors and correlator, and hands alerts, incident records
+ * and flow records to the outputs its caller opened. */
 #ifndef VIGIE_PIPELINE_H
 #define VIGIE_PIPELINE_H
 
@@ -23,6 +24,8 @@ struct pipeline_stats {
     uint32_t classifying; /* flows still holding nDPI state */
     uint64_t dpi_bytes;   /* memory nDPI holds for them */
     uint64_t alerts;
+    uint64_t allowed_flows; /* allowed by policy: facts for incidents, not alerts */
+    uint64_t incidents, incidents_open, incident_records;
     uint64_t output_errors;
     uint64_t mem_bytes;
 };

@@ -8,31 +8,36 @@ uint64_t stats_drops(const struct pipeline_stats *st, const struct capture_stats
 void stats_print_summary(FILE *out, const struct pipeline_stats *st, const struct capture_stats *cs,
                          double seconds)
 {
-    fprintf(out,
-            "vigie: %llu packets, %llu flows, %llu alerts, %llu drops, %.3f seconds "
-            "(%llu malformed, %llu truncated, %llu fragments, %llu not ip, %llu offloaded, "
-            "%llu evicted, %.0f packets/s)\n",
-            (unsigned long long)st->packets, (unsigned long long)st->flows_created,
-            (unsigned long long)st->alerts, (unsigned long long)stats_drops(st, cs), seconds,
-            (unsigned long long)st->decode[DECODE_MALFORMED],
-            (unsigned long long)st->decode[DECODE_TRUNCATED],
-            (unsigned long long)st->decode[DECODE_FRAGMENT],
-            (unsigned long long)(st->decode[DECODE_NOT_IP] + st->decode[DECODE_UNSUPPORTED]),
-            (unsigned long long)st->offloaded, (unsigned long long)st->flows_evicted,
-            seconds > 0 ? (double)st->packets / seconds : 0.0);
+    fprintf(
+        out,
+        "vigie: %llu packets, %llu flows, %llu alerts, %llu incidents, %llu drops, %.3f seconds "
+        "(%llu malformed, %llu truncated, %llu fragments, %llu not ip, %llu offloaded, "
+        "%llu evicted, %llu allowed flows, %.0f packets/s)\n",
+        (unsigned long long)st->packets, (unsigned long long)st->flows_created,
+        (unsigned long long)st->alerts, (unsigned long long)st->incidents,
+        (unsigned long long)stats_drops(st, cs), seconds,
+        (unsigned long long)st->decode[DECODE_MALFORMED],
+        (unsigned long long)st->decode[DECODE_TRUNCATED],
+        (unsigned long long)st->decode[DECODE_FRAGMENT],
+        (unsigned long long)(st->decode[DECODE_NOT_IP] + st->decode[DECODE_UNSUPPORTED]),
+        (unsigned long long)st->offloaded, (unsigned long long)st->flows_evicted,
+        (unsigned long long)st->allowed_flows, seconds > 0 ? (double)st->packets / seconds : 0.0);
 }
 
 void stats_print_line(FILE *out, const struct pipeline_stats *st, const struct capture_stats *cs)
 {
     fprintf(out,
             "vigie: stats packets=%llu bytes=%llu drops=%llu flows_active=%u flows=%llu "
-            "evicted=%llu alerts=%llu malformed=%llu truncated=%llu offloaded=%llu mem_bytes=%llu "
+            "evicted=%llu alerts=%llu incidents=%llu incidents_open=%llu allowed_flows=%llu "
+            "malformed=%llu truncated=%llu offloaded=%llu mem_bytes=%llu "
             "classifying=%u "
             "dpi_bytes=%llu\n",
             (unsigned long long)st->packets, (unsigned long long)st->bytes,
             (unsigned long long)stats_drops(st, cs), st->flows_active,
             (unsigned long long)st->flows_created, (unsigned long long)st->flows_evicted,
-            (unsigned long long)st->alerts, (unsigned long long)st->decode[DECODE_MALFORMED],
+            (unsigned long long)st->alerts, (unsigned long long)st->incidents,
+            (unsigned long long)st->incidents_open, (unsigned long long)st->allowed_flows,
+            (unsigned long long)st->decode[DECODE_MALFORMED],
             (unsigned long long)st->decode[DECODE_TRUNCATED], (unsigned long long)st->offloaded,
             (unsigned long long)st->mem_bytes, st->classifying, (unsigned long long)st->dpi_bytes);
 }

@@ -4,15 +4,31 @@
 #    hostile strings in the data): the page is self-contained (no external
 #    source), escapes the data, and holds the zone names, the technique ids
 #    and their attack.mitre.org links, the alert count;
+#  - incidents: the last version of each drawn as an attack path above the
+#    matrix (bands in zone order, a node per host with its role, an arrow per
+#    hop labelled with its techniques and time, pivots marked), merged ones
+#    named; hostile strings in incident records stay text;
 #  - 0 alerts, and 100,000 alerts (table cut at 5,000 rows, with a note);
 #  - from Redis (XRANGE of vigie:alerts) when redis-server is installed;
 #  - from build/demo output when ./scripts/demo.sh has been run;
+#  - every story of scripts/gen-scenario through build/vigie (skipped
+#    without it) with its config: its -A file's incidents (or, while the
+#    sensor writes none, versions derived from its alerts by
+#    incident_fixture.py, with a note saying so);
 #  - rendered by headless Chromium (skipped if `chromium` is missing: the
-#    Debian package): the DOM after the inline script ran, and a screenshot
-#    (> 10 KB), kept as build/report.png (REPORT_PNG=... to change).
+#    Debian package): the DOM after the inline script ran, the attack paths
+#    of the scenario against its records (attack_path_check.py: nodes, roles,
+#    arrows, pivot markers, bands, labels; every node inside its zone's band
+#    and every arrow ending on its destination, as laid out by Chromium),
+#    and screenshots (> 10 KB), kept as build/report.png (REPORT_PNG=... to
+#    change) and build/report-scenario[-STORY].png.
+#   report_chromium.sh --docs-png   # also writes docs/report.png: the default story's page
 # Installs nothing.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/incident_helpers.sh"
+DOCS_PNG=""
+[ "${1:-}" = "--docs-png" ] && DOCS_PNG=$ROOT/docs/report.png
 PY=/usr/bin/python3
 REPORT=$ROOT/scripts/report
 REPORT_PNG=${REPORT_PNG:-$ROOT/build/report.png}
@@ -78,6 +94,36 @@ with open(out + "/alerts.json", "w") as f:
                  "flow": {"pkts_toserver": 5, "pkts_toclient": 4, "bytes_toserver": 900, "bytes_toclient": 700,
                           "start": "2024-03-12T09:00:00.000000+0000"}}
             f.write(json.dumps(a) + "\n")
+# Incidents: two versions of one (the last drawn), one merged into it, and
+# hostile strings in a zone and a technique.
+def inc(ver, change, hosts, hops, zones, tactics, state="open", iid="5eed00000000000a", **kw):
+    r = {"id": iid, "version": ver, "state": state, "change": change, "first_seen": "2024-03-12T09:21:13.061981+0000",
+         "last_seen": "2024-03-12T09:35:18.613984+0000", "severity": 1, "score": 10 * len(tactics) + 10,
+         "alerts": 7, "origin": hosts[0][0],
+         "hosts": [{"ip": ip, "zone": z, "role": ro, "first_seen": "2024-03-12T09:21:13.061981+0000"}
+                   for ip, z, ro in hosts],
+         "hops": [{"src_ip": a, "dest_ip": b, "src_zone": za, "dest_zone": zb, "first_seen": t,
+                   "last_seen": t, "techniques": te, "detectors": ["smb_admin_share"], "alerts": 2,
+                   "allowed_flows": 0} for a, b, za, zb, t, te in hops],
+         "zones": zones, "tactics": tactics, "pivots": sum(1 for h in hosts if h[2] == "pivot"),
+         "hosts_dropped": 0, "hops_dropped": 0}
+    r.update(kw)
+    return {"timestamp": r["last_seen"], "event_type": "incident", "host": "span-test", "incident": r}
+H1 = [("10.10.1.20", "agglo-users", "origin"), ("10.20.0.10", "mairie-servers", "target")]
+P1 = [("10.10.1.20", "10.20.0.10", "agglo-users", "mairie-servers", "2024-03-12T09:21:13.061981+0000",
+       ["T1021.002", "T1569.002"])]
+H3 = [H1[0], ("10.20.0.10", "mairie-servers", "pivot"), ("10.30.0.10", "agglo-dc", "target"),
+      ("10.66.0.1", "<script>alert(1)</script>", "target")]
+P3 = P1 + [("10.20.0.10", "10.30.0.10", "mairie-servers", "agglo-dc", "2024-03-12T09:35:18.613984+0000", ["T1003.006"]),
+           ("10.20.0.10", "10.66.0.1", "mairie-servers", "<script>alert(1)</script>", "2024-03-12T09:36:00.000000+0000",
+            ["<b>T9999</b>"])]
+with open(out + "/alerts.json", "a") as f:
+    for r in (inc(1, ["new_incident", "new_host", "new_hop"], H1, P1, ["agglo-users", "mairie-servers"], ["TA0008"]),
+              inc(2, ["merged"], [("10.20.0.10", "mairie-servers", "origin")], [], ["mairie-servers"], ["TA0006"],
+                  state="merged", iid="5eed00000000000b", merged_into="5eed00000000000a"),
+              inc(3, ["new_hop", "new_zone", "pivot"], H3, P3,
+                  ["agglo-users", "mairie-servers", "agglo-dc", "<script>alert(1)</script>"], ["TA0008", "TA0006"])):
+        f.write(json.dumps(r) + "\n")
 with open(out + "/flows.json", "w") as f:
     for i in range(300):
         sz, dz = rnd.choice(list(Z)), rnd.choice(list(Z))
@@ -85,7 +131,7 @@ with open(out + "/flows.json", "w") as f:
                             "src_ip": Z[sz] + "5", "dest_ip": Z[dz] + "6", "proto": "TCP", "app_proto": "smb",
                             "flow": {"bytes_toserver": 100, "bytes_toclient": 200}, "src_zone": sz, "dest_zone": dz}) + "\n")
 EOF
-NALERTS=$(wc -l <"$T/alerts.json")
+NALERTS=$(grep -c '"event_type": "alert"' "$T/alerts.json")
 ZONES=(agglo-users mairie-servers agglo-dc)
 TECHS=(T1021.002 T1569.002 T1543.003 T1018 T1087.002 T1003.006 T1558.003 T1046 T1110.003)
 LINKS=(https://attack.mitre.org/techniques/T1021/002/ https://attack.mitre.org/techniques/T1046/
@@ -118,6 +164,31 @@ check "flows are counted in the matrix" grep -qF '<span class="nf">300 flows</sp
 check "aggregated count shown (x5)" grep -qF '>x5<' "$H"
 check "self-contained: nothing loaded from elsewhere" self_contained "$H"
 check "data is HTML-escaped" escaped "$H"
+in_order() { # FILE A B : A occurs before B
+    local a b
+    a=$(grep -bo -- "$2" "$1" | head -1 | cut -d: -f1)
+    b=$(grep -bo -- "$3" "$1" | head -1 | cut -d: -f1)
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+count_of() { grep -o -- "$2" "$1" | wc -l; }
+check "incidents: the attack paths come before the matrix" in_order "$H" 'id="incidents"' 'id="matrix"'
+check "incidents: the last version (v3) is drawn, with 4 hosts and 1 pivot" grep -qF \
+    'data-id="5eed00000000000a" data-version="3" data-state="open" data-hosts="4" data-hops="3" data-pivots="1"' "$H"
+check "incidents: one node per host, with its role" sh -c "[ \$(grep -o '<g class=\"node [a-z]*\" data-ip=' '$H' |
+    wc -l) -eq 4 ] && grep -q 'data-ip=\"10.10.1.20\" data-role=\"origin\"' '$H' &&
+    grep -q 'data-ip=\"10.20.0.10\" data-role=\"pivot\"' '$H' && grep -q 'data-ip=\"10.30.0.10\" data-role=\"target\"' '$H'"
+check "incidents: one arrow per hop, one pivot marker" sh -c "[ \$(grep -o '<g class=\"hop [a-z]*\"' '$H' | wc -l) -eq 3 ] &&
+    [ \$(grep -o 'class=\"pivot-marker\"' '$H' | wc -l) -eq 1 ]"
+check "incidents: bands in the order reached" in_order "$H" 'data-zone="mairie-servers" data-order="2"' \
+    'data-zone="agglo-dc" data-order="3"'
+check "incidents: hop labels hold number, time, technique id and short name" has_all "$H" '>#2  09:35:18' \
+    '<tspan class="tid">T1003.006</tspan> DCSync' '<tspan class="tid">T1021.002</tspan> SMB/Windows Admin Shares'
+check "incidents: header with id, score, tactic names" has_all "$H" '5eed00000000000a' 'score <b>30</b>' \
+    'Lateral Movement <a class="tech" href="https://attack.mitre.org/tactics/TA0008/"' 'Credential Access'
+check "incidents: the merged one is named" grep -qF \
+    '<span class="mono">5eed00000000000b</span> into <span class="mono">5eed00000000000a</span>' "$H"
+check "incidents: hostile strings stay text" has_all "$H" '&lt;b&gt;T9999&lt;/b&gt;' 'data-zone="&lt;script&gt;'
+check "incidents: a key of shapes and arrows" has_all "$H" 'origin (first source)' 'pivot (target that moved on)'
 check "tactic lanes: ATT&CK tactics in the timeline" sh -c "$PY '$REPORT' --alerts '$T/alerts.json' --lanes tactic \
     --out '$T/tactic.html' && grep -q 'Credential Access TA0006' '$T/tactic.html'"
 
@@ -127,7 +198,7 @@ check "0 alerts: a page saying so" sh -c "$PY '$REPORT' --alerts /dev/null --out
 # 100,000 alerts: the fixture repeated with shifted times.
 $PY - "$T" <<'EOF'
 import json, sys
-src = [json.loads(l) for l in open(sys.argv[1] + "/alerts.json")]
+src = [o for o in map(json.loads, open(sys.argv[1] + "/alerts.json")) if o["event_type"] == "alert"]
 with open(sys.argv[1] + "/big.json", "w") as f:
     for i in range(100000):
         a = dict(src[i % len(src)])
@@ -154,12 +225,18 @@ if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
         PIDS+=("$REDIS_PID")
         redis-cli -p "$REDIS_PORT" CONFIG SET requirepass s3cret >/dev/null
         while IFS= read -r line; do
-            redis-cli -p "$REDIS_PORT" -a s3cret --no-auth-warning XADD test:alerts '*' alert "$line" >/dev/null
+            case $line in
+            *'"event_type": "incident"'*) key=test:incidents field=alert ;; # the sensor's field for both
+            *) key=test:alerts field=alert ;;
+            esac
+            redis-cli -p "$REDIS_PORT" -a s3cret --no-auth-warning XADD "$key" '*' "$field" "$line" >/dev/null
         done <"$T/alerts.json"
         check "report --redis reads the stream (password, prefix)" sh -c "$PY '$REPORT' \
             --redis 'redis://:s3cret@127.0.0.1:$REDIS_PORT' --prefix test --out '$T/redis.html' &&
             grep -q 'id=\"card-alerts\"><div class=\"v\" data-n=\"$NALERTS\"' '$T/redis.html' &&
             ! grep -q s3cret '$T/redis.html'"
+        check "report --redis draws the incidents of <prefix>:incidents" grep -qF \
+            'data-id="5eed00000000000a" data-version="3"' "$T/redis.html"
         check "report --redis over the unix socket" sh -c "$PY '$REPORT' \
             --redis 'unix://:s3cret@$REDIS_SOCK' --prefix test --out '$T/redis2.html' &&
             grep -q 'id=\"card-alerts\"><div class=\"v\" data-n=\"$NALERTS\"' '$T/redis2.html'"
@@ -180,6 +257,27 @@ if [ -s "$DEMO/alerts.json" ] && [ -s "$DEMO/flows.json" ]; then
         --flows '$DEMO/flows.json' --out '$T/demo.html' && grep -q 'id=\"card-alerts\"><div class=\"v\" data-n=\"$demo_n\"' '$T/demo.html'"
     check "demo report holds the demo's zones" has_all "$T/demo.html" "${demo_zones[@]}"
 fi
+
+# Every scenario story through the sensor: its incidents (or derived ones,
+# see the note). SCS: "story page records source" of each page made.
+SCS=()
+for story in $(scenario_stories); do
+    if ! scenario_incidents "$T/sc-$story" "$story"; then
+        echo "report_chromium: scenario $story skipped"
+        continue
+    fi
+    [ -n "$INC_NOTE" ] && echo "$INC_NOTE"
+    SC=$T/sc-$story.html
+    check "scenario $story ($INC_SOURCE incidents): report builds" $PY "$REPORT" --alerts "$INC_FILE" \
+        --flows "$T/sc-$story/flows.json" --out "$SC" \
+        --title "vigie: $([ "$story" = default ] && echo "the bundled scenario" || echo "scenario $story")"
+    check "scenario $story: the page is self-contained" self_contained "$SC"
+    check "scenario $story: an attack path is drawn" grep -q '<svg class="attack-path"' "$SC"
+    n_inc=$(jq -r 'select(.event_type == "alert") | .vigie.incident // empty' "$INC_FILE" | wc -l)
+    check "scenario $story: the alert table names each alert's incident ($n_inc)" \
+        test "$(grep -o 'incident <span class="mono">[0-9a-f]*</span>' "$SC" | wc -l)" -eq "$n_inc" -a "$n_inc" -gt 0
+    SCS+=("$story $SC $INC_FILE $INC_SOURCE")
+done
 
 # --- Rendered by Chromium. --------------------------------------------------
 if ! command -v chromium >/dev/null; then
@@ -218,9 +316,66 @@ check "DOM: MITRE links" has_all "$T/dom.html" "${LINKS[@]}"
 check "DOM: alert count" count_card "$T/dom.html" "$NALERTS"
 check "DOM: the inline script ran (sortable headers)" grep -q 'sortable-h' "$T/dom.html"
 check "DOM: hostile data stayed text" grep -qF '&lt;script&gt;alert(1)' "$T/dom.html"
-check "screenshot is a PNG over 10 KB" sh -c "head -c 8 '$T/out.png' | grep -q PNG && [ \$(wc -c <'$T/out.png') -gt 10240 ]"
+is_png() { head -c 8 "$1" | grep -q PNG && [ "$(wc -c <"$1")" -gt 10240 ]; }
+check "screenshot is a PNG over 10 KB" is_png "$T/out.png"
 if [ -s "$T/out.png" ]; then
     mkdir -p "$(dirname "$REPORT_PNG")" && cp "$T/out.png" "$REPORT_PNG" && echo "screenshot: $REPORT_PNG"
+fi
+# The scenario's attack paths as Chromium lays them out: a probe measures
+# every node against its zone's band and every arrowhead against its
+# destination; attack_path_check.py compares the DOM with the records.
+cat >"$T/geom-probe.js" <<'EOF'
+<script>
+(function () {
+  var out = [];
+  document.querySelectorAll("svg.attack-path").forEach(function (svg) {
+    var bands = {}, nodes = {}, outside = 0, astray = 0;
+    svg.querySelectorAll("g.band").forEach(function (b) {
+      bands[b.getAttribute("data-zone")] = b.querySelector("rect").getBBox(); });
+    svg.querySelectorAll("g.node").forEach(function (n) {
+      var r = n.querySelector(".shape").getBBox(), b = bands[n.getAttribute("data-zone")];
+      nodes[n.getAttribute("data-ip")] = r;
+      if (!b || r.y < b.y || r.y + r.height > b.y + b.height) outside++; });
+    var hops = svg.querySelectorAll("g.hop");
+    hops.forEach(function (h) {
+      var p = h.querySelector("polygon.head").points[0], r = nodes[h.getAttribute("data-dst")];
+      if (!r || p.x < r.x - 3 || p.x > r.x + r.width + 3 || p.y < r.y - 3 || p.y > r.y + r.height + 3) astray++; });
+    out.push(svg.getAttribute("data-incident") + ":" + Object.keys(nodes).length + "," + outside + "," +
+             hops.length + "," + astray);
+  });
+  document.body.setAttribute("data-geom", out.join(" "));
+})();
+</script>
+EOF
+first=1
+for sc in "${SCS[@]}"; do
+    read -r story SC INC_FILE INC_SOURCE <<<"$sc"
+    cat "$SC" "$T/geom-probe.js" >"$T/sc-probe.html"
+    PROFILE=$(mktemp -d -p "$T")
+    timeout 120 "${CHROME[@]}" --user-data-dir="$PROFILE" --dump-dom "file://$T/sc-probe.html" >"$T/sc.dom" \
+        2>>"$T/chromium.log"
+    check "scenario $story DOM: the probe measured the attack paths" grep -q 'data-geom="[0-9a-f]' "$T/sc.dom"
+    if $PY "$ROOT/tests/integration/attack_path_check.py" "$T/sc.dom" "$INC_FILE" >"$T/apc.out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   scenario $story DOM ($INC_SOURCE incidents): $(tail -1 "$T/apc.out")"
+    else
+        failed=$((failed + 1)); echo "FAIL scenario $story DOM ($INC_SOURCE incidents):"; sed 's/^/     /' "$T/apc.out"
+    fi
+    PROFILE=$(mktemp -d -p "$T")
+    (cd "$T" && timeout 120 "${CHROME[@]}" --user-data-dir="$PROFILE" --screenshot="$T/sc.png" \
+        --window-size=1400,1800 "file://$SC" >>"$T/chromium.log" 2>&1)
+    check "scenario $story screenshot is a PNG over 10 KB" is_png "$T/sc.png"
+    if is_png "$T/sc.png"; then
+        # The default story (listed first) is build/report-scenario.png and, asked, docs/report.png.
+        png=$ROOT/build/report-scenario$([ "$first" = 1 ] || echo "-$story").png
+        mkdir -p "$ROOT/build" && cp "$T/sc.png" "$png" && echo "screenshot: $png"
+        if [ -n "$DOCS_PNG" ] && [ "$first" = 1 ]; then
+            cp "$T/sc.png" "$DOCS_PNG" && echo "screenshot: $DOCS_PNG (the $story scenario, $INC_SOURCE incidents)"
+        fi
+    fi
+    first=0
+done
+if [ -n "$DOCS_PNG" ] && [ "${#SCS[@]}" -eq 0 ]; then
+    failed=$((failed + 1)); echo "FAIL --docs-png: no scenario page (build/vigie missing?)"
 fi
 [ "$failed" -eq 0 ] || tail -5 "$T/chromium.log"
 finish report_chromium

@@ -7,7 +7,12 @@
 #    unix socket; a Redis restart (AOF) in the middle loses nothing;
 #  - --file F and --file - (no Redis); no colour codes with --no-color or
 #    into a pipe, and no terminal escapes from the data;
-#  - Ctrl-C (SIGINT) exits 0 without a traceback.
+#  - Ctrl-C (SIGINT) exits 0 without a traceback;
+#  - incidents: one line per change of each version ("INCIDENT <id> v<n>"),
+#    in order with the alerts, from a file, the channel <prefix>:incidents
+#    and the streams (merged in id order); on the scenario's -A file (or,
+#    while the sensor writes no incident, versions derived from its alerts
+#    by incident_fixture.py, with a note) every change and hop has its line.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
@@ -15,6 +20,7 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
     exit 0
 fi
 . "$ROOT/tests/integration/redis_helpers.sh"
+. "$ROOT/tests/integration/incident_helpers.sh"
 PY=/usr/bin/python3
 TAIL=$ROOT/scripts/vigie-tail
 PIDS=()
@@ -70,6 +76,52 @@ EXPECT=(smb_admin_share dcsync policy_violation "agglo-users -> mairie-servers" 
 mapfile -t LINES <"$T/alerts.json"
 FOURTH=${LINES[0]/\"flow_id\":1,/\"flow_id\":4,}
 FOURTH=${FOURTH/smb_admin_share/lateral_tool_transfer}
+
+# Incidents: three versions of one, interleaved with the alerts that made
+# them (docs/incidents.md), then closed.
+inc_json() { # VERSION CHANGE STATE HOSTS HOPS ZONES TACTICS SCORE
+    printf '{"timestamp":"2024-03-12T09:%s+0000","event_type":"incident","host":"span-test","incident":{"id":"5eed00000000000a","version":%s,"state":"%s","change":%s,"first_seen":"2024-03-12T09:21:13.061981+0000","last_seen":"2024-03-12T09:35:18.613984+0000","severity":1,"score":%s,"alerts":%s,"origin":"10.10.1.20","hosts":%s,"hops":%s,"zones":%s,"tactics":%s,"pivots":%s,"hosts_dropped":0,"hops_dropped":0}}\n' "$@"
+}
+HOST1='{"ip":"10.10.1.20","zone":"agglo-users","role":"origin","first_seen":"2024-03-12T09:21:13.061981+0000"}'
+HOST2T='{"ip":"10.20.0.10","zone":"mairie-servers","role":"target","first_seen":"2024-03-12T09:21:13.061981+0000"}'
+HOST2P=${HOST2T/target/pivot}
+HOST3='{"ip":"10.30.0.10","zone":"agglo-dc","role":"target","first_seen":"2024-03-12T09:35:18.613984+0000"}'
+HOP1='{"src_ip":"10.10.1.20","dest_ip":"10.20.0.10","src_zone":"agglo-users","dest_zone":"mairie-servers","first_seen":"2024-03-12T09:21:13.061981+0000","last_seen":"2024-03-12T09:21:13.061981+0000","techniques":["T1021.002"],"detectors":["smb_admin_share"],"alerts":1,"allowed_flows":0}'
+HOP2='{"src_ip":"10.20.0.10","dest_ip":"10.30.0.10","src_zone":"mairie-servers","dest_zone":"agglo-dc","first_seen":"2024-03-12T09:35:18.613984+0000","last_seen":"2024-03-12T09:35:18.613984+0000","techniques":["T1003.006"],"detectors":["dcsync"],"alerts":1,"allowed_flows":0}'
+INC=(
+    "$(inc_json 21:13.061981 1 open '["new_incident","new_host","new_hop","new_zone","new_tactic"]' 25 1 \
+        "[$HOST1,$HOST2T]" "[$HOP1]" '["agglo-users","mairie-servers"]' '["TA0008"]' 0)"
+    "$(inc_json 35:18.613984 2 open '["new_host","new_hop","new_technique","new_zone","new_tactic","pivot"]' 60 2 \
+        "[$HOST1,$HOST2P,$HOST3]" "[$HOP1,$HOP2]" '["agglo-users","mairie-servers","agglo-dc"]' \
+        '["TA0008","TA0006"]' 1)"
+    "$(inc_json 59:00.000000 3 closed '["closed"]' 60 2 "[$HOST1,$HOST2P,$HOST3]" "[$HOP1,$HOP2]" \
+        '["agglo-users","mairie-servers","agglo-dc"]' '["TA0008","TA0006"]' 1)"
+)
+printf '%s\n' "${LINES[0]}" "${INC[0]}" "${LINES[1]}" "${INC[1]}" "${INC[2]}" >"$T/inc.json"
+I='INCIDENT 5eed00000000000a'
+INC_EXPECT=("$I v1  09:21:13  sev1  score 25  new incident: origin 10.10.1.20 (agglo-users)"
+    "$I v1  09:21:13  sev1  score 25  new host 10.20.0.10 (mairie-servers) target"
+    "$I v1  09:21:13  sev1  score 25  new hop 10.10.1.20 -> 10.20.0.10 (agglo-users -> mairie-servers) T1021.002"
+    "$I v1  09:21:13  sev1  score 25  new zone mairie-servers"
+    "$I v1  09:21:13  sev1  score 25  new tactic TA0008 Lateral Movement"
+    "$I v2  09:35:18  sev1  score 60  new host 10.30.0.10 (agglo-dc) target"
+    "$I v2  09:35:18  sev1  score 60  new hop 10.20.0.10 -> 10.30.0.10 (mairie-servers -> agglo-dc) T1003.006"
+    "$I v2  09:35:18  sev1  score 60  new technique 10.20.0.10 -> 10.30.0.10: T1003.006"
+    "$I v2  09:35:18  sev1  score 60  new zone agglo-dc"
+    "$I v2  09:35:18  sev1  score 60  new tactic TA0006 Credential Access"
+    "$I v2  09:35:18  sev1  score 60  pivot 10.20.0.10 (mairie-servers)"
+    "$I v3  09:59:00  sev1  score 60  closed: 2 alerts, 3 hosts, 3 zones")
+incident_lines_ok() { # OUT : the 12 incident lines, each change once, after their alert
+    local e
+    [ "$(grep -c '^INCIDENT ' "$1")" -eq 12 ] || return 1
+    for e in "${INC_EXPECT[@]}"; do [ "$(grep -cF -- "$e" "$1")" -eq 1 ] || { echo "missing: $e" >&2; return 1; }; done
+    # The order of the file: alert, its incident version, alert, the next ones.
+    [ "$(grep -v '^-- ' "$1" | sed -n 1p | cut -c1-8)" = "09:21:13" ] &&
+        grep -v '^-- ' "$1" | sed -n 2p | grep -q "^$I v1 " &&
+        grep -v '^-- ' "$1" | sed -n 7p | grep -q "dcsync" &&
+        grep -v '^-- ' "$1" | sed -n 8p | grep -q "^$I v2 " &&
+        grep -v '^-- ' "$1" | sed -n 14p | grep -q "^$I v3 .*closed"
+}
 
 redis_start "$T/redis" || { echo "tail_test: redis-server did not start"; exit 1; }
 rc() { redis-cli -p "$REDIS_PORT" "$@"; }
@@ -133,6 +185,28 @@ three_within() { # OUT ARGS... : vigie-tail ARGS prints 3 alerts within 2 s
 }
 check "--prefix other" three_within "$T/prefix.out" --redis "$REDIS_URL" --prefix other --from-start
 
+# Incidents live: the channel <prefix>:incidents with the alerts' one, and
+# both streams read in the order they were written (ids given: 1-0, 2-0...).
+"$TAIL" --file "$T/inc.json" --no-color >"$T/inc-file.out" 2>&1
+run_tail "$T/inc-chan.out" --redis "$REDIS_URL" --prefix inc --no-color
+INC_CHAN_PID=$TPID
+check "vigie-tail subscribes to inc:alerts and inc:incidents" sh -c "$(declare -f wait_subscribers rc);
+    REDIS_PORT=$REDIS_PORT; wait_subscribers inc:incidents 1 && wait_subscribers inc:alerts 1"
+n=0
+while IFS= read -r l; do
+    n=$((n + 1))
+    case $l in
+    *'"event_type":"incident"'*) rc PUBLISH inc:incidents "$l" >/dev/null; rc XADD inc:incidents "$n-0" incident "$l" >/dev/null ;;
+    *) rc PUBLISH inc:alerts "$l" >/dev/null; rc XADD inc:alerts "$n-0" alert "$l" >/dev/null ;;
+    esac
+done <"$T/inc.json"
+check "channel: incident lines, in the order published" sh -c "$(declare -f wait_lines);
+    wait_lines '$T/inc-chan.out' 14 5 && cmp -s '$T/inc-file.out' '$T/inc-chan.out'"
+kill -INT "$INC_CHAN_PID"
+wait "$INC_CHAN_PID"
+timeout -s INT 2 "$TAIL" --redis "$REDIS_URL" --prefix inc --from-start --no-color >"$T/inc-stream.out" 2>&1
+check "stream: both streams, merged in id order" cmp -s "$T/inc-file.out" "$T/inc-stream.out"
+
 # Password, database number, unix socket.
 rc CONFIG SET requirepass 's3cr@t/x' >/dev/null
 auth() { redis-cli -p "$REDIS_PORT" -a 's3cr@t/x' --no-auth-warning "$@"; }
@@ -195,6 +269,72 @@ if command -v script >/dev/null; then
     check "a terminal with --no-color gets none" no_escapes "$T/tty-nc.out"
 fi
 check "--file with --redis is refused" not "$TAIL" --file "$T/alerts.json" --redis "$REDIS_URL"
+check "incidents --file: one line per change, after their alert" incident_lines_ok "$T/inc-file.out"
+check "incidents --file: the first line of each version says INCIDENT <id> v<version>" sh -c "
+    [ \$(grep -c '^INCIDENT 5eed00000000000a v[123]  ' '$T/inc-file.out') -eq 12 ]"
+# A version alone (started mid-way): what is new is read from the end of its lists.
+printf '%s\n' "${INC[1]}" | "$TAIL" --file - >"$T/inc-alone.out" 2>&1
+check "incidents: a version seen alone still names its new hop and pivot" has_all "$T/inc-alone.out" \
+    "new hop 10.20.0.10 -> 10.30.0.10 (mairie-servers -> agglo-dc) T1003.006" "pivot 10.20.0.10 (mairie-servers)"
+# A merge (rule 4): J's last version says where it went, I's names J.
+J1=${INC[0]//5eed00000000000a/5eed00000000000b}
+J2=$(inc_json 21:14.000000 2 merged '["merged"]' 25 1 "[$HOST1,$HOST2T]" "[$HOP1]" \
+    '["agglo-users","mairie-servers"]' '["TA0008"]' 0)
+J2=${J2//5eed00000000000a/5eed00000000000b}
+J2=${J2/\"state\":\"merged\"/\"state\":\"merged\",\"merged_into\":\"5eed00000000000a\"}
+I1=$(inc_json 21:14.000000 1 open '["new_incident","new_host","merged","pivot"]' 35 2 "[$HOST1,$HOST2P]" "[$HOP1]" \
+    '["agglo-users","mairie-servers"]' '["TA0008"]' 1)
+printf '%s\n' "$J1" "$J2" "$I1" | "$TAIL" --file - >"$T/merge.out" 2>&1
+check "incidents: a merge names both ends" has_all "$T/merge.out" \
+    "INCIDENT 5eed00000000000b v2  09:21:14  sev1  score 25  merged into 5eed00000000000a" \
+    "INCIDENT 5eed00000000000a v1  09:21:14  sev1  score 35  merged: incident 5eed00000000000b joined (now 2 hosts, 1 hops)" \
+    "INCIDENT 5eed00000000000a v1  09:21:14  sev1  score 35  new host 10.20.0.10 (mairie-servers) pivot" \
+    "INCIDENT 5eed00000000000a v1  09:21:14  sev1  score 35  pivot 10.20.0.10 (mairie-servers)"
+if command -v script >/dev/null; then
+    script -qc "'$TAIL' --file '$T/inc.json'" /dev/null >"$T/inc-tty.out" 2>&1
+    check "a terminal gets the INCIDENT prefix in colour" grep -qF $'\033[1;35mINCIDENT 5eed00000000000a v1' "$T/inc-tty.out"
+fi
+# Each scenario story's -A file (or, while the sensor writes no incident,
+# versions derived from its alerts; see the note): every version prints, with
+# one line per change it lists, and every hop of every incident has its line.
+for story in $(scenario_stories); do
+    if ! scenario_incidents "$T/sc-$story" "$story"; then
+        echo "tail_test: scenario $story skipped"
+        continue
+    fi
+    [ -n "$INC_NOTE" ] && echo "$INC_NOTE"
+    "$TAIL" --file "$INC_FILE" --no-color >"$T/sc.out" 2>"$T/sc.err"
+    check "scenario $story ($INC_SOURCE incidents): every version and change rendered" \
+        $PY - "$INC_FILE" "$T/sc.out" <<'EOF'
+import json, sys
+text = {"new_incident": "new incident", "new_host": "new host", "new_hop": "new hop", "new_zone": "new zone",
+        "new_technique": "new technique", "new_tactic": "new tactic", "pivot": "pivot", "merged": "merged",
+        "closed": "closed", "update": "update"}
+out = [l.rstrip("\n") for l in open(sys.argv[2])]
+last, into, bad = {}, {}, 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("event_type") != "incident":
+        continue
+    r = o["incident"]
+    last[r["id"]] = r
+    if r.get("state") == "merged":
+        into[r["id"]] = r.get("merged_into")
+    mine = [l for l in out if l.startswith("INCIDENT %s v%d  " % (r["id"], r["version"]))]
+    for c in r["change"]:
+        if not any("  %s" % text.get(c, c) in l for l in mine):
+            print("v%d: no line for %s" % (r["version"], c)); bad += 1
+# A hop is announced by its incident, or by one merged into it (rule 4).
+for r in last.values():
+    ids = {r["id"]} | {j for j, i in into.items() if i == r["id"]}
+    for h in r["hops"]:
+        hop = "new hop %s -> %s (%s -> %s)" % (h["src_ip"], h["dest_ip"], h["src_zone"], h["dest_zone"])
+        if not any(l.split(" ")[1] in ids and hop in l for l in out if l.startswith("INCIDENT ")):
+            print("no line: %s" % hop); bad += 1
+sys.exit(1 if bad or not last else 0)
+EOF
+    check "scenario $story: no error on stderr" test ! -s "$T/sc.err"
+done
 echo "--- sample (channel)"
 cat "$T/chan.out"
 finish tail_test

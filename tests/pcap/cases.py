@@ -25,18 +25,32 @@ A case is a folder holding a test.yaml, as suricata-verify's tests/<case>/:
     checks:
       - filter:
           count: 1              exact; or min: / max:
-          match:                dotted fields of alert and flow records, all must hold
+          match:                dotted fields of alert, incident and flow records, all
+                                must hold (a number indexes a list: incident.zones.0)
             event_type: alert
             vigie.detector: smb_admin_share                 equality
             vigie.detector: {in: [a, b]}                    operators: in, contains,
-            vigie.evidence.files: {min: 50}                 min, max, not, absent
+            vigie.evidence.files: {min: 50}                 min, max, not, not_in, absent,
+            incident.zones: {has: [a, b], length: {min: 4}} has, length (lists)
+            incident.hosts: {has: [{ip: 10.0.0.1, role: origin}]}
+          last_by: incident.id  optional: of the records that have this field, only the
+                                last written for each of its values (an incident's last
+                                version); match and count then apply to those
+          distinct: incident.id optional: count the distinct values of this field among
+                                the matching records, not the records
         name: optional label
 
+"has: [x, ...]" holds when the value is a list and every x is matched by one of its
+items: a mapping of fields (dotted, as in match) matches an item whose fields all hold,
+anything else is an equality or operator test of the item itself. "length: N or {min:,
+max:}" tests the length of a list or string.
+
 Each capture runs as `vigie [-c CONFIG] -r CAPTURE --no-redis -A alerts --flows flows ARGS`;
-the checks see the alerts and the flow records together. With several captures, every
-check must hold on each. Besides the checks, every run must end with the expected exit
-status: that is one more check per case. Prints one line per check and ends with
-"N passed, N failed, N skipped"; exits 1 on a failure.
+the checks see the alerts file (alerts and incident records, in the order written) and the
+flow records together. With several captures, every check must hold on each. Besides the
+checks, every run must end with the expected exit status: that is one more check per case.
+Prints one line per check and ends with "N passed, N failed, N skipped"; exits 1 on a
+failure.
 
 In --shared-expect mode each tsv row becomes checks (a must-fire detector: min 1, a
 must-not-fire one: count 0, with ../shared/expect/corpus.yaml); the checks listed in
@@ -59,8 +73,8 @@ PY = "/usr/bin/python3"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CASE_KEYS = {"capture", "config", "args", "exit", "checks", "description"}
-FILTER_KEYS = {"count", "min", "max", "match"}
-OPERATORS = {"in", "contains", "min", "max", "not", "absent"}
+FILTER_KEYS = {"count", "min", "max", "match", "last_by", "distinct"}
+OPERATORS = {"in", "contains", "min", "max", "not", "not_in", "absent", "has", "length"}
 MISSING = object()
 
 
@@ -184,11 +198,17 @@ def run_vigie(vigie, capture, config, args, scratch):
 
 
 def field(event, dotted):
+    """A dotted field; a number indexes a list (incident.zones.0: the first zone)."""
     v = event
     for k in dotted.split("."):
-        if not isinstance(v, dict) or k not in v:
+        if isinstance(v, list) and k.isdigit():
+            if int(k) >= len(v):
+                return MISSING
+            v = v[int(k)]
+        elif not isinstance(v, dict) or k not in v:
             return MISSING
-        v = v[k]
+        else:
+            v = v[k]
     return v
 
 
@@ -204,6 +224,12 @@ def holds(value, want):
             ok = False
         elif op == "in":
             ok = value in arg
+        elif op == "not_in":
+            ok = value not in arg
+        elif op == "has":
+            ok = isinstance(value, list) and all(any(item_holds(x, w) for x in value) for w in arg)
+        elif op == "length":
+            ok = isinstance(value, (list, str)) and holds(len(value), arg)
         elif op == "not":
             ok = value != arg
         elif op == "contains":
@@ -217,6 +243,23 @@ def holds(value, want):
     return True
 
 
+def item_holds(item, want):
+    """One entry of has: a mapping of fields that all hold on the item, or a test of the item."""
+    if isinstance(want, dict) and want and not set(want) <= OPERATORS:
+        return all(holds(field(item, k), v) for k, v in want.items())
+    return holds(item, want)
+
+
+def last_of_each(events, dotted):
+    """The last record written for each value of a field (records without it dropped)."""
+    last = {}
+    for e in events:
+        v = field(e, dotted)
+        if v is not MISSING:
+            last[json.dumps(v, sort_keys=True)] = e
+    return list(last.values())
+
+
 def count_ok(f, n):
     if "count" in f and n != f["count"]:
         return False
@@ -226,7 +269,14 @@ def count_ok(f, n):
 def judge(f, events):
     """(passed, how many events matched)."""
     match = f.get("match") or {}
-    n = sum(1 for e in events if all(holds(field(e, k), v) for k, v in match.items()))
+    if "last_by" in f:
+        events = last_of_each(events, f["last_by"])
+    matched = [e for e in events if all(holds(field(e, k), v) for k, v in match.items())]
+    if "distinct" in f:
+        n = len({json.dumps(v, sort_keys=True) for v in (field(e, f["distinct"]) for e in matched)
+                 if v is not MISSING})
+    else:
+        n = len(matched)
     return count_ok(f, n), n
 
 
@@ -247,7 +297,7 @@ def describe(check):
     if "name" in check:
         return check["name"]
     f = check["filter"]
-    bound = " ".join("%s %s" % (k, f[k]) for k in ("count", "min", "max") if k in f)
+    bound = " ".join("%s %s" % (k, f[k]) for k in ("count", "min", "max", "distinct", "last_by") if k in f)
     return "%s %s" % (bound, flow_style(f.get("match") or {}))
 
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The bundled attack scenario, checked with tshark: scripts/gen-scenario
-# writes it twice into a temp dir, and each step of the intrusion must
-# decode as the protocol it claims to be (tree connects, pipes, RPC binds
-# and opnums, Kerberos messages and etypes, NTLMSSP names, RDP cookie,
-# renamed files), with no malformed packet, no bad checksum, and the same
-# bytes on both runs.
+# The bundled attack scenarios, checked with tshark: scripts/gen-scenario
+# writes each story (grand-angouleme, then angers) twice into a temp dir,
+# and each step of the intrusion must decode as the protocol it claims to
+# be (tree connects, pipes, RPC binds and opnums, Kerberos messages and
+# etypes, NTLMSSP names, RDP cookie, renamed files, SMTP and refused
+# connections once the Angers mail stops), with no malformed packet, no bad
+# checksum, and the same bytes on both runs.
 #
 #   tests/pcap/scenario_check.sh [--keep DIR]
 #
-# --keep DIR leaves the capture (and the sensor's alerts) in DIR.
+# --keep DIR leaves the Grand Angouleme capture (and the sensor's alerts) in DIR.
 # Then, for information only, the vigie detectors that fire on it are
 # listed when build/vigie exists (VIGIE=/path/to/vigie overrides): they
 # are not part of pass/fail. Ends with "scenario: N passed, N failed".
@@ -30,6 +31,7 @@ F=$T/angouleme.pcap
 cat "$T/steps.txt"
 
 # Results are printed at the end, grouped by step letter (whole-capture checks last).
+RESULTS=$T/results
 expect() { # expect NAME ACTUAL OP WANT: pass when "ACTUAL OP WANT" holds (OP: -ge, -le, -lt, -eq)
     local name=$1 got=$2 op=$3 want=$4 ok=0 key=z
     if [[ $got =~ ^[0-9]+$ ]]; then
@@ -42,12 +44,13 @@ expect() { # expect NAME ACTUAL OP WANT: pass when "ACTUAL OP WANT" holds (OP: -
     fi
     [ "${name:1:1}" = : ] && key=${name:0:1}
     if [ $ok -eq 1 ]; then
-        passed=$((passed + 1)); printf '%s\tok   %s (%s)\n' "$key" "$name" "$got" >>"$T/results"
+        passed=$((passed + 1)); printf '%s\tok   %s (%s)\n' "$key" "$name" "$got" >>"$RESULTS"
     else
-        failed=$((failed + 1)); printf '%s\tFAIL %s (got %s, want %s %s)\n' "$key" "$name" "$got" "$op" "$want" >>"$T/results"
+        failed=$((failed + 1)); printf '%s\tFAIL %s (got %s, want %s %s)\n' "$key" "$name" "$got" "$op" "$want" >>"$RESULTS"
     fi
 }
 
+# The Grand Angouleme story first (the default), then the Angers one.
 # The intrusion's cast (config/vigie.yaml zones): the phished workstation in
 # agglo-users, the DC and the PsExec'd file server in agglo-servers, the
 # Mairie's servers, a mediatheque staff PC.
@@ -112,19 +115,30 @@ COUNTS=(
 "no bad IPv4/TCP/UDP checksum|-eq|0|ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0"
 )
 
-# One tshark pass counts every filter (its start-up, not the capture, is the cost).
-zarg=io,stat,0
-for c in "${COUNTS[@]}"; do
-    IFS='|' read -r _ _ _ filter <<<"$c"
-    zarg+=,$filter
-done
-tshark -n -r "$F" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
-    -q -z "$zarg" >"$T/iostat.txt" 2>&1
-mapfile -t got < <(awk -F'|' '/<>/ { for (i = 3; i < NF; i += 2) print $i + 0 }' "$T/iostat.txt")
-if [ ${#got[@]} -ne ${#COUNTS[@]} ]; then
-    echo "FAIL tshark io,stat gave ${#got[@]} of ${#COUNTS[@]} counts: $(head -3 "$T/iostat.txt")"
-    failed=$((failed + 1))
-fi
+# count_pass ARRAY: one tshark pass over $F counts every filter of the named
+# array of COUNTS lines (its start-up, not the capture, is the cost) and
+# expects each.
+count_pass() {
+    local -n list=$1
+    local zarg=io,stat,0 c name op want filter i=0 got
+    for c in "${list[@]}"; do
+        IFS='|' read -r _ _ _ filter <<<"$c"
+        zarg+=,$filter
+    done
+    tshark -n -r "$F" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+        -q -z "$zarg" >"$T/iostat.txt" 2>&1
+    mapfile -t got < <(awk -F'|' '/<>/ { for (i = 3; i < NF; i += 2) print $i + 0 }' "$T/iostat.txt")
+    if [ ${#got[@]} -ne ${#list[@]} ]; then
+        echo "FAIL tshark io,stat gave ${#got[@]} of ${#list[@]} counts: $(head -3 "$T/iostat.txt")"
+        failed=$((failed + 1))
+    fi
+    for c in "${list[@]}"; do
+        IFS='|' read -r name op want _ <<<"$c"
+        expect "$name" "${got[$i]:-none}" "$op" "$want"
+        i=$((i + 1))
+    done
+}
+count_pass COUNTS
 
 fields() { # fields FILTER FIELD...: one tab-separated line per matching packet
     local filter=$1 args=() f; shift
@@ -132,13 +146,6 @@ fields() { # fields FILTER FIELD...: one tab-separated line per matching packet
     tshark -n -r "$F" -Y "$filter" -T fields -E occurrence=a -E aggregator=, "${args[@]}" 2>/dev/null
 }
 distinct() { cut -f"${1:-1}" | grep -v '^$' | sort -u | grep -c .; }
-
-i=0
-for c in "${COUNTS[@]}"; do
-    IFS='|' read -r name op want _ <<<"$c"
-    expect "$name" "${got[$i]:-none}" "$op" "$want"
-    i=$((i + 1))
-done
 
 # Distinct hosts, accounts and names: one pass each.
 scan=$(fields "ip.src == $VICTIM && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.window_size_value == 1024 && (ip.dst == 10.10.0.0/24 || ip.dst == 10.20.0.0/24)" ip.dst tcp.dstport)
@@ -169,32 +176,95 @@ expect "a few thousand packets" "${npk:-0}" -ge 2000
 expect "... and not many more" "${npk:-0}" -le 20000
 sort -s -t$'\t' -k1,1 "$T/results" | cut -f2-
 
-# For information: what the sensor makes of it today (the detectors are work in progress).
-if [ -x "$VIGIE" ] && command -v jq >/dev/null; then
-    rc=0
-    { "$VIGIE" -c "$ROOT/config/vigie.yaml" -r "$F" --no-redis -A "$T/alerts.json" -q 2>"$T/vigie.err" || rc=$?; } \
+# For information: what the sensor makes of it today, with the story's config.
+# informational CONFIG DETECTOR...: the detectors firing, and those expected but silent.
+informational() {
+    local cfg=$1 rc=0 fired missing="" d; shift
+    if ! [ -x "$VIGIE" ] || ! command -v jq >/dev/null; then
+        echo "vigie detectors: skipped (no $VIGIE or no jq)"
+        return
+    fi
+    rm -f "$T/alerts.json"
+    { "$VIGIE" -c "$ROOT/$cfg" -r "$F" --no-redis -A "$T/alerts.json" -q 2>"$T/vigie.err" || rc=$?; } \
         2>/dev/null  # the shell's own "Segmentation fault" notice: the status is reported below
     if [ $rc -eq 0 ]; then
-        echo "vigie detectors firing on the scenario (count, detector) - informational, not pass/fail:"
-        jq -r '.vigie.detector' "$T/alerts.json" | sort | uniq -c | sort -rn | sed 's/^/    /'
-        fired=$(jq -r '.vigie.detector' "$T/alerts.json" | sort -u)
-        missing=""
-        for d in policy_violation admin_protocol_cross_zone internal_scan share_discovery account_discovery \
-                 rpc_discovery password_spray kerberoast smb_admin_share lateral_tool_transfer remote_service \
-                 remote_wmi remote_dcom remote_task dcsync smb_ransomware; do
+        echo "vigie detectors firing on $(basename "$F") with $cfg (count, detector) - informational, not pass/fail:"
+        jq -r 'select(.event_type == "alert") | .vigie.detector' "$T/alerts.json" | sort | uniq -c | sort -rn | sed 's/^/    /'
+        fired=$(jq -r 'select(.event_type == "alert") | .vigie.detector' "$T/alerts.json" | sort -u)
+        for d in "$@"; do
             grep -qx "$d" <<<"$fired" || missing+="$d "
         done
         echo "    expected on this scenario but silent: ${missing:-none}"
     else
-        echo "vigie failed on the scenario (informational): exit status $rc$( [ $rc -gt 128 ] &&
+        echo "vigie failed on $(basename "$F") (informational): exit status $rc$( [ $rc -gt 128 ] &&
             echo " (signal $((rc - 128)))") $(grep -v '^$' "$T/vigie.err" | tail -1)"
     fi
-else
-    echo "vigie detectors: skipped (no $VIGIE or no jq)"
-fi
-
+}
+informational config/vigie.yaml policy_violation admin_protocol_cross_zone internal_scan share_discovery \
+    account_discovery rpc_discovery password_spray kerberoast smb_admin_share lateral_tool_transfer remote_service \
+    remote_wmi remote_dcom remote_task dcsync smb_ransomware
 if [ -n "$keep" ]; then
     mkdir -p "$keep" && cp "$F" "$T/steps.txt" "$keep"/
     if [ -f "$T/alerts.json" ]; then cp "$T/alerts.json" "$keep"/; fi
 fi
+
+# ---- The Angers 2021 story (--scenario angers, config/examples/angers.yaml):
+# another network and address plan; each step decodes as what it claims.
+F=$T/angers.pcap RESULTS=$T/results.angers
+"$PY" "$GEN" --scenario angers --out "$F" 2>"$T/steps.angers.txt" ||
+    { cat "$T/steps.angers.txt"; echo "scenario: gen-scenario --scenario angers failed"; exit 1; }
+"$PY" "$GEN" --scenario angers --out "$T/again.angers.pcap" 2>/dev/null
+echo
+cat "$T/steps.angers.txt"
+# The cast: the city hall workstation, the DC, the application server (the
+# pivot), the libraries' catalogue server, a conservatory PC, Exchange.
+VICTIM=172.16.21.37 DC=172.16.5.10 PIVOT=172.16.10.21 SIGB=192.168.40.10 CONS=192.168.60.12 MAIL=172.16.8.20
+COUNTS_ANGERS=(
+"a: Outlook over TLS to Exchange|-ge|1|ip.src == $VICTIM && ip.dst == $MAIL && tls.handshake.extensions_server_name == \"mail.angers.fr\""
+"a: the macro's GET of the payload|-ge|1|ip.src == $VICTIM && http.request.method == \"GET\" && http.request.uri contains \".php\""
+"a: a DLL served (MZ)|-ge|1|ip.dst == $VICTIM && http.response.code == 200 && http.content_type contains \"octet-stream\""
+"a: TLS beacons to the C2|-ge|8|ip.src == $VICTIM && tls.handshake.type == 1 && tls.handshake.extensions_server_name == \"edge-cdn-telemetry.com\""
+"b: samr EnumDomainUsers on the DC|-ge|2|ip.src == $VICTIM && ip.dst == $DC && samr.opnum == 13 && $REQ"
+"b: samr LookupNames \"Domain Admins\"|-ge|1|ip.src == $VICTIM && samr.samr_LookupNames.names == \"Domain Admins\""
+"b: NetShareEnumAll responses list ADMIN\$|-ge|6|srvsvc.opnum == 15 && dcerpc.pkt_type == 2 && ip.dst == $VICTIM && srvsvc.srvsvc_NetShareInfo1.name == \"ADMIN\$\""
+"c: TGS-REP with RC4 tickets|-ge|6|ip.dst == $VICTIM && kerberos.msg_type == 13 && kerberos.etype == 23"
+"c: NTLMSSP AUTHENTICATE ANGERS\\svc-veeam from PC-HDV-2137|-ge|1|ip.dst == $PIVOT && ntlmssp.auth.username == \"svc-veeam\" && ntlmssp.auth.domain == \"ANGERS\" && ntlmssp.auth.hostname == \"PC-HDV-2137\""
+"d: ISystemActivator bind on the pivot|-ge|1|ip.src == $VICTIM && ip.dst == $PIVOT && dcerpc.cn_bind_to_uuid == $ACTIVATOR"
+"d: RemoteCreateInstance for IWbemLevel1Login|-ge|1|ip.dst == $PIVOT && isystemactivator.opnum == 4 && $REQ && isystemactivator.properties.instninfo.iid == $WBEMLOGIN"
+"d: IWbemServices ExecMethod (24) on :49715|-ge|1|ip.dst == $PIVOT && tcp.dstport == 49715 && $REQ && dcerpc.cn_ctx_id == 1 && dcerpc.opnum == 24"
+"f: tree connect ADMIN\$ on the catalogue server|-ge|1|ip.src == $PIVOT && ip.dst == $SIGB && smb2.cmd == 3 && smb2.flags.response == 0 && smb2.tree contains \"ADMIN\$\""
+"f: svcctl RCreateServiceW PSEXESVC there|-ge|1|ip.dst == $SIGB && svcctl.opnum == 12 && $REQ && svcctl.servicename == \"PSEXESVC\""
+"g: tree connect C\$ on the conservatory PC|-ge|1|ip.src == $PIVOT && ip.dst == $CONS && smb2.cmd == 3 && smb2.flags.response == 0 && smb2.tree contains \"\\\\C\$\""
+"g: .exe written there starting with MZ|-ge|1|ip.dst == $CONS && smb2.cmd == 9 && data.data[0:2] == \"MZ\""
+"g: SchRpcRegisterTask (1)|-ge|1|ip.dst == $CONS && taskschedulerservice.opnum == 1 && $REQ"
+"h: drsuapi bind from the pivot|-ge|1|ip.src == $PIVOT && ip.dst == $DC && dcerpc.cn_bind_to_uuid == $DRSUAPI"
+"h: DRSGetNCChanges (3)|-ge|4|ip.src == $PIVOT && drsuapi.opnum == 3 && $REQ"
+"i: RDP cookie mstshash=svc-veeam to Exchange|-ge|1|ip.src == $PIVOT && ip.dst == $MAIL && rdp.rt_cookie contains \"mstshash=svc-veeam\""
+"j: tree connect C\$ on Exchange|-ge|1|ip.src == $PIVOT && ip.dst == $MAIL && smb2.cmd == 3 && smb2.flags.response == 0 && smb2.tree contains \"\\\\C\$\""
+"j: rename requests to .pysa|-ge|30|ip.dst == $MAIL && smb2.cmd == 17 && smb2.flags.response == 0 && smb2.filename contains \".pysa\""
+"j: SMTP with STARTTLS while the mail runs|-ge|4|smtp.command_line contains \"STARTTLS\""
+"j: then Exchange refuses connections (RST to SYN)|-ge|3|ip.src == $MAIL && tcp.flags.reset == 1 && tcp.flags.ack == 1 && tcp.seq_raw == 0 && (tcp.srcport == 25 || tcp.srcport == 443)"
+"no malformed packet|-eq|0|_ws.malformed"
+"no expert error|-eq|0|_ws.expert.severity == \"error\""
+"no bad IPv4/TCP/UDP checksum|-eq|0|ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0"
+)
+count_pass COUNTS_ANGERS
+scan=$(fields "ip.src == $PIVOT && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.window_size_value == 1024 && (ip.dst == 192.168.40.0/24 || ip.dst == 192.168.60.0/24)" ip.dst)
+expect "e: SYN scan hosts in bibliotheques + conservatoire" "$(distinct 1 <<<"$scan")" -ge 20
+expect "b: NetShareEnumAll (15) requests, distinct hosts" \
+    "$(fields "ip.src == $VICTIM && srvsvc.opnum == 15 && $REQ" ip.dst | distinct)" -ge 6
+pysa=$(fields "smb2.cmd == 17 && smb2.flags.response == 0 && smb2.filename contains \".pysa\"" \
+    frame.time_relative ip.src ip.dst smb2.filename)
+expect "j: distinct files renamed to .pysa" "$(distinct 4 <<<"$pysa")" -ge 30
+expect "j: renames from the pivot to Exchange only" "$(cut -f2,3 <<<"$pysa" | distinct)" -eq 1
+last=$(tail -1 <<<"$pysa" | cut -f1)
+expect "j: no SMTP banner from Exchange after the last rename" \
+    "$(fields "ip.src == $MAIL && smtp.response.code == 220 && frame.time_relative > ${last:-0}" frame.number | grep -c .)" -eq 0
+expect "byte-identical across two runs" "$(cmp -s "$F" "$T/again.angers.pcap" && echo 1 || echo 0)" -eq 1
+expect "capture under 4 MB (bytes)" "$(stat -c %s "$F")" -lt 4000000
+echo "angers:"
+sort -s -t$'\t' -k1,1 "$RESULTS" | cut -f2-
+informational config/examples/angers.yaml policy_violation admin_protocol_cross_zone internal_scan \
+    share_discovery account_discovery kerberoast smb_admin_share lateral_tool_transfer remote_service \
+    remote_wmi remote_dcom remote_task dcsync smb_ransomware
 finish scenario

@@ -1,4 +1,5 @@
-/* Community ID, per-flow deduplication and windowed aggregation of alerts. */
+/* Community ID, per-flow deduplication, windowed aggregation by source, and
+ * the alerts' hand-off to the correlator. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include "alert/alert.h"
 #include "classify/classify.h"
 #include "alert/community_id.h"
+#include "correlate/correlate.h"
 #include "decode/decode.h"
 #include "detect/detect.h"
 #include "enrich/zones.h"
@@ -41,24 +43,42 @@ static void test_community_id_vectors(void **state)
     assert_string_equal(out, "1:3V71V58M3Ksw/yuFALMcW0LAHvc=");
 }
 
+/* Every record the alerter and the correlator write, in order. */
 struct capture_sink {
-    int n;
-    char last[8192];
+    int n, incidents;
+    char order[64]; /* 'A' per alert, 'I' per incident record */
+    char last[8192], last_incident[8192];
 };
+
+static void note(struct capture_sink *c, char kind)
+{
+    size_t k = strlen(c->order);
+    if (k + 1 < sizeof(c->order)) c->order[k] = kind;
+}
 
 static void sink(void *ud, const char *json, size_t len)
 {
     struct capture_sink *c = ud;
     c->n++;
+    note(c, 'A');
     snprintf(c->last, sizeof(c->last), "%.*s", (int)len, json);
 }
 
-static struct flow make_flow(uint8_t host, uint16_t szone, uint16_t dzone)
+static void incident_sink(void *ud, const char *json, size_t len)
+{
+    struct capture_sink *c = ud;
+    c->incidents++;
+    note(c, 'I');
+    snprintf(c->last_incident, sizeof(c->last_incident), "%.*s", (int)len, json);
+}
+
+/* A flow from 10.20.0.<client> to 10.10.0.<server>, port 445. */
+static struct flow make_flow2(uint8_t client, uint8_t server, uint16_t szone, uint16_t dzone)
 {
     struct flow f;
     memset(&f, 0, sizeof(f));
-    addr4(f.key.addr[0], 10, 20, 0, host);
-    addr4(f.key.addr[1], 10, 10, 0, 5);
+    addr4(f.key.addr[0], 10, 20, 0, client);
+    addr4(f.key.addr[1], 10, 10, 0, server);
     f.key.port[0] = 50000;
     f.key.port[1] = 445;
     f.key.proto = 6;
@@ -66,8 +86,13 @@ static struct flow make_flow(uint8_t host, uint16_t szone, uint16_t dzone)
     f.zone[0] = szone;
     f.zone[1] = dzone;
     f.cls.done = 1;
-    f.id = host;
+    f.id = (uint64_t)client << 8 | server;
     return f;
+}
+
+static struct flow make_flow(uint8_t host, uint16_t szone, uint16_t dzone)
+{
+    return make_flow2(host, 5, szone, dzone);
 }
 
 struct fixture {
@@ -95,16 +120,21 @@ static int teardown(void **state)
     return 0;
 }
 
-static void emit(struct alerter *a, struct flow *f, uint64_t ts)
+static void emit_as(struct alerter *a, const char *detector, struct flow *f, uint64_t ts)
 {
     /* As the engine sends it: the declaration and its registry position. */
-    struct alert al = {.det = &detect_find("smb_admin_share")->info,
-                       .det_index = (unsigned)detect_index("smb_admin_share"),
+    struct alert al = {.det = &detect_find(detector)->info,
+                       .det_index = (unsigned)detect_index(detector),
                        .signature = "VIGIE test",
                        .severity = 2,
                        .policy = "none"};
     alert_add_str(&al, "share", "ADMIN$");
     alerter_emit(a, &al, f, ts);
+}
+
+static void emit(struct alerter *a, struct flow *f, uint64_t ts)
+{
+    emit_as(a, "smb_admin_share", f, ts);
 }
 
 static void test_same_flow_and_detector_once(void **state)
@@ -121,6 +151,8 @@ static void test_same_flow_and_detector_once(void **state)
     assert_non_null(strstr(c.last, "\"signature_id\":9100300"));
     assert_non_null(strstr(c.last, "\"mitre_technique_id\":[\"T1021.002\"]"));
     assert_non_null(strstr(c.last, "\"mitre_tactic_id\":[\"TA0008\"]"));
+    /* No correlator: no incident named. */
+    assert_null(strstr(c.last, "\"incident\""));
     alerter_destroy(a);
 }
 
@@ -130,10 +162,11 @@ static void test_repeats_aggregated_with_count(void **state)
     struct capture_sink c = {0};
     struct alerter *a = alerter_create(&fx->eve, 60);
     alerter_add_sink(a, sink, &c);
-    struct flow f[4] = {make_flow(1, 1, 0), make_flow(2, 1, 0), make_flow(3, 1, 0),
-                        make_flow(4, 0, 1)};
+    /* One source, three servers; then another zone pair. */
+    struct flow f[4] = {make_flow2(1, 5, 1, 0), make_flow2(1, 6, 1, 0), make_flow2(1, 7, 1, 0),
+                        make_flow2(1, 8, 0, 1)};
     emit(a, &f[0], 1000000); /* sent */
-    emit(a, &f[1], 2000000); /* same detector and zones: counted */
+    emit(a, &f[1], 2000000); /* same detector, source and zones: counted */
     emit(a, &f[2], 3000000); /* counted */
     emit(a, &f[3], 4000000); /* other zone pair: sent */
     assert_int_equal(c.n, 2);
@@ -142,10 +175,161 @@ static void test_repeats_aggregated_with_count(void **state)
     alerter_tick(a, 62000000); /* window over: one alert for the two repeats */
     assert_int_equal(c.n, 3);
     assert_non_null(strstr(c.last, "\"count\":2"));
-    assert_non_null(strstr(c.last, "\"src_ip\":\"10.20.0.3\""));
+    assert_non_null(strstr(c.last, "\"dest_ip\":\"10.10.0.7\""));
     alerter_flush(a);
     assert_int_equal(c.n, 3);
+    struct alerter_stats st;
+    alerter_get_stats(a, &st);
+    assert_int_equal(st.sent, 3);
+    assert_int_equal(st.aggregated, 1);
     alerter_destroy(a);
+}
+
+/* docs/incidents.md: an aggregate is one detector from one source between
+ * two zones, so it never mixes two incidents. */
+static void test_aggregation_by_source(void **state)
+{
+    struct fixture *fx = *state;
+    struct capture_sink c = {0};
+    struct alerter *a = alerter_create(&fx->eve, 60);
+    alerter_add_sink(a, sink, &c);
+    struct flow f[4] = {make_flow2(1, 5, 1, 0), make_flow2(2, 5, 1, 0), make_flow2(1, 6, 1, 0),
+                        make_flow2(2, 6, 1, 0)};
+    emit(a, &f[0], 1000000); /* source .1: sent */
+    emit(a, &f[1], 2000000); /* source .2, same detector and zones: sent, not counted */
+    assert_int_equal(c.n, 2);
+    assert_non_null(strstr(c.last, "\"src_ip\":\"10.20.0.2\""));
+    assert_non_null(strstr(c.last, "\"count\":1"));
+    emit(a, &f[2], 3000000); /* repeat of .1: counted */
+    emit(a, &f[3], 4000000); /* repeat of .2: counted apart */
+    assert_int_equal(c.n, 2);
+    alerter_flush(a);
+    assert_int_equal(c.n, 4);
+    struct alerter_stats st;
+    alerter_get_stats(a, &st);
+    assert_int_equal(st.aggregated, 2);
+    assert_non_null(strstr(c.last, "\"count\":1")); /* each aggregate holds its own repeat */
+    alerter_destroy(a);
+}
+
+static struct correlator *make_correlator(struct fixture *fx, struct capture_sink *c, int enabled)
+{
+    struct corr_settings set = {
+        .enabled = enabled, .timeout_s = CORR_DEFAULT_TIMEOUT_S, .max_open = CORR_DEFAULT_MAX_OPEN};
+    return correlate_create(&set, fx->zones, "t", incident_sink, c);
+}
+
+/* The value of "incident" in an alert, or "" without one. */
+static void incident_of(const char *json, char id[64])
+{
+    const char *p = strstr(json, "\"incident\":\"");
+    id[0] = 0;
+    if (p) sscanf(p + 12, "%63[^\"]", id);
+}
+
+static int is_hex_id(const char *id)
+{
+    if (strlen(id) != CORR_ID_LEN - 1) return 0;
+    for (const char *p = id; *p; p++)
+        if (!strchr("0123456789abcdef", *p)) return 0;
+    return 1;
+}
+
+/* Each finding joins its incident before the alert is written: the alert
+ * names it, and the incident version follows the alert. */
+static void test_alert_names_its_incident(void **state)
+{
+    struct fixture *fx = *state;
+    struct capture_sink c = {0};
+    struct correlator *corr = make_correlator(fx, &c, 1);
+    assert_non_null(corr);
+    struct alerter *a = alerter_create(&fx->eve, 60);
+    alerter_add_sink(a, sink, &c);
+    alerter_set_correlator(a, corr);
+
+    struct flow f[3] = {make_flow2(1, 5, 0, 0), make_flow2(1, 6, 0, 0), make_flow2(1, 7, 0, 0)};
+    emit(a, &f[0], 1000000);
+    assert_int_equal(c.n, 1);
+    char id[64], again[64];
+    incident_of(c.last, id);
+    assert_true(is_hex_id(id));
+    /* The record of the new incident came after the alert, with its id. */
+    assert_string_equal(c.order, "AI");
+    assert_non_null(strstr(c.last_incident, "\"event_type\":\"incident\""));
+    assert_non_null(strstr(c.last_incident, id));
+
+    /* A repeat is counted in the aggregate and in the incident. */
+    emit(a, &f[1], 2000000);
+    emit(a, &f[2], 3000000);
+    assert_int_equal(c.n, 1);
+    alerter_flush(a);
+    correlate_flush(corr);
+    assert_int_equal(c.n, 2);
+    assert_non_null(strstr(c.last, "\"count\":2"));
+    incident_of(c.last, again);
+    assert_string_equal(again, id);
+    struct correlate_stats cs;
+    correlate_get_stats(corr, &cs);
+    assert_int_equal(cs.incidents, 1);
+
+    alerter_destroy(a);
+    correlate_destroy(corr);
+}
+
+/* ndpi_risk has no ATT&CK mapping: it never opens an incident. With the
+ * correlator off, no alert names one. */
+static void test_no_incident_without_mapping_or_when_off(void **state)
+{
+    struct fixture *fx = *state;
+    struct capture_sink c = {0};
+    struct correlator *corr = make_correlator(fx, &c, 1);
+    struct alerter *a = alerter_create(&fx->eve, 0);
+    alerter_add_sink(a, sink, &c);
+    alerter_set_correlator(a, corr);
+    struct flow f = make_flow2(3, 5, 0, 0);
+    emit_as(a, "ndpi_risk", &f, 1000000);
+    assert_int_equal(c.n, 1);
+    assert_null(strstr(c.last, "\"incident\""));
+    assert_int_equal(c.incidents, 0);
+    alerter_destroy(a);
+    correlate_destroy(corr);
+
+    struct capture_sink off = {0};
+    corr = make_correlator(fx, &off, 0);
+    a = alerter_create(&fx->eve, 0);
+    alerter_add_sink(a, sink, &off);
+    alerter_set_correlator(a, corr);
+    struct flow g = make_flow2(4, 5, 0, 0);
+    emit(a, &g, 1000000);
+    correlate_flush(corr);
+    assert_int_equal(off.n, 1);
+    assert_null(strstr(off.last, "\"incident\""));
+    assert_int_equal(off.incidents, 0);
+    alerter_destroy(a);
+    correlate_destroy(corr);
+}
+
+/* An allowed flow is a fact: no alert, counted, and handed on. */
+static void test_allowed_flow_is_no_alert(void **state)
+{
+    struct fixture *fx = *state;
+    struct capture_sink c = {0};
+    struct correlator *corr = make_correlator(fx, &c, 1);
+    struct alerter *a = alerter_create(&fx->eve, 0);
+    alerter_add_sink(a, sink, &c);
+    alerter_set_correlator(a, corr);
+    struct flow f = make_flow2(9, 5, 1, 0);
+    alerter_allowed_flow(a, &detect_find("admin_protocol_cross_zone")->info, &f, "T1021.002",
+                         1000000);
+    correlate_flush(corr);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(c.incidents, 0); /* an allowed flow never opens an incident */
+    struct alerter_stats st;
+    alerter_get_stats(a, &st);
+    assert_int_equal(st.allowed_flows, 1);
+    assert_int_equal(st.sent, 0);
+    alerter_destroy(a);
+    correlate_destroy(corr);
 }
 
 int main(void)
@@ -154,6 +338,10 @@ int main(void)
         cmocka_unit_test(test_community_id_vectors),
         cmocka_unit_test(test_same_flow_and_detector_once),
         cmocka_unit_test(test_repeats_aggregated_with_count),
+        cmocka_unit_test(test_aggregation_by_source),
+        cmocka_unit_test(test_alert_names_its_incident),
+        cmocka_unit_test(test_no_incident_without_mapping_or_when_off),
+        cmocka_unit_test(test_allowed_flow_is_no_alert),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

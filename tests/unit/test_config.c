@@ -72,6 +72,9 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.outputs.redis.prefix, "vigie");
     assert_int_equal(cfg.outputs.redis.maxlen, 100000);
     assert_int_equal(cfg.detect.dedup_window_s, 60);
+    assert_true(cfg.incidents.enabled);
+    assert_int_equal(cfg.incidents.timeout_s, 86400);
+    assert_int_equal(cfg.incidents.max_open, 1024);
     for (size_t i = 0; i < detect_count(); i++)
         assert_true(cfg.detect.detectors[i].enabled);
     const struct detector_settings *d = config_detector(&cfg, "internal_scan");
@@ -132,6 +135,9 @@ static void test_shipped_config(void **state)
     assert_string_equal(cfg.policy.allow[0].apps[1], "Kerberos");
     assert_non_null(strstr(cfg.policy.allow[0].source, "vigie.yaml:"));
     assert_string_equal(cfg.outputs.redis.url, "redis://127.0.0.1:6379/0");
+    assert_true(cfg.incidents.enabled);
+    assert_int_equal(cfg.incidents.timeout_s, 86400);
+    assert_int_equal(cfg.incidents.max_open, 1024);
 
     struct zones *z = zones_create(&cfg, err, sizeof(err));
     assert_non_null(z);
@@ -266,6 +272,14 @@ static const struct bad_case bad_cases[] = {
      "2: detect.kerberoast.hosts: unknown setting for kerberoast (expected one of: enabled, "
      "services, window)"},
     {"detect:\n  dcsync: maybe\n", "2: detect.dcsync: expected true or false, got 'maybe'"},
+    /* incidents */
+    {"incidents:\n  timeout: 59\n", "2: incidents.timeout: 59 is out of range 60..2592000"},
+    {"incidents: {timeout: 2592001}\n", "1: incidents.timeout: 2592001 is out of range"},
+    {"incidents:\n  max_open: 15\n", "2: incidents.max_open: 15 is out of range 16..65536"},
+    {"incidents: {max_open: 65537}\n", "1: incidents.max_open: 65537 is out of range"},
+    {"incidents:\n  enabled: maybe\n", "2: incidents.enabled: expected true or false, got 'maybe'"},
+    {"incidents:\n  timout: 600\n", "2: incidents.timout: unknown key (did you mean 'timeout'?)"},
+    {"incidents: [1]\n", "1: incidents: expected a mapping"},
     /* outputs */
     {"outputs:\n  redis: {url: \"http://x\"}\n",
      "2: outputs.redis.url: redis URL \"http://x\": expected redis://"},
@@ -377,6 +391,7 @@ static void test_values_applied(void **state)
         "  kerberoast: false\n"
         "  internal_scan: {hosts: 50}\n"
         "  dedup_window: 120\n"
+        "incidents: {enabled: false, timeout: 3600, max_open: 16}\n"
         "outputs:\n"
         "  redis: {url: \"redis://u:p%40ss@[::1]:7000/3\", prefix: \"v:1\", flows: true}\n"
         "  alerts_file: /tmp/a.json\n");
@@ -407,6 +422,9 @@ static void test_values_applied(void **state)
     assert_int_equal(config_threshold(config_detector(&cfg, "internal_scan"), "hosts"), 50);
     assert_true(config_detector(&cfg, "internal_scan")->enabled);
     assert_int_equal(cfg.detect.dedup_window_s, 120);
+    assert_false(cfg.incidents.enabled);
+    assert_int_equal(cfg.incidents.timeout_s, 3600);
+    assert_int_equal(cfg.incidents.max_open, 16);
     assert_string_equal(cfg.outputs.redis.url, "redis://u:p%40ss@[::1]:7000/3");
     assert_string_equal(cfg.outputs.redis.prefix, "v:1");
     assert_true(cfg.outputs.redis.flows);

@@ -51,22 +51,23 @@ static struct outputs *open_ok(struct output_options *o)
     return s;
 }
 
-/* Catches what the set writes to standard output (fd 1) in a file. */
-static int catch_stdout(const char *path)
+/* Catches what the set writes to standard output (fd 1) or error (fd 2)
+ * in a file. */
+static int catch_fd(int which, const char *path)
 {
-    fflush(stdout);
-    int saved = dup(1);
+    fflush(which == 1 ? stdout : stderr);
+    int saved = dup(which);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     assert_true(saved >= 0 && fd >= 0);
-    dup2(fd, 1);
+    dup2(fd, which);
     close(fd);
     return saved;
 }
 
-static void release_stdout(int saved)
+static void release_fd(int which, int saved)
 {
-    fflush(stdout);
-    dup2(saved, 1);
+    fflush(which == 1 ? stdout : stderr);
+    dup2(saved, which);
     close(saved);
 }
 
@@ -79,7 +80,7 @@ static void test_file_and_stdout_fan_out(void **state)
                                .flows_path = path_in(f, "f.json"),
                                .no_redis = 1,
                                .stdout_alerts = 1};
-    int saved = catch_stdout(path_in(f, "stdout.txt"));
+    int saved = catch_fd(1, path_in(f, "stdout.txt"));
     struct outputs *s = open_ok(&o);
     assert_string_equal(outputs_name(s, 0), "file");
     assert_string_equal(outputs_name(s, 1), "stdout");
@@ -89,14 +90,16 @@ static void test_file_and_stdout_fan_out(void **state)
     assert_int_equal(outputs_flow(s, "{\"f\":1}", 7), 0);
     assert_int_equal(outputs_alert(s, "{\"a\":2}", 7), 0);
     assert_int_equal(outputs_flow(s, "{\"f\":2}", 7), 0);
+    /* Incident records go where alerts go, in the order they came. */
+    assert_int_equal(outputs_incident(s, "{\"i\":1}", 7), 0);
     struct output_counters c = {.packets = 1};
     outputs_stats(s, &c); /* nobody takes stats: a no-op */
     assert_int_equal(outputs_flush(s), 0);
     outputs_close(s, 1);
-    release_stdout(saved);
-    assert_string_equal(slurp(path_in(f, "a.json")), "{\"a\":1}\n{\"a\":2}\n");
+    release_fd(1, saved);
+    assert_string_equal(slurp(path_in(f, "a.json")), "{\"a\":1}\n{\"a\":2}\n{\"i\":1}\n");
     assert_string_equal(slurp(path_in(f, "f.json")), "{\"f\":1}\n{\"f\":2}\n");
-    assert_string_equal(slurp(path_in(f, "stdout.txt")), "{\"a\":1}\n{\"a\":2}\n");
+    assert_string_equal(slurp(path_in(f, "stdout.txt")), "{\"a\":1}\n{\"a\":2}\n{\"i\":1}\n");
     free(cfg);
 }
 
@@ -240,6 +243,70 @@ static void test_redis_module(void **state)
     free(cfg);
 }
 
+/* Incident records through the registry: in the file between the alerts
+ * they follow, to <prefix>:incidents in Redis (the alerts stream keeps only
+ * alerts), counted in the stats hash. */
+static void test_redis_module_incidents(void **state)
+{
+    struct fixture *f = *state;
+    srv_start(&f->srv);
+    struct config *cfg = new_config(f, 1);
+    snprintf(cfg->outputs.redis.url, sizeof(cfg->outputs.redis.url), "%s", tcp_url(f));
+    struct output_options o = {.cfg = cfg, .alerts_path = path_in(f, "a.json")};
+    struct outputs *s = open_ok(&o);
+    char buf[1024];
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(outputs_alert(s, buf, make_alert(buf, sizeof(buf), i)), 0);
+        if (i % 10 != 9) continue;
+        int len = snprintf(buf, sizeof(buf), "{\"event_type\":\"incident\",\"n\":%d}", i);
+        assert_int_equal(outputs_incident(s, buf, (size_t)len), 0);
+    }
+    for (uint64_t end = now_ms() + 5000; now_ms() < end; sleep_ms(10))
+        if (xlen(&f->srv, "vigie:incidents") == 3 && xlen(&f->srv, "vigie:alerts") == 30) break;
+    /* The counters follow the streams by a moment: publish until they show. */
+    struct output_counters c = {.packets = 1};
+    for (uint64_t end = now_ms() + 5000; now_ms() < end; sleep_ms(20)) {
+        outputs_stats(s, &c);
+        sleep_ms(20);
+        redisReply *h = srv_command(&f->srv, "HGET vigie:stats:s1 redis_incidents_sent");
+        int done = h->type == REDIS_REPLY_STRING && strcmp(h->str, "3") == 0;
+        freeReplyObject(h);
+        if (done) break;
+    }
+    int saved = catch_fd(2, path_in(f, "stderr.txt"));
+    outputs_close(s, 1);
+    release_fd(2, saved);
+    /* The end-of-run line says the incidents apart from the alerts. */
+    assert_string_equal(slurp(path_in(f, "stderr.txt")),
+                        "vigie: redis: 30 alerts delivered, 0 waiting in the spool, 0 lost; 3 "
+                        "incidents delivered, 0 waiting in the spool, 0 lost\n");
+    expect_stream(&f->srv, 30);
+    redisReply *r = srv_command(&f->srv, "XRANGE vigie:incidents - +");
+    assert_int_equal(r->elements, 3);
+    for (size_t i = 0; i < 3; i++) {
+        redisReply *fields = r->element[i]->element[1];
+        assert_string_equal(fields->element[0]->str, "alert");
+        assert_int_equal(alert_n(fields->element[1]->str), 10 * (int)i + 9);
+    }
+    freeReplyObject(r);
+    expect_hash(&f->srv, "redis_incidents_sent", "3");
+    expect_hash(&f->srv, "redis_incidents_spooled", "0");
+    expect_hash(&f->srv, "redis_sent", "30");
+    /* The file: alert i, and after alerts 9, 19, 29 the incident record. */
+    const char *line = slurp(path_in(f, "a.json"));
+    for (int i = 0; i < 30; i++) {
+        assert_non_null(strstr(line, "\"event_type\":\"alert\""));
+        assert_int_equal(alert_n(line), i);
+        line = strchr(line, '\n') + 1;
+        if (i % 10 != 9) continue;
+        assert_int_equal(strncmp(line, "{\"event_type\":\"incident\"", 24), 0);
+        assert_int_equal(alert_n(line), i);
+        line = strchr(line, '\n') + 1;
+    }
+    assert_string_equal(line, "");
+    free(cfg);
+}
+
 /* --redis to a server that is not there: kept (spooling), no fallback;
  * the next run delivers the spool once the server is up. --no-redis wins
  * over both. */
@@ -319,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redis_module, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redis_module_incidents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redis_away_spools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdout_fallback, setup, teardown),
     };

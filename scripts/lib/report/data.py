@@ -1,6 +1,7 @@
 """Input: EVE JSON lines (files, .gz, stdin, or a Redis stream read with
 scripts/vigie-tail's RESP client) into Alert objects and flow counts per
-zone pair; lines that are not JSON objects are skipped and counted."""
+zone pair; incident records (the last version of each) into Incident
+objects; lines that are not JSON objects are skipped and counted."""
 import gzip
 import importlib.machinery
 import importlib.util
@@ -8,9 +9,9 @@ import json
 import os
 import sys
 from collections import Counter
-from datetime import datetime, timezone
 
-from .fmt import NO_ZONE
+from .fmt import NO_ZONE, parse_ts
+from .incident_data import Incident
 
 
 _intern = {}
@@ -34,22 +35,6 @@ def _list(v):
     return [_s(v, 64)] if v not in (None, "") else []
 
 
-def parse_ts(ts):
-    """Epoch seconds and the timestamp's own UTC offset, or (None, None)."""
-    if not isinstance(ts, str) or len(ts) < 19:
-        return None, None
-    try:
-        d = datetime.fromisoformat(ts)
-    except ValueError:
-        try:
-            d = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%f%z")
-        except ValueError:
-            return None, None
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=timezone.utc)
-    return d.timestamp(), d.utcoffset()
-
-
 def evidence_text(ev, limit=300):
     if isinstance(ev, dict):
         parts = []
@@ -65,7 +50,7 @@ def evidence_text(ev, limit=300):
 
 class Alert:
     __slots__ = ("ts", "t", "sev", "det", "sig", "sid", "tactics", "techs", "sz", "dz", "src",
-                 "sport", "dst", "dport", "proto", "app", "policy", "count", "ev", "host")
+                 "sport", "dst", "dport", "proto", "app", "policy", "count", "ev", "host", "inc")
 
     def __init__(self, o):
         al = o.get("alert") if isinstance(o.get("alert"), dict) else {}
@@ -94,6 +79,7 @@ class Alert:
         self.count = c if isinstance(c, int) and c > 0 else 1
         self.ev = evidence_text(vg.get("evidence"))
         self.host = I(_s(o.get("host"), 64))
+        self.inc = I(_s(vg.get("incident"), 32))
 
 
 class Data:
@@ -106,6 +92,9 @@ class Data:
         self.skipped = 0
         self.tz = None              # UTC offset of the first timestamp, for the axis
         self.sources = []
+        self.incidents = {}         # incident id -> Incident (its last version)
+        self.incident_records = 0
+        self.names = {}             # ATT&CK id -> name, as the alerts give them
 
     def add(self, o, want_alerts=True, want_flows=True):
         if not isinstance(o, dict):
@@ -117,6 +106,24 @@ class Data:
             if self.tz is None and a.t is not None:
                 self.tz = parse_ts(o.get("timestamp"))[1]
             self.alerts.append(a)
+            for i, n in a.techs + a.tactics:
+                if n:
+                    self.names.setdefault(i, n)
+        elif want_alerts and (et == "incident" or (et is None and isinstance(o.get("incident"), dict))):
+            inc = Incident.parse(o)
+            if inc is None:
+                self.skipped += 1
+                return
+            self.incident_records += 1
+            old = self.incidents.get(inc.id)
+            # The last version wins; the same version again (a replay) replaces it.
+            if old is None or inc.version >= old.version:
+                inc.records = (old.records if old else 0) + 1
+                self.incidents[inc.id] = inc
+            else:
+                old.records += 1
+            if self.tz is None and inc.t_first is not None:
+                self.tz = parse_ts(inc.first_seen)[1]
         elif want_flows and (et == "flow" or (et is None and isinstance(o.get("flow"), dict))):
             sz = I(_s(o.get("src_zone"), 64) or NO_ZONE)
             dz = I(_s(o.get("dest_zone"), 64) or NO_ZONE)
@@ -150,7 +157,7 @@ class Data:
                 self.add_raw(line, "%s:%d" % (path, n), **kw)
         self.sources.append(path)
 
-    def read_redis(self, url, key, field, **kw):
+    def read_redis(self, url, key, fields_wanted, **kw):
         tail = load_tail()
         try:
             r = tail.Redis(url, timeout=30.0).connect()
@@ -163,7 +170,7 @@ class Data:
                 for eid, fields in page or []:
                     fields = fields or []
                     for i in range(0, len(fields) - 1, 2):
-                        if fields[i] == field:
+                        if fields[i] in fields_wanted:
                             self.add_raw(fields[i + 1], "%s %s" % (key, eid.decode()), **kw)
                 if not page or len(page) < 10000:
                     break

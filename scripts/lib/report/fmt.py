@@ -82,3 +82,33 @@ def tz_label(tz):
         return "UTC"
     m = int(tz.total_seconds() // 60)
     return "UTC%+03d:%02d" % (m // 60, abs(m) % 60) if m >= 0 else "UTC-%02d:%02d" % (-m // 60, -m % 60)
+
+
+def parse_ts(ts):
+    """Epoch seconds and the timestamp's own UTC offset, or (None, None)."""
+    if not isinstance(ts, str) or len(ts) < 19:
+        return None, None
+    try:
+        d = datetime.fromisoformat(ts)
+    except ValueError:
+        try:
+            d = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%f%z")
+        except ValueError:
+            return None, None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=timezone.utc)
+    return d.timestamp(), d.utcoffset()
+
+
+# ATT&CK enterprise tactic names, for incidents read without their alerts.
+TACTIC_NAME = {"TA0043": "Reconnaissance", "TA0042": "Resource Development", "TA0001": "Initial Access",
+               "TA0002": "Execution", "TA0003": "Persistence", "TA0004": "Privilege Escalation",
+               "TA0005": "Defense Evasion", "TA0006": "Credential Access", "TA0007": "Discovery",
+               "TA0008": "Lateral Movement", "TA0009": "Collection", "TA0011": "Command and Control",
+               "TA0010": "Exfiltration", "TA0040": "Impact"}
+
+
+def short_name(name, limit=24):
+    """"Remote Services: SMB/Windows Admin Shares" -> "SMB/Windows Admin Shares"."""
+    s = name.rsplit(": ", 1)[-1] if name else ""
+    return s if len(s) <= limit else s[:limit - 1] + "\u2026"

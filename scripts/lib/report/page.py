@@ -4,6 +4,7 @@ that forbids any other source."""
 from datetime import datetime, timezone
 
 from .fmt import esc, fmt_int, fmt_time, tz_label
+from .incidents import CSS as INCIDENT_CSS, section_incidents
 from .timeline import section_timeline
 from .sections import section_cards, section_matrix, section_summary, section_table
 
@@ -123,6 +124,8 @@ def render(d, title, lanes_by, max_rows):
         rng = "%s \u2192 %s (%s)" % (fmt_time(min(ts), d.tz, True), fmt_time(max(ts), d.tz, True), tz_label(d.tz))
     hosts = sorted({a.host for a in al if a.host})
     meta = ["%s alerts" % fmt_int(len(al))]
+    if d.incidents:
+        meta.append("%s incident%s" % (fmt_int(len(d.incidents)), "" if len(d.incidents) == 1 else "s"))
     if d.have_flows:
         meta.append("%s flows" % fmt_int(d.nflows))
     if rng:
@@ -140,10 +143,17 @@ def render(d, title, lanes_by, max_rows):
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="vigie report">',
         "<title>%s</title>" % esc(title),
-        "<style>%s</style></head><body>" % CSS,
+        "<style>%s%s</style></head><body>" % (CSS, INCIDENT_CSS),
         '<header><h1>%s</h1><div class="meta">%s</div></header><main>' % (
             esc(title), esc(" \u00b7 ".join(meta))),
         section_cards(d),
+    ]
+    inc = section_incidents(d)
+    if inc:
+        merged = sum(1 for i in d.incidents.values() if i.state == "merged")
+        parts.append('<section id="incidents"><h2>Incidents: attack paths (%d%s)</h2>%s</section>' % (
+            len(d.incidents) - merged, " + %d merged" % merged if merged else "", inc))
+    parts += [
         '<section id="matrix"><h2>Zone-to-zone matrix</h2>%s</section>' % section_matrix(d),
     ]
     for lb in lanes:

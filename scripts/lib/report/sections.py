@@ -12,6 +12,8 @@ def section_cards(d):
     by_sev = Counter(a.sev for a in al)
     occ = sum(a.count for a in al)
     cards = [("Alerts", len(al), "alerts", "")]
+    if d.incidents:
+        cards.insert(0, ("Incidents", len(d.incidents), "incidents", "incident ids seen (last versions)"))
     if occ != len(al):
         cards.append(("Occurrences", occ, "occurrences", "alerts including aggregated repeats (vigie.count)"))
     for s in (1, 2, 3):
@@ -26,7 +28,8 @@ def section_cards(d):
         cards.append(("Flows", d.nflows, "flows", ""))
     out = ['<div class="cards">']
     for label, val, cid, title in cards:
-        extra = ' style="border-top-color:%s"' % SEV_COLOR[int(cid[3])] if cid.startswith("sev") else ""
+        extra = ' style="border-top-color:%s"' % (SEV_COLOR[int(cid[3])] if cid.startswith("sev") else "#c62828") \
+            if cid.startswith("sev") or cid == "incidents" else ""
         out.append('<div class="card" id="card-%s"%s%s><div class="v" data-n="%d">%s</div><div class="l">%s</div></div>'
                    % (cid, extra, ' title="%s"' % esc(title) if title else "", val, fmt_int(val), esc(label)))
     out.append("</div>")
@@ -242,13 +245,14 @@ def section_table(d, max_rows):
         pol = ' <span class="pol %s">%s</span>' % (esc(a.policy), esc(a.policy)) if a.policy in ("deny", "allow") else ""
         out.append(
             '<tr class="r%d"><td class="num">%d</td><td class="mono" data-k="%s" title="%s">%s</td>'
-            '<td class="num" data-k="%d">%s</td><td><b>%s</b><div class="sig">%s%s</div></td>'
+            '<td class="num" data-k="%d">%s</td><td><b>%s</b><div class="sig">%s%s</div>%s</td>'
             '<td>%s</td><td>%s <span class="arr">\u2192</span> %s%s</td>'
             '<td class="mono">%s <span class="arr">\u2192</span> %s <span class="muted">%s</span></td>'
             '<td class="ev">%s</td><td class="num" data-k="%d">%s</td></tr>'
             % (a.sev, rank, "%.6f" % a.t if a.t is not None else "", esc(a.ts), esc(short_ts(a.ts)),
                a.sev, sev_badge(a.sev), esc(a.det), esc(a.sig),
                ' <span class="muted">sid %d</span>' % a.sid if a.sid is not None else "",
+               '<div class="sig">incident <span class="mono">%s</span></div>' % esc(a.inc) if a.inc else "",
                tech, esc(a.sz), esc(a.dz), pol, esc(endpoint(a.src, a.sport)),
                esc(endpoint(a.dst, a.dport)), esc(proto), esc(a.ev), a.count,
                "x%s" % fmt_int(a.count) if a.count > 1 else "1"))

@@ -4,7 +4,7 @@ length."""
 import struct
 
 from wire import der
-from .net import DNS_DOMAIN, DOMAIN, REALM, filetime, ktime, utf16
+from .net import SITE, filetime, ktime, utf16
 
 
 def seq(*parts):
@@ -64,7 +64,7 @@ def enc_data(rng, etype, n, kvno=None):
 
 
 def ticket(rng, sname, etype=ETYPE_AES256, kvno=2, n=None):
-    return app(1, seq(ctx(0, integer(5)), ctx(1, gstr(REALM)), ctx(2, sname),
+    return app(1, seq(ctx(0, integer(5)), ctx(1, gstr(SITE.realm)), ctx(2, sname),
                       ctx(3, enc_data(rng, etype, n or rng.randrange(900, 1060), kvno))))
 
 
@@ -80,7 +80,7 @@ def kdc_req_body(rng, t, options, cname, sname, etypes):
     parts = [ctx(0, bits32(options))]
     if cname is not None:
         parts.append(ctx(1, cname))
-    parts += [ctx(2, gstr(REALM)), ctx(3, sname), ctx(5, der(0x18, b'20370913024805Z'))]
+    parts += [ctx(2, gstr(SITE.realm)), ctx(3, sname), ctx(5, der(0x18, b'20370913024805Z'))]
     if options & 0x00800000:  # renewable
         parts.append(ctx(6, der(0x18, b'20370913024805Z')))
     parts += [ctx(7, integer(rng.getrandbits(31))), ctx(8, seq(*[integer(e) for e in etypes]))]
@@ -88,7 +88,8 @@ def kdc_req_body(rng, t, options, cname, sname, etypes):
 
 
 def as_req(rng, t, user, padata, etypes=WIN_ETYPES):
-    body = kdc_req_body(rng, t, 0x40810010, principal(1, user), principal(2, 'krbtgt', REALM), etypes)
+    body = kdc_req_body(rng, t, 0x40810010, principal(1, user), principal(2, 'krbtgt', SITE.realm),
+                        etypes)
     return app(10, seq(ctx(1, integer(5)), ctx(2, integer(10)), ctx(3, seq(*padata)), ctx(4, body)))
 
 
@@ -104,7 +105,7 @@ def ap_rep(rng):
 
 
 def tgs_req(rng, t, user, sname, etypes=WIN_ETYPES):
-    tgt_sname = principal(2, 'krbtgt', REALM)
+    tgt_sname = principal(2, 'krbtgt', SITE.realm)
     apreq = app(14, seq(ctx(0, integer(5)), ctx(1, integer(14)), ctx(2, bits32(0)),
                         ctx(3, ticket(rng, tgt_sname, n=1086)),
                         ctx(4, enc_data(rng, ETYPE_AES256, rng.randrange(190, 230)))))
@@ -115,7 +116,7 @@ def tgs_req(rng, t, user, sname, etypes=WIN_ETYPES):
 
 
 def kdc_rep(rng, msg_type, user, sname, tkt_etype, enc_etype):
-    return app(msg_type, seq(ctx(0, integer(5)), ctx(1, integer(msg_type)), ctx(3, gstr(REALM)),
+    return app(msg_type, seq(ctx(0, integer(5)), ctx(1, integer(msg_type)), ctx(3, gstr(SITE.realm)),
                              ctx(4, principal(1, user)), ctx(5, ticket(rng, sname, tkt_etype)),
                              ctx(6, enc_data(rng, enc_etype, rng.randrange(300, 360),
                                              kvno=2 if msg_type == 11 else None))))
@@ -125,8 +126,8 @@ def krb_error(rng, t, code, user, sname, edata=None):
     parts = [ctx(0, integer(5)), ctx(1, integer(30)), ctx(4, der(0x18, ktime(t))),
              ctx(5, integer(rng.randrange(1000000))), ctx(6, integer(code))]
     if user:
-        parts += [ctx(7, gstr(REALM)), ctx(8, principal(1, user))]
-    parts += [ctx(9, gstr(REALM)), ctx(10, sname)]
+        parts += [ctx(7, gstr(SITE.realm)), ctx(8, principal(1, user))]
+    parts += [ctx(9, gstr(SITE.realm)), ctx(10, sname)]
     if edata is not None:
         parts.append(ctx(12, octets(edata)))
     return app(30, seq(*parts))
@@ -134,7 +135,7 @@ def krb_error(rng, t, code, user, sname, edata=None):
 
 def etype_info2(user):
     """METHOD-DATA a Windows KDC returns with PREAUTH_REQUIRED (RFC 4120 5.2.7.5)."""
-    salt = REALM + user
+    salt = SITE.realm + user
     info = seq(seq(ctx(0, integer(18)), ctx(1, gstr(salt))), seq(ctx(0, integer(23))))
     return seq(pa_data(19, info), pa_data(2, b''), pa_data(16, b''), pa_data(15, b''))
 
@@ -197,14 +198,15 @@ def av_pair(av_id, value):
 
 def target_info(server, t):
     """MS-NLMP 2.2.2.1 AV pairs of a domain member server."""
-    return (av_pair(2, utf16(DOMAIN)) + av_pair(1, utf16(server.upper()))
-            + av_pair(4, utf16(DNS_DOMAIN)) + av_pair(3, utf16(f'{server.lower()}.{DNS_DOMAIN}'))
-            + av_pair(5, utf16(DNS_DOMAIN)) + av_pair(7, struct.pack('<Q', filetime(t))))
+    return (av_pair(2, utf16(SITE.domain)) + av_pair(1, utf16(server.upper()))
+            + av_pair(4, utf16(SITE.dns_domain))
+            + av_pair(3, utf16(f'{server.lower()}.{SITE.dns_domain}'))
+            + av_pair(5, utf16(SITE.dns_domain)) + av_pair(7, struct.pack('<Q', filetime(t))))
 
 
 def ntlm_challenge(rng, server, t, seal=False):
     flags = NTLM_BASE | NTLM_TT_DOMAIN | NTLM_TARGET_INFO | (NTLM_SEAL if seal else 0)
-    name = utf16(DOMAIN)
+    name = utf16(SITE.domain)
     info = target_info(server, t) + av_pair(0, b'')
     return (b'NTLMSSP\0' + struct.pack('<I', 2) + struct.pack('<HHI', len(name), len(name), 56)
             + struct.pack('<I', flags) + rng.randbytes(8) + b'\0' * 8

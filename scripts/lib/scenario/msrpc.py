@@ -4,7 +4,7 @@ scheduler (MS-TSCH), the endpoint mapper (C706, MS-RPCE) and DCOM
 activation (MS-DCOM); and calls on an NTLMSSP-protected TCP association."""
 import struct
 
-from .net import DOMAIN, utf16, uuid_le
+from .net import SITE, utf16, uuid_le
 from .auth import ntlm_verifier
 from .rpc import LEVEL_INTEGRITY, LEVEL_PRIVACY, NDR, NDR32, PT_RESPONSE, rpc_pdu, rpc_request
 
@@ -61,7 +61,7 @@ def samr_connect5(server, h):
 
 def samr_enum_domains(h):
     req = NDR().handle(h).u32(0).u32(0xffff).bytes()
-    names = [DOMAIN, 'Builtin']
+    names = [SITE.domain, 'Builtin']
     n = NDR().u32(0).ptr().u32(len(names)).ptr().u32(len(names))
     for nm in names:
         n.u32(0).ustr_hdr(nm)
@@ -155,12 +155,13 @@ def scmr_close(h):
 
 # MS-TSCH 3.2.5.4: ITaskSchedulerService.
 
-def task_xml(command, author):
+def task_xml(command, author, start):
     return ('<?xml version="1.0" encoding="UTF-16"?>\n'
             '<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">\n'
             f'  <RegistrationInfo>\n    <Author>{author}</Author>\n'
             '    <Description>Maintenance du poste</Description>\n  </RegistrationInfo>\n'
-            '  <Triggers>\n    <CalendarTrigger>\n      <StartBoundary>2023-11-15T03:00:00</StartBoundary>\n'
+            '  <Triggers>\n    <CalendarTrigger>\n'
+            f'      <StartBoundary>{start}</StartBoundary>\n'
             '      <Enabled>true</Enabled>\n      <ScheduleByDay>\n        <DaysInterval>1</DaysInterval>\n'
             '      </ScheduleByDay>\n    </CalendarTrigger>\n  </Triggers>\n'
             '  <Principals>\n    <Principal id="LocalSystem">\n      <UserId>S-1-5-18</UserId>\n'

@@ -1,7 +1,8 @@
-"""Clock, hosts and packets of the scenario: the fixed epoch and the Windows
-time formats, one Host per machine, the Capture (Ethernet, IPv4, TCP and UDP
-with checksums, as the core switch's SPAN port shows them, written as a pcap)
-and TCP connections whose sequence and acknowledgement numbers add up."""
+"""Clock, hosts and packets of a scenario: the Site (the story's epoch,
+length and Windows domain) and the Windows time formats, one Host per
+machine, the Capture (Ethernet, IPv4, TCP and UDP with checksums, as the
+core switch's SPAN port shows them, written as a pcap) and TCP connections
+whose sequence and acknowledgement numbers add up."""
 import calendar
 import hashlib
 import os
@@ -10,26 +11,48 @@ import time
 import uuid
 
 
-# 2023-11-14 17:40 Paris time: the evening before the attack was discovered.
-EPOCH = calendar.timegm((2023, 11, 14, 16, 40, 0))
-DURATION = 600.0  # seconds of packet time
 FILETIME_UNIX = 11644473600
 
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
-REALM = 'AGGLO.LOCAL'
-DOMAIN = 'AGGLO'
-DNS_DOMAIN = 'agglo.local'
+
+class Site:
+    """What one story fixes for every layer: the capture's epoch (UTC) and
+    length in seconds of packet time, the Active Directory domain (NetBIOS
+    name, DNS name, Kerberos realm), its AD site name and the NTP server's
+    upstream (its reference id). A story calls use() once, before writing
+    any packet; the layers read the current one through SITE."""
+
+    def __init__(self, epoch, duration, domain, dns_domain, ad_site, ntp_ref):
+        self.epoch = calendar.timegm(epoch)
+        self.duration = duration
+        self.domain = domain
+        self.dns_domain = dns_domain
+        self.realm = dns_domain.upper()
+        self.ad_site = ad_site
+        self.ntp_ref = bytes(int(x) for x in ntp_ref.split('.'))
+
+    def use(self):
+        SITE.__dict__.update(self.__dict__)
+        return SITE
+
+    def base_dn(self):
+        """The domain's naming context: DC=agglo,DC=local."""
+        return ','.join('DC=' + p for p in self.dns_domain.split('.'))
+
+
+# The site every layer reads; a story's Site.use() fills it in.
+SITE = Site((1970, 1, 1, 0, 0, 0), 0.0, 'WORKGROUP', 'local', 'Default-First-Site-Name', '0.0.0.0')
 
 
 def filetime(t):
-    """MS-DTYP 2.3.3 FILETIME of scenario time t (seconds from EPOCH)."""
-    return int((EPOCH + t + FILETIME_UNIX) * 10_000_000)
+    """MS-DTYP 2.3.3 FILETIME of scenario time t (seconds from the site's epoch)."""
+    return int((SITE.epoch + t + FILETIME_UNIX) * 10_000_000)
 
 
 def ktime(t):
     """RFC 4120 5.2.3 KerberosTime of scenario time t."""
-    return time.strftime('%Y%m%d%H%M%SZ', time.gmtime(EPOCH + int(t))).encode()
+    return time.strftime('%Y%m%d%H%M%SZ', time.gmtime(SITE.epoch + int(t))).encode()
 
 
 def utf16(s):
@@ -128,7 +151,7 @@ class Capture:
             fp.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
             for t_us, frame in self.frames():
                 sec, us = divmod(t_us, 1_000_000)
-                fp.write(struct.pack('<IIII', EPOCH + sec, us, len(frame), len(frame)) + frame)
+                fp.write(struct.pack('<IIII', SITE.epoch + sec, us, len(frame), len(frame)) + frame)
                 n += 1
         os.replace(tmp, path)
         return n, os.path.getsize(path)
@@ -177,7 +200,8 @@ class TCP:
     def open(self, refuse=False):
         t = self.t
         self.emit(0, t, SYN, opts=SYN_OPTS, win=64240)
-        if refuse:
+        if refuse:  # RFC 9293 3.10.7.1: nothing listens; RST with SEQ 0, ACK the SYN
+            self.nxt[1] = 0
             self.emit(1, t + self.rtt, RST | ACK, win=0)
             self.t = t + self.rtt
             return self

@@ -4,7 +4,7 @@ import struct
 import time
 
 from wire import der, dns_name, tls_ext, tls_hs, tls_record
-from .net import EPOCH, ktime
+from .net import SITE, ktime
 from .auth import integer, octets, seq
 
 
@@ -32,13 +32,13 @@ def dns_pair(rng, name, answers, qtype=1):
 
 
 def ntp_ts(t):
-    sec = EPOCH + 2208988800 + t
+    sec = SITE.epoch + 2208988800 + t
     return struct.pack('!II', int(sec), int((sec % 1) * 2 ** 32))
 
 
 def ntp_pair(t, rtt):
     req = b'\xdb\x00\x11\xe9' + b'\0' * 8 + b'LOCL' + b'\0' * 24 + ntp_ts(t)
-    resp = (b'\x1c\x03\x11\xe9' + struct.pack('!II', 0x2a1, 0x6b4) + bytes([10, 10, 0, 1])
+    resp = (b'\x1c\x03\x11\xe9' + struct.pack('!II', 0x2a1, 0x6b4) + SITE.ntp_ref
             + ntp_ts(t - 512.25) + ntp_ts(t) + ntp_ts(t + rtt / 2) + ntp_ts(t + rtt / 2 + 0.00004))
     return req, resp
 
@@ -104,7 +104,7 @@ def http_get(host, path, ua=UA_EDGE, extra=''):
 
 
 def http_resp(t, ctype, body, server='nginx', extra=''):
-    date = time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime(EPOCH + int(t)))
+    date = time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime(SITE.epoch + int(t)))
     return (f'HTTP/1.1 200 OK\r\nDate: {date}\r\nServer: {server}\r\nContent-Type: {ctype}\r\n'
             f'Content-Length: {len(body)}\r\n{extra}Connection: keep-alive\r\n\r\n').encode() + body
 
@@ -134,14 +134,15 @@ def ldap_search_rootdse(mid):
 
 
 def ldap_rootdse_entry(mid, dc, t):
-    base = b'DC=agglo,DC=local'
+    base = SITE.base_dn().encode()
 
     def attr(name, *vals):
         return seq(octets(name), der(0x31, b''.join(octets(v) for v in vals)))
     attrs = [attr(b'currentTime', ktime(t)[:-1] + b'.0Z'),
              attr(b'subschemaSubentry', b'CN=Aggregate,CN=Schema,CN=Configuration,' + base),
              attr(b'dsServiceName', b'CN=NTDS Settings,CN=' + dc.encode()
-                  + b',CN=Servers,CN=Angouleme,CN=Sites,CN=Configuration,' + base),
+                  + b',CN=Servers,CN=' + SITE.ad_site.encode()
+                  + b',CN=Sites,CN=Configuration,' + base),
              attr(b'namingContexts', base, b'CN=Configuration,' + base,
                   b'CN=Schema,CN=Configuration,' + base, b'DC=DomainDnsZones,' + base),
              attr(b'defaultNamingContext', base), attr(b'rootDomainNamingContext', base),
@@ -151,7 +152,8 @@ def ldap_rootdse_entry(mid, dc, t):
                   b'1.2.840.113556.1.4.1791', b'1.2.840.113556.1.4.1935', b'1.2.840.113556.1.4.2080'),
              attr(b'isGlobalCatalogReady', b'TRUE'),
              attr(b'supportedSASLMechanisms', b'GSSAPI', b'GSS-SPNEGO', b'EXTERNAL', b'DIGEST-MD5'),
-             attr(b'dnsHostName', dc.lower().encode() + b'.agglo.local'), attr(b'domainFunctionality', b'7')]
+             attr(b'dnsHostName', dc.lower().encode() + b'.' + SITE.dns_domain.encode()),
+             attr(b'domainFunctionality', b'7')]
     entry = ldap_msg(mid, der(0x64, octets(b'') + seq(*attrs)))
     done = ldap_msg(mid, der(0x65, der(0x0a, b'\x00') + octets(b'') + octets(b'')))
     return entry + done
@@ -188,3 +190,19 @@ def rdp_conn_request(cookie, protocols=0x0b):
 def rdp_conn_confirm(selected=2):
     neg = struct.pack('<BBHI', 2, 0x1f, 8, selected)
     return tpkt(bytes([6 + len(neg), 0xd0]) + struct.pack('!HHB', 0, 0x1234, 0) + neg)
+
+
+# ------------------------------------------------------------------ SMTP (RFC 5321, RFC 3207)
+
+
+def smtp_starttls(conn, rng, server, client, exchanges):
+    """An SMTP session between mail servers: banner, EHLO, STARTTLS, then the
+    mail inside TLS (tls_session's exchanges)."""
+    conn.s(f'220 {server} Microsoft ESMTP MAIL Service ready\r\n'.encode(), 0.002)
+    conn.c(f'EHLO {client}\r\n'.encode(), 0.001)
+    conn.s((f'250-{server} Hello [{conn.h[0].ip}]\r\n250-SIZE 37748736\r\n250-PIPELINING\r\n250-DSN\r\n'
+            '250-ENHANCEDSTATUSCODES\r\n250-STARTTLS\r\n250-8BITMIME\r\n250-BINARYMIME\r\n250 CHUNKING\r\n')
+           .encode(), 0.001)
+    conn.c(b'STARTTLS\r\n', 0.001)
+    conn.s(b'220 2.0.0 SMTP server ready\r\n', 0.001)
+    tls_session(conn, server, exchanges, rng)

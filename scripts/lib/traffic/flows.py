@@ -1,6 +1,7 @@
 """Flows and their packets: Generator builds flow i from shake_128(seed, i)
 alone, Writer merges the packets into a time-ordered pcap, generate() drives
-both for the plain and the concurrent modes."""
+both for the mix, short, long and concurrent modes (the SYN flood is in
+synflood.py)."""
 import hashlib
 import heapq
 import math
@@ -9,8 +10,8 @@ import struct
 from .net import (ACK, EPOCH, FIN, ICMPH, IDLE_GAP_US, PSH, REC, ROUTER_MAC, SERVERS, SYN, TCPH,
                   UDPH, icmp_server, ip, is_internal, u, wsum)
 from .payloads import (ECHO_PAD, HTTP_SEG, SSH_BANNERS, TLS_NAMES, TLS_SEG, client_hello, dns_pair,
-                       http_pair, ntp_pair, server_hello, smb_negotiate_req, smb_negotiate_resp,
-                       ssh_kexinit, tls_flight)
+                       http_pair, ntp_pair, server_hello, smb_echo, smb_negotiate_req,
+                       smb_negotiate_resp, ssh_kexinit, tls_flight)
 
 
 # MSS 1460, window scale, SACK permitted (Windows-like client, Linux-like server)
@@ -20,7 +21,9 @@ SERVER_SYN_OPTS = bytes.fromhex('020405b40101040201030307')
 # payloads are summed on the fly and must not pile up in a cache).
 SHARED_SUMS = {id(b): wsum(b) for b in (CLIENT_SYN_OPTS, SERVER_SYN_OPTS, TLS_SEG, HTTP_SEG, b'')}
 KINDS = [('dns', 30), ('tls', 30), ('http', 12), ('smb', 8), ('ntp', 8), ('icmp', 7), ('ssh', 5)]
-KIND_OF = [k for k, w in KINDS for _ in range(w)]
+KIND_NAMES = [k for k, _ in KINDS]
+# Short-flow mix (--short): HTTP, DNS and SMB2 flows of 2 to 13 packets, no FIN.
+SHORT_KINDS = [('dns', 40), ('http', 35), ('smb', 25)]
 # Packets per flow before bulk extras: used to size the extras for --packets.
 BASE_PKTS = {'dns': 2, 'ntp': 2, 'icmp': 5, 'tls': 10.6, 'http': 8, 'smb': 8, 'ssh': 10}
 BULK = ('tls', 'http')
@@ -36,11 +39,23 @@ def client_of(j):
     return ip('10.20.0.0') + ((a // 250) << 16) + ((a % 250) << 8) + j % 250 + 1
 
 
+def kind_table(kinds):
+    """100 slots, each kind weighted as in kinds [(name, weight)]."""
+    total = sum(w for _, w in kinds)
+    table = [k for k, w in kinds for _ in range(max(1, round(100 * w / total)))]
+    return (table * 2)[:100]
+
+
 class Generator:
-    def __init__(self, seed, nflows, concurrent, extra_mean):
+    """mode: 'mix' (closed flows, bulk extras), 'concurrent' (no extras, no FIN),
+    'short' (2 to 13 packets, no FIN) or 'long' (extras fixed per flow, FIN)."""
+
+    def __init__(self, seed, nflows, mode, extra_mean, kinds=KINDS):
         self.seed = seed
-        self.concurrent = concurrent
+        self.mode = mode
+        self.concurrent = mode == 'concurrent'
         self.extra_mean = extra_mean
+        self.kind_of = kind_table(kinds)
         # Enough clients that each one's ephemeral ports (a bijection of k below)
         # never repeat, and flows are unique by (client, port).
         self.nclients = max(2000, -(-nflows // 20000))
@@ -54,7 +69,7 @@ class Generator:
         """Build flow i; t0 (µs) only feeds timestamps carried inside payloads."""
         E = hashlib.shake_128(struct.pack('<QQ', self.seed, i)).digest(224)
         f = Flow()
-        kind = KIND_OF[u(E, 0) % 100]
+        kind = self.kind_of[u(E, 0) % 100]
         j, k = i % self.nclients, i // self.nclients
         f.cli = client_of(j)
         f.cport = 32768 + (k * 7919 + j * 131) % 28232
@@ -71,9 +86,14 @@ class Generator:
         f.ttl = (128 if E[18] & 1 else 64, (64, 128)[E[19] & 1] if internal else 50 + E[19] % 8)
         rtt = 150 + u(E, 20) % 1500 if internal else 8000 + u(E, 20) % 50000
         c = self.concurrent
+        mode = self.mode
         nextra = 0
-        if not c and kind in BULK and self.extra_mean > 0:
+        if mode == 'mix' and kind in BULK and self.extra_mean > 0:
             nextra = min(5000, int(0.5 - self.extra_mean * math.log((u(E, 24, 4) + 1) / 4294967296)))
+        elif mode == 'short' and kind == 'http':
+            nextra = E[47] % 9  # 5 to 13 packets
+        elif mode == 'long':
+            nextra = int(self.extra_mean)
         f.proto = 6
         if kind == 'dns':
             f.proto, f.sport = 17, 53
@@ -109,12 +129,15 @@ class Generator:
                 seg = HTTP_SEG
             elif kind == 'smb':
                 ex = [(0, smb_negotiate_req(E)), (1, smb_negotiate_resp(E, f.srv, t0 + rtt))]
+                if mode == 'short':  # 0 to 4 ECHO exchanges: 5 to 13 packets
+                    for n in range(E[47] % 5):
+                        ex += [(0, smb_echo(False, n + 1)), (1, smb_echo(True, n + 1))]
             else:
                 sb, cb = SSH_BANNERS[E[32] % len(SSH_BANNERS)]
                 srv_first = True
                 ex = [(1, sb), (0, cb), (0, ssh_kexinit(E[64:80], True)),
                       (1, ssh_kexinit(E[80:96], False))]
-            f.specs = self.tcp_specs(E, rtt, ex, seg, nextra, not c, srv_first)
+            f.specs = self.tcp_specs(E, rtt, ex, seg, nextra, mode in ('mix', 'long'), srv_first)
         f.split = next(n for n, s in enumerate(f.specs) if self.has_payload(f.proto, s)) + 1
         return f
 
@@ -242,26 +265,32 @@ class Writer:
 
 
 def generate(args, fp):
+    """Write the flows of args (mode: mix, short, long or concurrent) to fp; return the packet count."""
     n = args.flows
     dur = int(args.duration * 1_000_000)
+    mode = args.mode
+    kinds = args.kinds
     extra_mean = 0.0
-    if not args.concurrent:
-        base = sum(BASE_PKTS[k] * w for k, w in KINDS) / 100
-        bulk = sum(w for k, w in KINDS if k in BULK) / 100
-        extra_mean = max(0.0, (args.packets / n - base) / bulk)
-    g = Generator(args.seed, n, args.concurrent, extra_mean)
+    if mode == 'mix':
+        base = sum(BASE_PKTS[k] * w for k, w in kinds) / sum(w for _, w in kinds)
+        bulk = sum(w for k, w in kinds if k in BULK) / sum(w for _, w in kinds)
+        extra_mean = max(0.0, (args.packets / n - base) / bulk) if bulk else 0.0
+    elif mode == 'long':
+        # A closed TCP flow is 3 + 2 + 3 packets around its extras.
+        extra_mean = max(0, args.packets // n - 8)
+    g = Generator(args.seed, n, mode, extra_mean, kinds)
     w = Writer(fp)
-    if not args.concurrent:
+    if mode != 'concurrent':
         for i in range(n):
             t0 = i * dur // n + i * 2654435761 % max(1, dur // n)
             w.flush_until(t0)
             f = g.flow(i, t0)
             g.packets(f, t0, 0, len(f.specs), w.push)
     else:
-        # Window by window: every flow's whole opening exchange (so the sensor
-        # classifies it and keeps only its flow state), then one more packet on
-        # every flow of the window (a repeat of its last one), so the whole
-        # window is alive at once and every flow is looked up again.
+        # Window by window: every flow's opening exchange but its last packet
+        # (so the sensor classifies it and keeps only its flow state), then
+        # that last packet on every flow of the window, so the whole window
+        # is alive at once and every flow is looked up again.
         win = args.window or n
         span = dur * win // n // 2  # each pass of a full window
         t = 0
@@ -271,7 +300,7 @@ def generate(args, fp):
                 t0 = t + (i - b0) * span // win
                 w.flush_until(t0)
                 f = g.flow(i, t0)
-                g.packets(f, t0, 0, len(f.specs), w.push)
+                g.packets(f, t0, 0, len(f.specs) - 1, w.push)
             w.flush_until(float('inf'))
             t = max(t + span, w.last + 1)
             for i in range(b0, b1):

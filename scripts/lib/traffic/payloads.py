@@ -237,3 +237,8 @@ def ntp_pair(E, t_us, rtt):
 
 
 ECHO_PAD = bytes(range(0x10, 0x38))  # Linux ping's 40-byte pattern after the timeval
+
+
+def smb_echo(resp, msg_id):
+    """MS-SMB2 2.2.28 / 2.2.29 ECHO request or response: StructureSize 4, Reserved."""
+    return netbios(smb2_hdr(resp, msg_id, 0x000d) + struct.pack('<HH', 4, 0))
