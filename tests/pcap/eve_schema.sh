@@ -9,8 +9,8 @@
 #   tests/pcap/eve_schema.sh [BUILD_DIR]     (default: build)
 #
 # Records: alerts (with any incident and stats records of the same file) and
-# flow records of the bundled scenario (scripts/gen-scenario, config/vigie.yaml)
-# and of every capture of ../shared/corpus (expect/corpus.yaml); the example
+# flow records of the bundled scenarios (each story of scripts/gen-scenario with
+# the config it names) and of every capture of ../shared/corpus (expect/corpus.yaml); the example
 # record of docs/incidents.md too. 0 invalid records passes.
 # Suricata's schema is not in this repository (tests/schema/suricata/README.md
 # says where it comes from): it is read from $SURICATA_SCHEMA, else
@@ -47,12 +47,17 @@ run() {
     rm -f "$o.alerts" "$o.flows"
 }
 
-if "$PY" "$ROOT/scripts/gen-scenario" --out "$tmp/scenario.pcap" >/dev/null 2>"$tmp/gen.err"; then
-    run "scenario" "$ROOT/config/vigie.yaml" "$tmp/scenario.pcap"
-else
-    echo "FAIL scenario: gen-scenario failed: $(tail -1 "$tmp/gen.err")"
-    exit 1
-fi
+# The bundled stories, each with the config it is written for.
+for story in grand-angouleme:config/vigie.yaml angers:config/examples/angers.yaml; do
+    name=${story%%:*} cfg=$ROOT/${story#*:}
+    if "$PY" "$ROOT/scripts/gen-scenario" --scenario "$name" --out "$tmp/$name.pcap" \
+        >/dev/null 2>"$tmp/gen.err"; then
+        run "scenario $name" "$cfg" "$tmp/$name.pcap"
+    else
+        echo "FAIL scenario $name: gen-scenario failed: $(tail -1 "$tmp/gen.err")"
+        exit 1
+    fi
+done
 # The example record of the design document.
 n=$((n + 1))
 echo "docs/incidents.md example" >"$tmp/out/$n.label"
