@@ -125,8 +125,10 @@ class Data:
             if self.tz is None and inc.t_first is not None:
                 self.tz = parse_ts(inc.first_seen)[1]
         elif want_flows and (et == "flow" or (et is None and isinstance(o.get("flow"), dict))):
-            sz = I(_s(o.get("src_zone"), 64) or NO_ZONE)
-            dz = I(_s(o.get("dest_zone"), 64) or NO_ZONE)
+            # Zones under vigie (EVE as Suricata writes it), at the root before.
+            vg = o.get("vigie") if isinstance(o.get("vigie"), dict) else {}
+            sz = I(_s(vg.get("src_zone") or o.get("src_zone"), 64) or NO_ZONE)
+            dz = I(_s(vg.get("dest_zone") or o.get("dest_zone"), 64) or NO_ZONE)
             self.flows[(sz, dz)] += 1
             f = o.get("flow") if isinstance(o.get("flow"), dict) else {}
             b = 0
