@@ -76,7 +76,7 @@ static void disconnect(struct output_redis *r, int in_flight)
     r->live_fd = -1;
     pthread_mutex_unlock(&r->fd_mu);
     r->client_id = 0;
-    atomic_store(&r->connected, 0);
+    if (atomic_exchange(&r->connected, 0)) r->down_since_us = or_now_us();
     r->next_attempt_us = or_now_us() + r->backoff_ms * 1000;
     r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
     drop_flows(r);
@@ -175,10 +175,11 @@ static void connected_now(struct output_redis *r, uint64_t delivered)
     for (int k = 0; k < SPOOL_KINDS; k++)
         after[k] = spool_pending_kind(r->spool, (enum spool_kind)k);
     or_publish_locked(r);
-    pthread_mutex_unlock(&r->spool_mu);
     /* A transaction whose reply was lost did run: count it as sent. */
     for (int k = 0; k < SPOOL_KINDS; k++)
         if (after[k] < before[k]) atomic_fetch_add(&r->sent[k], before[k] - after[k]);
+    pthread_mutex_unlock(&r->spool_mu);
+    r->down_since_us = 0;
     if (r->ever_connected) atomic_fetch_add(&r->reconnects, 1);
     r->ever_connected = 1;
     r->backoff_ms = BACKOFF_MIN_MS;
@@ -288,61 +289,107 @@ static void put_xadd(struct output_redis *r, const char *key, const char *field,
     put_arg(r, json, len);
 }
 
-/* MULTI, XADD + PUBLISH per record (each to the stream and channel of its
- * kind, the stream field "alert" for both), SET delivered, EXEC: one round
- * trip, and the mark moves with every record before it, whatever its kind. */
+/* Appends one record's commands in the output's mode; returns how many.
+ * The first carries the record (its reply says whether it was kept). */
+static int put_record(struct output_redis *r, const char *key, const char *field, const char *json,
+                      size_t len, int publish_too)
+{
+    if (r->mode == REDIS_MODE_STREAM) {
+        put_xadd(r, key, field, json, len);
+        if (!publish_too) return 1;
+    }
+    put_count(r, 3);
+    put_str(r, r->mode == REDIS_MODE_LIST ? "RPUSH" : "PUBLISH");
+    put_str(r, key);
+    put_arg(r, json, len);
+    return r->mode == REDIS_MODE_STREAM ? 2 : 1;
+}
+
+/* List mode: LTRIM <key> -maxlen -1, once per key and batch. */
+static int put_ltrim(struct output_redis *r, const char *key)
+{
+    if (r->mode != REDIS_MODE_LIST || !r->trim_from[0]) return 0;
+    put_count(r, 4);
+    put_str(r, "LTRIM");
+    put_str(r, key);
+    put_str(r, r->trim_from);
+    put_str(r, "-1");
+    return 1;
+}
+
+/* MULTI, the commands of each record (each to the key of its kind), the
+ * list trims, SET delivered, EXEC: one round trip, and the mark moves with
+ * every record before it, whatever its kind. Returns the commands between
+ * MULTI and EXEC, -1 if out of memory; r->txn_rec maps each to its record. */
 static int build_record_txn(struct output_redis *r, const struct spool_record *recs, int n)
 {
-    size_t keys = 0, need = 128 + strlen(r->key_delivered);
-    for (int k = 0; k < SPOOL_KINDS; k++)
+    size_t keys = 0, need = 256 + strlen(r->key_delivered);
+    for (int k = 0; k < SPOOL_KINDS; k++) {
         if (strlen(r->key_kind[k]) > keys) keys = strlen(r->key_kind[k]);
+        need += strlen(r->key_kind[k]) + 64;
+    }
     for (int i = 0; i < n; i++)
-        need += 2 * recs[i].len + 2 * keys + 160;
+        need += 2 * recs[i].len + 2 * keys + strlen(r->field_kind[recs[i].kind]) + 160;
     r->cmd_len = 0;
     if (cmd_reserve(r, need) < 0) return -1;
     char seq[24];
+    int ncmds = 0, used[SPOOL_KINDS] = {0};
     put_count(r, 1);
     put_str(r, "MULTI");
     for (int i = 0; i < n; i++) {
-        const char *key = r->key_kind[recs[i].kind];
-        put_xadd(r, key, "alert", recs[i].json, recs[i].len);
-        put_count(r, 3);
-        put_str(r, "PUBLISH");
-        put_str(r, key);
-        put_arg(r, recs[i].json, recs[i].len);
+        enum spool_kind k = recs[i].kind;
+        int c = put_record(r, r->key_kind[k], r->field_kind[k], recs[i].json, recs[i].len, 1);
+        r->txn_rec[ncmds] = i;
+        for (int j = 1; j < c; j++)
+            r->txn_rec[ncmds + j] = -1;
+        ncmds += c;
+        used[k] = 1;
+    }
+    for (int k = 0; k < SPOOL_KINDS; k++) {
+        int dup = 0; /* one key for every kind: trim it once */
+        for (int j = 0; j < k; j++)
+            dup |= used[j] && !strcmp(r->key_kind[j], r->key_kind[k]);
+        if (used[k] && !dup && put_ltrim(r, r->key_kind[k])) r->txn_rec[ncmds++] = -1;
     }
     put_count(r, 3);
     put_str(r, "SET");
     put_str(r, r->key_delivered);
     put_arg(r, seq, (size_t)(put_u64(seq, recs[n - 1].seq) - seq));
+    r->txn_rec[ncmds++] = -1;
     put_count(r, 1);
     put_str(r, "EXEC");
-    return 0;
+    return ncmds;
+}
+
+static const char *record_cmd(const struct output_redis *r)
+{
+    return r->mode == REDIS_MODE_STREAM ? "XADD" : r->mode == REDIS_MODE_LIST ? "RPUSH" : "PUBLISH";
 }
 
 /* 1 = the transaction ran (the mark moved), 0 = it was refused, -1 = I/O.
  * failed[kind]: entries the server refused inside a transaction that ran. */
-static int read_txn_replies(struct output_redis *r, const struct spool_record *recs, int n,
+static int read_txn_replies(struct output_redis *r, const struct spool_record *recs, int ncmds,
                             uint64_t *failed)
 {
     redisReply *rep;
-    for (int i = 0; i < 2 * n + 2; i++) { /* MULTI, QUEUED..., SET QUEUED */
+    for (int i = 0; i < ncmds + 1; i++) { /* MULTI, QUEUED... */
         if (!(rep = get_reply(r))) return -1;
         freeReplyObject(rep);
     }
     if (!(rep = get_reply(r))) return -1;
-    int ran = rep->type == REDIS_REPLY_ARRAY && rep->elements == (size_t)(2 * n + 1);
+    int ran = rep->type == REDIS_REPLY_ARRAY && rep->elements == (size_t)ncmds;
     if (!ran) {
         report(r, "transaction refused: %s",
                rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected EXEC reply");
     } else {
-        for (size_t i = 0; i + 1 < rep->elements; i += 2) {
+        for (size_t i = 0; i < rep->elements; i++) {
             const redisReply *e = rep->element[i];
-            if (e->type != REDIS_REPLY_ERROR) continue;
-            /* E.g. WRONGTYPE. The mark moved with the batch, so resending
-             * would duplicate the rest: count the entry as lost. */
-            enum spool_kind k = recs[i / 2].kind;
-            report(r, "XADD %s failed: %s", r->key_kind[k], e->str);
+            if (e->type != REDIS_REPLY_ERROR || r->txn_rec[i] < 0) continue;
+            /* E.g. WRONGTYPE (a key left from another mode). The mark moved
+             * with the batch, so resending would duplicate the rest: count
+             * the entry as lost. */
+            enum spool_kind k = recs[r->txn_rec[i]].kind;
+            report(r, "%s %s failed: %s", record_cmd(r), r->key_kind[k], e->str);
             failed[k]++;
         }
     }
@@ -366,9 +413,11 @@ static void after_delivery(struct output_redis *r, int n, const uint64_t *failed
         !or_ring_peek(&r->records, &len, NULL))
         spool_trim(r->spool);
     or_publish_locked(r);
-    pthread_mutex_unlock(&r->spool_mu);
+    /* Under the lock: output_redis_drain() sees no pending record only once
+     * the counters say where they went. */
     for (int k = 0; k < SPOOL_KINDS; k++)
         atomic_fetch_add(&r->sent[k], sent[k] - failed[k]);
+    pthread_mutex_unlock(&r->spool_mu);
 }
 
 /* Sends the next batch from the spool. Returns records sent, -1 if the
@@ -377,12 +426,12 @@ static int send_records(struct output_redis *r)
 {
     pthread_mutex_lock(&r->spool_mu);
     int n = spool_peek(r->spool, r->recs, OR_BATCH);
-    int built = n > 0 ? build_record_txn(r, r->recs, n) : 0;
+    int ncmds = n > 0 ? build_record_txn(r, r->recs, n) : 0;
     pthread_mutex_unlock(&r->spool_mu);
-    if (n <= 0 || built < 0) return 0;
+    if (n <= 0 || ncmds < 0) return 0;
     uint64_t failed[SPOOL_KINDS] = {0};
     int ran = redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) == REDIS_OK
-                  ? read_txn_replies(r, r->recs, n, failed)
+                  ? read_txn_replies(r, r->recs, ncmds, failed)
                   : -1;
     if (ran < 0) {
         fail_io(r, 1);
@@ -404,12 +453,14 @@ static int send_flows(struct output_redis *r)
     int n = 0;
     r->cmd_len = 0;
     while (n < OR_BATCH && (p = or_ring_peek(&r->flowq, &len, NULL))) {
-        if (cmd_reserve(r, len + strlen(r->key_flows) + 160) < 0) break;
-        put_xadd(r, r->key_flows, "flow", p, len);
+        if (cmd_reserve(r, len + 2 * strlen(r->key_flows) + strlen(r->field_flows) + 224) < 0)
+            break;
+        put_record(r, r->key_flows, r->field_flows, p, len, 0);
         or_ring_pop(&r->flowq);
         n++;
     }
     if (n == 0) return 0;
+    int trims = put_ltrim(r, r->key_flows);
     if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK) {
         atomic_fetch_add(&r->flows_dropped, (uint64_t)n);
         fail_io(r, 0);
@@ -424,20 +475,29 @@ static int send_flows(struct output_redis *r)
             return -1;
         }
         if (rep->type == REDIS_REPLY_ERROR) {
-            report(r, "XADD %s failed: %s", r->key_flows, rep->str);
+            report(r, "%s %s failed: %s", record_cmd(r), r->key_flows, rep->str);
             atomic_fetch_add(&r->flows_dropped, 1);
         } else
             ok++;
         freeReplyObject(rep);
     }
     atomic_fetch_add(&r->flows_sent, ok);
+    for (int i = 0; i < trims; i++) {
+        redisReply *rep = get_reply(r);
+        if (!rep) {
+            fail_io(r, 0);
+            return -1;
+        }
+        freeReplyObject(rep);
+    }
     return n;
 }
 
+/* The latest snapshot: HSET, heartbeat SET, stats event, pipelined. */
 static int send_stats(struct output_redis *r)
 {
     pthread_mutex_lock(&r->stats_mu);
-    int fresh = r->stats_new;
+    int fresh = r->stats_new, ncmds = r->stats_ncmds, event = r->stats_has_event;
     r->cmd_len = 0;
     if (fresh && cmd_reserve(r, r->stats_len) == 0) {
         memcpy(r->cmd, r->stats_cmd, r->stats_len);
@@ -446,15 +506,50 @@ static int send_stats(struct output_redis *r)
     r->stats_new = 0;
     pthread_mutex_unlock(&r->stats_mu);
     if (r->cmd_len == 0) return 0;
-    redisReply *rep = NULL;
-    if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK ||
-        !(rep = get_reply(r))) {
+    if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK) {
+        if (event) atomic_fetch_add(&r->events_dropped, 1);
         fail_io(r, 0);
         return -1;
     }
-    if (rep->type == REDIS_REPLY_ERROR) report(r, "HSET %s failed: %s", r->key_stats, rep->str);
-    freeReplyObject(rep);
+    int bad = 0;
+    for (int i = 0; i < ncmds; i++) {
+        redisReply *rep = get_reply(r);
+        if (!rep) {
+            if (event) atomic_fetch_add(&r->events_dropped, 1);
+            fail_io(r, 0);
+            return -1;
+        }
+        if (rep->type == REDIS_REPLY_ERROR) {
+            report(r, "stats to %s failed: %s", r->key_stats, rep->str);
+            bad = 1;
+        }
+        freeReplyObject(rep);
+    }
+    if (event) atomic_fetch_add(bad ? &r->events_dropped : &r->events_sent, 1);
     return 1;
+}
+
+/* ok or degraded, said once per change: the spool drops or cannot be
+ * written or compacted, or Redis has been away too long. Output thread. */
+static void update_health(struct output_redis *r, const char *spool_why, uint64_t now)
+{
+    char why[sizeof(r->health_reason)] = "";
+    if (spool_why)
+        snprintf(why, sizeof(why), "%s", spool_why);
+    else if (!r->c && now > r->down_since_us && now - r->down_since_us >= r->down_degraded_us)
+        snprintf(why, sizeof(why), "Redis unreachable for more than %llu s",
+                 (unsigned long long)(r->down_degraded_us / 1000000u));
+    /* This thread is the only writer: reading without the lock is safe. */
+    if (!strcmp(why, r->health_reason)) return;
+    int was = atomic_load(&r->degraded);
+    pthread_mutex_lock(&r->stats_mu);
+    snprintf(r->health_reason, sizeof(r->health_reason), "%s", why);
+    pthread_mutex_unlock(&r->stats_mu);
+    atomic_store(&r->degraded, why[0] != '\0');
+    if (why[0])
+        fprintf(stderr, "vigie: redis: degraded: %s\n", why);
+    else if (was)
+        fprintf(stderr, "vigie: redis: ok again\n");
 }
 
 static int stats_waiting(struct output_redis *r)
@@ -491,7 +586,9 @@ void *or_thread_main(void *arg)
         pthread_mutex_lock(&r->spool_mu);
         or_drain_locked(r);
         uint64_t pending = spool_pending(r->spool);
+        const char *spool_why = spool_trouble(r->spool);
         pthread_mutex_unlock(&r->spool_mu);
+        update_health(r, spool_why, now);
         int flows_waiting = r->flows && or_ring_peek(&r->flowq, &len, NULL);
         if (stopping && !pending && !flows_waiting && !stats_waiting(r)) break;
         if (!r->c) {

@@ -42,18 +42,23 @@ struct output_redis {
     struct redis_url url;
     char where[300];             /* host:port or socket path, for messages */
     char *key_kind[SPOOL_KINDS]; /* stream and channel: <prefix>:alerts, :incidents */
-    char *key_flows, *key_delivered, *key_stats;
-    char maxlen[16]; /* "" = no MAXLEN */
+    char *key_flows, *key_delivered, *key_stats, *key_events, *key_heartbeat;
+    char *field_kind[SPOOL_KINDS], *field_flows, *field_events; /* stream fields */
+    char maxlen[16];                                            /* "" = no MAXLEN */
+    char trim_from[24]; /* LTRIM start, "-maxlen"; "" = no LTRIM */
+    char ttl[16];       /* heartbeat EX */
+    enum redis_mode mode;
     int flows;
+    uint64_t down_degraded_us;
 
     struct or_ring records, flowq; /* records: alerts and incidents, in order */
     pthread_mutex_t spool_mu;      /* spool, and the consumer side of records */
     struct spool *spool;
 
     pthread_mutex_t stats_mu;
-    char *stats_cmd; /* latest HSET, RESP-encoded */
+    char *stats_cmd; /* latest HSET, heartbeat, stats event, RESP-encoded */
     size_t stats_len, stats_cap;
-    int stats_new;
+    int stats_new, stats_ncmds, stats_has_event;
 
     /* The socket, so close() can cut a wait on a stalled server short. */
     pthread_mutex_t fd_mu;
@@ -70,6 +75,12 @@ struct output_redis {
     _Atomic uint64_t refused[SPOOL_KINDS]; /* XADD errors inside a transaction that ran */
     _Atomic uint64_t spool_errors;
     _Atomic uint64_t flows_sent, flows_dropped, reconnects, connected, errors;
+    _Atomic uint64_t events_sent, events_dropped;
+
+    /* Health, set by the output thread; the reason under stats_mu. */
+    _Atomic int degraded;
+    char health_reason[96];
+    uint64_t down_since_us; /* output thread: when the connection was lost */
 
     /* Output thread only. */
     redisContext *c;
@@ -83,6 +94,7 @@ struct output_redis {
     char *cmd;
     size_t cmd_len, cmd_cap;
     struct spool_record recs[OR_BATCH];
+    int txn_rec[2 * OR_BATCH + SPOOL_KINDS + 2]; /* command -> record, -1: none */
 };
 
 uint64_t or_now_us(void);
