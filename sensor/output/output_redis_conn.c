@@ -217,155 +217,6 @@ static int or_connect(struct output_redis *r)
     return 0;
 }
 
-static int cmd_reserve(struct output_redis *r, size_t need)
-{
-    if (r->cmd_len + need <= r->cmd_cap) return 0;
-    size_t cap = r->cmd_cap ? r->cmd_cap : 1 << 20;
-    while (cap < r->cmd_len + need)
-        cap *= 2;
-    char *nb = realloc(r->cmd, cap);
-    if (!nb) return -1;
-    r->cmd = nb;
-    r->cmd_cap = cap;
-    return 0;
-}
-
-/* Decimal digits at w, returns the end; printf is a visible cost at
- * 100,000 alerts/s. */
-static char *put_u64(char *w, uint64_t v)
-{
-    char tmp[20];
-    int i = 0;
-    do
-        tmp[i++] = (char)('0' + v % 10);
-    while ((v /= 10));
-    while (i)
-        *w++ = tmp[--i];
-    return w;
-}
-
-/* RESP framing of one argument; the caller reserved the room. */
-static void put_arg(struct output_redis *r, const char *s, size_t n)
-{
-    char *w = r->cmd + r->cmd_len;
-    *w++ = '$';
-    w = put_u64(w, n);
-    *w++ = '\r';
-    *w++ = '\n';
-    memcpy(w, s, n);
-    memcpy(w + n, "\r\n", 2);
-    r->cmd_len = (size_t)(w + n + 2 - r->cmd);
-}
-
-static void put_str(struct output_redis *r, const char *s)
-{
-    put_arg(r, s, strlen(s));
-}
-
-static void put_count(struct output_redis *r, int n)
-{
-    char *w = r->cmd + r->cmd_len;
-    *w++ = '*';
-    w = put_u64(w, (uint64_t)n);
-    *w++ = '\r';
-    *w++ = '\n';
-    r->cmd_len = (size_t)(w - r->cmd);
-}
-
-/* XADD <key> [MAXLEN ~ n] * <field> <json> */
-static void put_xadd(struct output_redis *r, const char *key, const char *field, const char *json,
-                     size_t len)
-{
-    put_count(r, r->maxlen[0] ? 8 : 5);
-    put_str(r, "XADD");
-    put_str(r, key);
-    if (r->maxlen[0]) {
-        put_str(r, "MAXLEN");
-        put_str(r, "~");
-        put_str(r, r->maxlen);
-    }
-    put_str(r, "*");
-    put_str(r, field);
-    put_arg(r, json, len);
-}
-
-/* Appends one record's commands in the output's mode; returns how many.
- * The first carries the record (its reply says whether it was kept). */
-static int put_record(struct output_redis *r, const char *key, const char *field, const char *json,
-                      size_t len, int publish_too)
-{
-    if (r->mode == REDIS_MODE_STREAM) {
-        put_xadd(r, key, field, json, len);
-        if (!publish_too) return 1;
-    }
-    put_count(r, 3);
-    put_str(r, r->mode == REDIS_MODE_LIST ? "RPUSH" : "PUBLISH");
-    put_str(r, key);
-    put_arg(r, json, len);
-    return r->mode == REDIS_MODE_STREAM ? 2 : 1;
-}
-
-/* List mode: LTRIM <key> -maxlen -1, once per key and batch. */
-static int put_ltrim(struct output_redis *r, const char *key)
-{
-    if (r->mode != REDIS_MODE_LIST || !r->trim_from[0]) return 0;
-    put_count(r, 4);
-    put_str(r, "LTRIM");
-    put_str(r, key);
-    put_str(r, r->trim_from);
-    put_str(r, "-1");
-    return 1;
-}
-
-/* MULTI, the commands of each record (each to the key of its kind), the
- * list trims, SET delivered, EXEC: one round trip, and the mark moves with
- * every record before it, whatever its kind. Returns the commands between
- * MULTI and EXEC, -1 if out of memory; r->txn_rec maps each to its record. */
-static int build_record_txn(struct output_redis *r, const struct spool_record *recs, int n)
-{
-    size_t keys = 0, need = 256 + strlen(r->key_delivered);
-    for (int k = 0; k < SPOOL_KINDS; k++) {
-        if (strlen(r->key_kind[k]) > keys) keys = strlen(r->key_kind[k]);
-        need += strlen(r->key_kind[k]) + 64;
-    }
-    for (int i = 0; i < n; i++)
-        need += 2 * recs[i].len + 2 * keys + strlen(r->field_kind[recs[i].kind]) + 160;
-    r->cmd_len = 0;
-    if (cmd_reserve(r, need) < 0) return -1;
-    char seq[24];
-    int ncmds = 0, used[SPOOL_KINDS] = {0};
-    put_count(r, 1);
-    put_str(r, "MULTI");
-    for (int i = 0; i < n; i++) {
-        enum spool_kind k = recs[i].kind;
-        int c = put_record(r, r->key_kind[k], r->field_kind[k], recs[i].json, recs[i].len, 1);
-        r->txn_rec[ncmds] = i;
-        for (int j = 1; j < c; j++)
-            r->txn_rec[ncmds + j] = -1;
-        ncmds += c;
-        used[k] = 1;
-    }
-    for (int k = 0; k < SPOOL_KINDS; k++) {
-        int dup = 0; /* one key for every kind: trim it once */
-        for (int j = 0; j < k; j++)
-            dup |= used[j] && !strcmp(r->key_kind[j], r->key_kind[k]);
-        if (used[k] && !dup && put_ltrim(r, r->key_kind[k])) r->txn_rec[ncmds++] = -1;
-    }
-    put_count(r, 3);
-    put_str(r, "SET");
-    put_str(r, r->key_delivered);
-    put_arg(r, seq, (size_t)(put_u64(seq, recs[n - 1].seq) - seq));
-    r->txn_rec[ncmds++] = -1;
-    put_count(r, 1);
-    put_str(r, "EXEC");
-    return ncmds;
-}
-
-static const char *record_cmd(const struct output_redis *r)
-{
-    return r->mode == REDIS_MODE_STREAM ? "XADD" : r->mode == REDIS_MODE_LIST ? "RPUSH" : "PUBLISH";
-}
-
 /* 1 = the transaction ran (the mark moved), 0 = it was refused, -1 = I/O.
  * failed[kind]: entries the server refused inside a transaction that ran. */
 static int read_txn_replies(struct output_redis *r, const struct spool_record *recs, int ncmds,
@@ -389,7 +240,7 @@ static int read_txn_replies(struct output_redis *r, const struct spool_record *r
              * with the batch, so resending would duplicate the rest: count
              * the entry as lost. */
             enum spool_kind k = recs[r->txn_rec[i]].kind;
-            report(r, "%s %s failed: %s", record_cmd(r), r->key_kind[k], e->str);
+            report(r, "%s %s failed: %s", or_record_cmd(r), r->key_kind[k], e->str);
             failed[k]++;
         }
     }
@@ -426,7 +277,7 @@ static int send_records(struct output_redis *r)
 {
     pthread_mutex_lock(&r->spool_mu);
     int n = spool_peek(r->spool, r->recs, OR_BATCH);
-    int ncmds = n > 0 ? build_record_txn(r, r->recs, n) : 0;
+    int ncmds = n > 0 ? or_build_record_txn(r, r->recs, n) : 0;
     pthread_mutex_unlock(&r->spool_mu);
     if (n <= 0 || ncmds < 0) return 0;
     uint64_t failed[SPOOL_KINDS] = {0};
@@ -453,14 +304,14 @@ static int send_flows(struct output_redis *r)
     int n = 0;
     r->cmd_len = 0;
     while (n < OR_BATCH && (p = or_ring_peek(&r->flowq, &len, NULL))) {
-        if (cmd_reserve(r, len + 2 * strlen(r->key_flows) + strlen(r->field_flows) + 224) < 0)
+        if (or_cmd_reserve(r, len + 2 * strlen(r->key_flows) + strlen(r->field_flows) + 224) < 0)
             break;
-        put_record(r, r->key_flows, r->field_flows, p, len, 0);
+        or_put_record(r, r->key_flows, r->field_flows, p, len, 0);
         or_ring_pop(&r->flowq);
         n++;
     }
     if (n == 0) return 0;
-    int trims = put_ltrim(r, r->key_flows);
+    int trims = or_put_ltrim(r, r->key_flows);
     if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK) {
         atomic_fetch_add(&r->flows_dropped, (uint64_t)n);
         fail_io(r, 0);
@@ -475,7 +326,7 @@ static int send_flows(struct output_redis *r)
             return -1;
         }
         if (rep->type == REDIS_REPLY_ERROR) {
-            report(r, "%s %s failed: %s", record_cmd(r), r->key_flows, rep->str);
+            report(r, "%s %s failed: %s", or_record_cmd(r), r->key_flows, rep->str);
             atomic_fetch_add(&r->flows_dropped, 1);
         } else
             ok++;
@@ -499,7 +350,7 @@ static int send_stats(struct output_redis *r)
     pthread_mutex_lock(&r->stats_mu);
     int fresh = r->stats_new, ncmds = r->stats_ncmds, event = r->stats_has_event;
     r->cmd_len = 0;
-    if (fresh && cmd_reserve(r, r->stats_len) == 0) {
+    if (fresh && or_cmd_reserve(r, r->stats_len) == 0) {
         memcpy(r->cmd, r->stats_cmd, r->stats_len);
         r->cmd_len = r->stats_len;
     }

@@ -103,6 +103,26 @@ uint64_t or_now_us(void);
 size_t or_drain_locked(struct output_redis *r);
 /* Under spool_mu: mirrors spool counters into the atomics. */
 void or_publish_locked(struct output_redis *r);
+/* output_redis_cmd.c: RESP into r->cmd. or_cmd_reserve() makes room for
+ * need more bytes (-1: out of memory); the or_put_* callers reserved it. */
+int or_cmd_reserve(struct output_redis *r, size_t need);
+char *or_put_u64(char *w, uint64_t v);
+void or_put_arg(struct output_redis *r, const char *s, size_t n);
+void or_put_str(struct output_redis *r, const char *s);
+void or_put_count(struct output_redis *r, int n);
+void or_put_xadd(struct output_redis *r, const char *key, const char *field, const char *json,
+                 size_t len);
+/* One record's commands in the output's mode; returns how many, the first
+ * carrying the record. publish_too: also PUBLISH in stream mode. */
+int or_put_record(struct output_redis *r, const char *key, const char *field, const char *json,
+                  size_t len, int publish_too);
+/* List mode with a maxlen: LTRIM key -maxlen -1, returns 1; else 0. */
+int or_put_ltrim(struct output_redis *r, const char *key);
+/* MULTI, records, trims, SET delivered, EXEC; returns the commands between
+ * MULTI and EXEC (r->txn_rec maps them to records), -1 if out of memory. */
+int or_build_record_txn(struct output_redis *r, const struct spool_record *recs, int n);
+/* XADD, RPUSH or PUBLISH: what carries a record, for messages. */
+const char *or_record_cmd(const struct output_redis *r);
 /* The output thread: connection, spool -> Redis, flows, stats. */
 void *or_thread_main(void *arg);
 
