@@ -22,7 +22,7 @@
 
 struct redis_state {
     struct output_redis *r;
-    const char *host; /* sensor name, the config outlives the outputs */
+    char host[CONFIG_STR]; /* sensor name (a reload frees the config) */
     unsigned interval;
     uint64_t t0_us; /* uptime from here */
     struct output_counters last;
@@ -97,7 +97,7 @@ static int redis_open(void **st, struct output_options *o, char *err, size_t err
         return -1;
     }
     s->r = r;
-    s->host = cfg->sensor_name;
+    snprintf(s->host, sizeof(s->host), "%s", cfg->sensor_name);
     s->interval = o->stats_interval;
     s->t0_us = clock_us(CLOCK_MONOTONIC);
     *st = s;
@@ -138,7 +138,7 @@ static const char *stats_event(struct redis_state *s, const char *ts, uint64_t u
     json_begin_object(w);
     json_key_str(w, "timestamp", ts);
     json_key_str(w, "event_type", "stats");
-    if (s->host && *s->host) json_key_str(w, "host", s->host);
+    if (s->host[0]) json_key_str(w, "host", s->host);
     json_key_object(w, "stats");
     json_key_u64(w, "uptime", uptime);
     json_key_object(w, "capture");
