@@ -167,6 +167,9 @@ run() {
     local name=$1; shift
     "$VIGIE" -c "$T/$name.yaml" -r "$SCEN" -A "$T/$name.json" "$@" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
+    # A sanitizer build (VIGIE=build-asan/vigie) reports here too; the run
+    # with Redis away may have its own status.
+    [ "$name" = full ] || check "$name: the run exits 0" test "$(cat "$T/$name.rc")" = 0
     norm <"$T/$name.json" >"$T/$name.file"
     kind alert,incident <"$T/$name.file" >"$T/$name.records"
     kind alert <"$T/$name.file" >"$T/$name.alerts"
@@ -183,7 +186,7 @@ redis_cli FLUSHALL >/dev/null
 config list "mode: list"
 run list
 NA=$(wc -l <"$T/list.alerts")
-check "list: the run exits 0 and makes alerts ($NA)" test "$(cat "$T/list.rc")" = 0 -a "$NA" -gt 10
+check "list: the run makes alerts ($NA)" test "$NA" -gt 10
 check "list: vigie:alerts is a list" test "$(redis_cli TYPE vigie:alerts)" = list
 consume list vigie:alerts >"$T/list.got.alerts"
 check "list: BLPOP of vigie:alerts = the file's alerts, in order" cmp -s "$T/list.got.alerts" "$T/list.alerts"
