@@ -312,10 +312,11 @@ check "health: the stats event says degraded" \
 redis_cli FLUSHALL >/dev/null
 "$VIGIE" -c "$T/deg.yaml" -r "$SCEN" --replay=120 --stats-interval 1 -q -A "$T/deg2.json" 2>"$T/deg2.err" &
 V=$!
-sleep 1.5
+for _ in $(seq 100); do grep -q '^vigie: redis: degraded' "$T/deg2.err" && break; sleep 0.05; done
 rmdir "$T/spool-deg/$SENSOR.spool.tmp"
 wait $V
-check "health: logged: redis: ok again" grep -qx 'vigie: redis: ok again' "$T/deg2.err"
+check "health: logged: degraded, then redis: ok again" \
+    test "$(grep -E '^vigie: redis: (degraded|ok again)' "$T/deg2.err" | cut -c15-22 | tr '\n' ' ')" = "degraded ok again "
 check "health: the final hash says ok" test "$(hget redis_health)" = ok
 
 # 7. The spool cap reached while Redis is away: loud, and the drops counted.
