@@ -67,6 +67,29 @@ static void test_list_mode(void **state)
     freeReplyObject(t);
 }
 
+/* List mode keeps the spool's promise: Redis away, then back, then a
+ * restart of the output: every record once, in order. */
+static void test_list_outage(void **state)
+{
+    struct fixture *f = *state;
+    struct redis_options o = {.mode = REDIS_MODE_LIST, .maxlen = 100000};
+    struct output_redis *r = create_opts(f, o);
+    send_range(r, 0, 300);
+    sleep_ms(100);
+    srv_start(&f->srv);
+    wait_sent(r, 300, 0);
+    send_range(r, 300, 100);
+    output_redis_close(r, 3000);
+    r = create_opts(f, o);
+    send_range(r, 400, 100);
+    output_redis_close(r, 3000);
+    redisReply *l = cmd(&f->srv, "LRANGE %s 0 -1", "vigie:alerts");
+    assert_int_equal(l->elements, 500);
+    for (size_t i = 0; i < l->elements; i++)
+        assert_int_equal(alert_n(l->element[i]->str), (int)i);
+    freeReplyObject(l);
+}
+
 /* PUBLISH only: a subscriber gets every record, no key holds them. */
 static void test_channel_mode(void **state)
 {
@@ -205,6 +228,7 @@ int main(void)
     atexit(kill_all);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_outage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_channel_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_key_eve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
