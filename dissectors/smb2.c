@@ -174,6 +174,7 @@ static void tree_connect(const struct smb_msg *m, const struct smb2_hdr *h, int 
         uint16_t off = cursor_le16(&c), len = cursor_le16(&c);
         if (c.err) return;
         struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_TREE);
+        if (!p) return;
         name_at(h, off, len, p->name, sizeof(p->name));
         return;
     }
@@ -194,6 +195,7 @@ static void create_request(const struct smb_msg *m, const struct smb2_hdr *h, st
     if (c.err) return;
     uint32_t tree = (h->flags & FLAG_RELATED) && h->tree == UINT32_MAX ? ch->tree : h->tree;
     struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_CREATE);
+    if (!p) return;
     name_at(h, off, len, p->name, sizeof(p->name));
     p->tree = tree;
     p->disposition = disposition;
@@ -267,6 +269,7 @@ static void read_request(const struct smb_msg *m, const struct smb2_hdr *h, stru
     struct smb_file *f = resolve(m, h, ch, fid_p, fid_v);
     if (!f || !(f->is_pipe || f->maybe_pipe)) return;
     struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_READ);
+    if (!p) return;
     p->fid_p = f->fid_p, p->fid_v = f->fid_v;
 }
 
@@ -345,6 +348,7 @@ static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, struct chai
     smb_pipe_data(m, f, d.p, d.left);
     if (!response && f && f->is_pipe) {
         struct smb_pending *q = smb_pending_add(m, h->msg_id, PEND_IOCTL);
+        if (!q) return;
         q->fid_p = f->fid_p, q->fid_v = f->fid_v;
     }
 }
