@@ -258,6 +258,15 @@ static void dispatch(struct smb_msg *m)
     } /* 0xFC: compressed (MS-SMB2 2.2.42), not decoded */
 }
 
+/* Whether the first len bytes of a message not all present hold all the
+ * parser reads of it: then it is parsed now, its rest skipped, and the
+ * engine holds no buffer for it (bulk file data). */
+static int enough(struct smb_state *st, const uint8_t *data, size_t len)
+{
+    if (len <= NBSS_HDR + 1 || data[NBSS_HDR] != 0xFE) return 0;
+    return smb2_wanted(st, data + NBSS_HDR, len - NBSS_HDR) <= len - NBSS_HDR;
+}
+
 /* One NetBIOS message: consumed bytes, more than len to skip the rest of a
  * large one, 0 to wait for more, or a resync position. */
 static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server, const uint8_t *data,
@@ -277,7 +286,7 @@ static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server, c
         d->lost = 1;
         return 0;
     }
-    if (len < total && len < SMB_WAIT_MAX) return 0;
+    if (len < total && len < SMB_WAIT_MAX && !enough(st, data, len)) return 0;
     if (!is_header(data, len)) {
         d->lost = 1;
         return 0;

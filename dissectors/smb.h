@@ -128,6 +128,11 @@ struct smb_msg {
 
 void smb1_parse(const struct smb_msg *m);
 void smb2_parse(const struct smb_msg *m);
+/* Of an SMB2 message not all present (avail bytes of it), how many the
+ * parser reads: a read response or a write request of bulk file data
+ * needs its fixed part only, and is parsed without being held; SIZE_MAX
+ * for anything else (waited for up to SMB_WAIT_MAX bytes). */
+size_t smb2_wanted(struct smb_state *st, const uint8_t *p, size_t avail);
 
 /* Payloads of an open of unknown tree that are not DCE-RPC before it is
  * taken for a file: a PDU split over writes continues without a header. */
@@ -142,6 +147,8 @@ struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id);
 struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path);
 void smb_tree_del(struct smb_state *st, uint32_t id);
 struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
+/* smb_file_find without touching the entry's recency. */
+const struct smb_file *smb_file_peek(const struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
 struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
                               const char *name);
 void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v);

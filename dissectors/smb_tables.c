@@ -238,6 +238,15 @@ struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fi
     return NULL;
 }
 
+const struct smb_file *smb_file_peek(const struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
+{
+    for (size_t i = 0; i < st->nfiles; i++) {
+        const struct smb_file *f = &st->files[i];
+        if (f->used && f->fid_v == fid_v && f->fid_p == fid_p) return f;
+    }
+    return NULL;
+}
+
 /* An open known only to be no pipe, name unknown: kept so that its data
  * is not sniffed again, but the first to make room (before an open whose
  * name events need). */
