@@ -1,7 +1,8 @@
 /* Per-flow dissector memory (dissectors/dissect_mem.c, engine.c, the SMB
  * tables): the pool's free lists, SMB state small until the session opens
  * things and grown to its limits only, reassembly buffers held only while
- * a record is incomplete, every byte counted and given back at flow end,
+ * a record is incomplete, HTTP request strings only while a request's
+ * headers are read, every byte counted and given back at flow end,
  * and no libc allocation for a flow like one seen before. */
 /* The SMB message builders; not every one is used here. */
 #pragma GCC diagnostic push
@@ -24,6 +25,7 @@ static int eng_setup(void **state)
 {
     (void)state;
     nev = 0;
+    B.n = 0;
     memset(&slot, 0, sizeof(slot));
     seq[0] = 1000, seq[1] = 90000;
     E = dissect_create(engine_event, NULL);
@@ -295,6 +297,36 @@ static void test_tables_stop_at_limits(void **state)
     assert_int_equal(stats().mem_bytes, 0);
 }
 
+/* HTTP: a request's strings are held from its request line to the end of
+ * its headers only. */
+static void test_http_strings_while_headers(void **state)
+{
+    (void)state;
+    static const struct dissect_flow_info web = {
+        .proto = 6, .client_port = 50001, .server_port = 80};
+    static const char req[] = "GET /wsman HTTP/1.1\r\nHost: dc1\r\n\r\n";
+    static const char part[] = "POST /wsman HTTP/1.1\r\nHost: dc1\r\n";
+    struct dissect_slot s = {0};
+    struct dissect_segment seg = {
+        .payload = (const uint8_t *)req, .len = sizeof(req) - 1, .tcp_seq = 1, .to_server = 1};
+    dissect_packet(E, &s, &web, NULL, &seg);
+    assert_int_equal(count(EV_HTTP_REQUEST), 1);
+    const uint64_t idle = stats().mem_bytes;
+    assert_true(idle > 0);
+    assert_true(idle <= 128);
+    seg.tcp_seq += seg.len;
+    seg.payload = (const uint8_t *)part, seg.len = sizeof(part) - 1;
+    dissect_packet(E, &s, &web, NULL, &seg);
+    assert_true(stats().mem_bytes > idle + 400); /* method, URI, host, scheme */
+    seg.tcp_seq += seg.len;
+    seg.payload = (const uint8_t *)"\r\n", seg.len = 2;
+    dissect_packet(E, &s, &web, NULL, &seg);
+    assert_int_equal(count(EV_HTTP_REQUEST), 2);
+    assert_int_equal(stats().mem_bytes, idle);
+    dissect_flow_end(E, &s, &web, NULL, 0);
+    assert_int_equal(stats().mem_bytes, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +335,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_buffer_only_while_incomplete, eng_setup, eng_teardown),
         cmocka_unit_test_setup_teardown(test_steady_state_no_malloc, eng_setup, eng_teardown),
         cmocka_unit_test_setup_teardown(test_tables_stop_at_limits, eng_setup, eng_teardown),
+        cmocka_unit_test_setup_teardown(test_http_strings_while_headers, eng_setup, eng_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
