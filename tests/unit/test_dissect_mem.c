@@ -245,6 +245,23 @@ static void test_buffer_only_while_incomplete(void **state)
     send(0);
     assert_int_equal(stats().held, 1);
     assert_string_equal(find(EV_SMB_CREATE, 0)->a, "split-in-two.txt");
+    /* The segment that ends a held record also holds the next, whole: that
+     * one is parsed in the packet, after the held bytes are done with. */
+    FRAME(create_req(5, 7, "held-again.txt", 1, 0, 0));
+    size_t first = B.n;
+    FRAME(create_req(6, 7, "next-in-place.txt", 1, 0, 0));
+    send_part(1, 0, 50);
+    assert_int_equal(stats().buffers, 1);
+    send_part(1, 50, B.n - 50);
+    B.n = 0;
+    assert_int_equal(stats().buffers, 0);
+    assert_int_equal(stats().held, 2);
+    FRAME(create_rsp(5, 7, 0, 0x43));
+    FRAME(create_rsp(6, 7, 0, 0x44));
+    send(0);
+    assert_true(first > 50);
+    assert_string_equal(find(EV_SMB_CREATE, 1)->a, "held-again.txt");
+    assert_string_equal(find(EV_SMB_CREATE, 2)->a, "next-in-place.txt");
     dissect_flow_end(E, &slot, &fi, NULL, 0);
     assert_int_equal(stats().mem_bytes, 0);
 }
