@@ -104,6 +104,34 @@ struct dissect_event {
     } u;
 };
 
+/* Where dissector state comes from: blocks in size classes (16 bytes to
+ * 4 KiB, steps of 1.5x and 2x), a freed block kept on its class's free list
+ * for the next request of that class, so that flows coming and going cost
+ * no malloc once the lists hold a working set. The lists keep at most
+ * cache_max bytes; beyond, blocks go back to libc. in_use counts the bytes
+ * handed out (class sizes), which the flow memcap covers; cached the bytes
+ * on the lists, a bounded overhead. A NULL pool is plain calloc/free
+ * (parsers driven directly, as by tests). */
+#define DISSECT_MEM_CLASSES 17
+#define DISSECT_MEM_CACHE_MAX (4u << 20)
+
+struct dissect_mem {
+    void *free_list[DISSECT_MEM_CLASSES];
+    size_t in_use, cached, cache_max;
+    uint64_t allocs, reused, failed; /* requests, of which from a free list; NULLs */
+};
+
+void dissect_mem_init(struct dissect_mem *m, size_t cache_max);
+/* Returns the free lists to libc (in_use is what is still handed out). */
+void dissect_mem_drain(struct dissect_mem *m);
+/* n zeroed bytes, NULL when out of memory. */
+void *dissect_alloc(struct dissect_mem *m, size_t n);
+/* p (of old_n bytes, NULL if 0) resized to new_n: its first bytes kept, the
+ * rest zeroed. NULL when out of memory, p then untouched. */
+void *dissect_realloc(struct dissect_mem *m, void *p, size_t old_n, size_t new_n);
+/* p of n bytes, as allocated (NULL or n 0: nothing). */
+void dissect_free(struct dissect_mem *m, void *p, size_t n);
+
 struct dissect_ctx {
     const struct dissect_flow_info *flow;
     uint64_t ts_us;
@@ -126,12 +154,20 @@ struct dissector {
     /* Does this payload (first of the flow in this direction) look like
      * the protocol? Ports may help but must not be required. */
     int (*probe)(const struct dissect_flow_info *f, int to_server, const uint8_t *data, size_t len);
+    /* Fixed part of the per-flow state, zeroed before the first parse().
+     * A dissector whose state grows (tables filled as the session opens
+     * things) is told the pool in init_state() (not called: NULL, libc),
+     * allocates the rest from it and frees it all in release_state(). */
     size_t state_size;
+    void (*init_state)(void *state, struct dissect_mem *mem);
     long (*parse)(struct dissect_ctx *dc, void *state, int to_server, const uint8_t *data,
                   size_t len);
     /* Bytes were lost in this direction: resynchronise or give up. */
     void (*gap)(void *state, int to_server);
     void (*end)(struct dissect_ctx *dc, void *state);
+    /* Frees what the state allocated (after end(), or without it when the
+     * flow is let go); NULL when the state is all in state_size. */
+    void (*release_state)(void *state);
 };
 
 /* Printable ASCII copy of a header field (HTTP line, RDP cookie): any

@@ -18,15 +18,20 @@ static const struct dissector *const registry[] = {
 /* Enough for any header we read (SMB2 header + create request with its
  * name, DCE-RPC header + the start of a stub); larger PDUs are skipped. */
 #define REASM_BUF 2048u
+/* First size of a reassembly buffer; it doubles up to REASM_BUF. */
+#define REASM_MIN 256u
 /* Payload packets per direction a flow is probed for before giving up. */
 #define MAX_PROBES 3
 
+/* Per direction. buf is held only while a record is incomplete: the bytes
+ * of it seen so far (len), in a pool block of cap bytes; a record that
+ * ends in its packet is parsed there and never copied. */
 struct reasm {
     uint32_t next_seq;
     uint32_t skip;
-    uint16_t len;
+    uint16_t len, cap;
     uint8_t seq_valid;
-    uint8_t buf[REASM_BUF];
+    uint8_t *buf;
 };
 
 struct dissect_flow {
@@ -38,7 +43,7 @@ struct dissect_flow {
 struct dissect_engine {
     dissect_event_fn fn;
     void *ud;
-    size_t mem;
+    struct dissect_mem pool; /* every byte of per-flow state comes from here */
     struct dissect_stats st;
 };
 
@@ -92,11 +97,14 @@ struct dissect_engine *dissect_create(dissect_event_fn fn, void *ud)
     if (!e) return NULL;
     e->fn = fn;
     e->ud = ud;
+    dissect_mem_init(&e->pool, DISSECT_MEM_CACHE_MAX);
     return e;
 }
 
 void dissect_destroy(struct dissect_engine *e)
 {
+    if (!e) return;
+    dissect_mem_drain(&e->pool);
     free(e);
 }
 
@@ -105,14 +113,42 @@ static size_t flow_state_size(const struct dissector *d)
     return sizeof(struct dissect_flow) + d->state_size;
 }
 
+/* The record being held is done with (parsed, or lost): its buffer goes
+ * back to the pool. */
+static void drop_held(struct dissect_engine *e, struct reasm *r)
+{
+    if (r->buf) e->st.buffers--;
+    dissect_free(&e->pool, r->buf, r->cap);
+    r->buf = NULL;
+    r->len = r->cap = 0;
+}
+
+/* Room for n bytes of an incomplete record (n <= REASM_BUF). */
+static int hold(struct dissect_engine *e, struct reasm *r, size_t n)
+{
+    if (n <= r->cap) return 0;
+    size_t cap = r->cap ? r->cap : REASM_MIN;
+    while (cap < n)
+        cap *= 2;
+    if (cap > REASM_BUF) cap = REASM_BUF;
+    uint8_t *b = dissect_realloc(&e->pool, r->buf, r->cap, cap);
+    if (!b) return -1;
+    if (!r->buf) e->st.buffers++;
+    r->buf = b;
+    r->cap = (uint16_t)cap;
+    return 0;
+}
+
 static void release(struct dissect_engine *e, struct dissect_slot *slot, struct dissect_ctx *dc)
 {
     struct dissect_flow *df = attached(slot);
     if (!df) return;
     if (df->d->end && dc) df->d->end(dc, df->state);
-    e->mem -= flow_state_size(df->d);
+    if (df->d->release_state) df->d->release_state(df->state);
+    for (int i = 0; i < 2; i++)
+        drop_held(e, &df->dir[i]);
     e->st.active--;
-    free(df);
+    dissect_free(&e->pool, df, flow_state_size(df->d));
     slot->state = (void *)&dissect_slot_done_mark;
 }
 
@@ -124,11 +160,11 @@ static struct dissect_flow *attach(struct dissect_engine *e, struct dissect_slot
         const struct dissector *d = registry[i];
         if (!(d->transports & (fi->proto == 17 ? DISSECT_UDP : DISSECT_TCP))) continue;
         if (!d->probe(fi, seg->to_server, seg->payload, seg->len)) continue;
-        struct dissect_flow *df = calloc(1, flow_state_size(d));
+        struct dissect_flow *df = dissect_alloc(&e->pool, flow_state_size(d));
         if (!df) return NULL;
         df->d = d;
+        if (d->init_state) d->init_state(df->state, &e->pool);
         slot->state = df;
-        e->mem += flow_state_size(d);
         e->st.attached++;
         e->st.active++;
         return df;
@@ -140,14 +176,16 @@ static void lost_sync(struct dissect_engine *e, struct dissect_flow *df, struct 
                       int to_server)
 {
     e->st.gaps++;
-    r->len = 0;
+    drop_held(e, r);
     r->skip = 0;
     if (df->d->gap) df->d->gap(df->state, to_server);
 }
 
 /* Hands in-order bytes to the parser: straight from the packet when
- * nothing is pending, through the bounded buffer when a PDU spans
- * segments. Returns -1 when the parser stopped. */
+ * nothing is pending; when a record spans segments, its start is held
+ * (at most REASM_BUF bytes) and the next bytes appended until it parses,
+ * then what follows it in the packet is parsed in place again. Returns -1
+ * when the parser stopped. */
 static int feed(struct dissect_engine *e, struct dissect_ctx *dc, struct dissect_flow *df,
                 int to_server, const uint8_t *data, size_t len)
 {
@@ -164,12 +202,13 @@ static int feed(struct dissect_engine *e, struct dissect_ctx *dc, struct dissect
             long c = df->d->parse(dc, df->state, to_server, data, len);
             if (c == DISSECT_STOP) return -1;
             if (c == 0) {
-                if (len > REASM_BUF) {
+                if (len > REASM_BUF || hold(e, r, len) != 0) {
                     lost_sync(e, df, r, to_server);
                     return 0;
                 }
                 memcpy(r->buf, data, len);
                 r->len = (uint16_t)len;
+                e->st.held++;
                 return 0;
             }
             if ((size_t)c >= len) {
@@ -180,10 +219,14 @@ static int feed(struct dissect_engine *e, struct dissect_ctx *dc, struct dissect
             len -= (size_t)c;
             continue;
         }
-        size_t room = REASM_BUF - (size_t)r->len;
+        size_t old = r->len, room = REASM_BUF - old;
         size_t n = room < len ? room : len;
-        memcpy(r->buf + r->len, data, n);
-        r->len = (uint16_t)(r->len + n);
+        if (hold(e, r, old + n) != 0) {
+            lost_sync(e, df, r, to_server);
+            continue;
+        }
+        memcpy(r->buf + old, data, n);
+        r->len = (uint16_t)(old + n);
         data += n;
         len -= n;
         for (;;) {
@@ -195,11 +238,20 @@ static int feed(struct dissect_engine *e, struct dissect_ctx *dc, struct dissect
             }
             if ((size_t)c >= r->len) {
                 r->skip = (uint32_t)((size_t)c - r->len);
-                r->len = 0;
+                drop_held(e, r);
+                break;
+            }
+            if ((size_t)c >= old) {
+                /* What is left was appended from this packet: parsed there. */
+                size_t back = r->len - (size_t)c;
+                data -= back;
+                len += back;
+                drop_held(e, r);
                 break;
             }
             memmove(r->buf, r->buf + c, r->len - (size_t)c);
             r->len = (uint16_t)(r->len - (size_t)c);
+            old -= (size_t)c;
         }
     }
     return 0;
@@ -278,10 +330,15 @@ void dissect_flow_end(struct dissect_engine *e, struct dissect_slot *slot,
 
 const size_t *dissect_memory(const struct dissect_engine *e)
 {
-    return &e->mem;
+    return &e->pool.in_use;
 }
 
 void dissect_get_stats(const struct dissect_engine *e, struct dissect_stats *st)
 {
     *st = e->st;
+    st->mem_bytes = e->pool.in_use;
+    st->pool_bytes = e->pool.cached;
+    st->allocs = e->pool.allocs;
+    st->reused = e->pool.reused;
+    st->alloc_failed = e->pool.failed;
 }

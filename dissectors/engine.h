@@ -1,7 +1,7 @@
 /* Dissection stage: picks a dissector for a flow by probing its first
- * payload, reassembles in-order TCP bytes per direction into a small bounded
- * buffer, and delivers the dissectors' events to a callback. Flows no
- * dissector wants cost no memory here.
+ * payload, reassembles in-order TCP bytes per direction (a small bounded
+ * buffer, held only while a record is incomplete), and delivers the dissectors' events to a
+ * callback. Flows no dissector wants cost no memory here.
  *
  * The engine knows nothing of the caller's flow record: it is told the
  * flow's transport and ports (struct dissect_flow_info), keeps its state in
@@ -54,6 +54,13 @@ struct dissect_engine;
 struct dissect_stats {
     uint64_t attached, events, gaps, stopped;
     uint32_t active;
+    uint32_t buffers; /* reassembly buffers held (records incomplete) */
+    uint64_t held;    /* records that did not end in their packet */
+    /* The pool (struct dissect_mem): bytes of per-flow state handed out
+     * (counted against the flow memcap), bytes kept on its free lists,
+     * requests, of which served from a free list, and refused. */
+    uint64_t mem_bytes, pool_bytes;
+    uint64_t allocs, reused, alloc_failed;
 };
 
 struct dissect_engine *dissect_create(dissect_event_fn fn, void *ud);
@@ -69,6 +76,8 @@ void dissect_packet(struct dissect_engine *e, struct dissect_slot *slot,
 void dissect_flow_end(struct dissect_engine *e, struct dissect_slot *slot,
                       const struct dissect_flow_info *fi, void *flow, uint64_t ts_us);
 
+/* Bytes of per-flow dissector state held (flow records, tables, held
+ * records), kept current: what the flow memcap counts. */
 const size_t *dissect_memory(const struct dissect_engine *e);
 void dissect_get_stats(const struct dissect_engine *e, struct dissect_stats *st);
 

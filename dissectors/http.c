@@ -31,12 +31,19 @@ struct http_dir {
     uint64_t content_length;
 };
 
+/* What a request's event reports, held from its request line to the end
+ * of its headers only (most often within one packet). */
+struct http_req {
+    char method[16], uri[256], host[128], scheme[16];
+};
+
 struct http_state {
-    struct http_dir dir[2]; /* 0: requests, 1: responses */
+    struct dissect_mem *mem; /* the engine's pool (NULL: libc) */
+    struct http_dir dir[2];  /* 0: requests, 1: responses */
     uint8_t requests, auth_pending, head;
     uint8_t lost; /* bytes were lost: no way back into the stream */
     uint16_t status;
-    char method[16], uri[256], host[128], scheme[16];
+    struct http_req *req; /* a request's headers are being read */
 };
 
 static const char *const methods[] = {"GET",     "POST",  "PUT",   "HEAD",   "DELETE",
@@ -78,9 +85,10 @@ static void authorization(struct dissect_ctx *dc, struct http_state *st, struct 
 {
     const uint8_t *sp = memchr(v.p, ' ', v.left);
     size_t scheme_len = sp ? (size_t)(sp - v.p) : v.left;
-    dissect_copy_printable(v.p, scheme_len, st->scheme, sizeof(st->scheme));
+    char *scheme = st->req->scheme;
+    dissect_copy_printable(v.p, scheme_len, scheme, sizeof(st->req->scheme));
     if (!sp || !complete) return;
-    if (strcasecmp(st->scheme, "NTLM") != 0 && strcasecmp(st->scheme, "Negotiate") != 0) return;
+    if (strcasecmp(scheme, "NTLM") != 0 && strcasecmp(scheme, "Negotiate") != 0) return;
     cursor_skip(&v, scheme_len + 1);
     size_t tok_len = 0;
     while (tok_len < v.left && v.p[tok_len] > ' ')
@@ -115,24 +123,31 @@ static void header(struct dissect_ctx *dc, struct http_state *st, struct http_di
         d->content_length = cl;
     } else if (header_is(line, n, "Transfer-Encoding", &v)) {
         d->chunked = memmem(v.p, v.left, "chunked", 7) != NULL;
-    } else if (to_server && header_is(line, n, "Host", &v)) {
-        dissect_copy_printable(v.p, v.left, st->host, sizeof(st->host));
-    } else if (to_server && header_is(line, n, "Authorization", &v)) {
+    } else if (!to_server || !st->req) {
+        return;
+    } else if (header_is(line, n, "Host", &v)) {
+        dissect_copy_printable(v.p, v.left, st->req->host, sizeof(st->req->host));
+    } else if (header_is(line, n, "Authorization", &v)) {
         authorization(dc, st, v, complete);
     }
 }
 
+/* The end of a request's headers: its event, and its strings let go. */
 static void emit_request(struct dissect_ctx *dc, struct http_state *st)
 {
+    struct http_req *r = st->req;
+    if (!r) return;
     struct dissect_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.type = EV_HTTP_REQUEST;
     ev.to_server = 1;
-    ev.u.http.method = st->method;
-    ev.u.http.uri = st->uri;
-    ev.u.http.host = st->host[0] ? st->host : NULL;
-    ev.u.http.auth_scheme = st->scheme[0] ? st->scheme : NULL;
+    ev.u.http.method = r->method;
+    ev.u.http.uri = r->uri;
+    ev.u.http.host = r->host[0] ? r->host : NULL;
+    ev.u.http.auth_scheme = r->scheme[0] ? r->scheme : NULL;
     dc->emit(dc, &ev);
+    dissect_free(st->mem, r, sizeof(*r));
+    st->req = NULL;
 }
 
 /* Request line: method, URI. Status line: the result of a pending
@@ -143,11 +158,13 @@ static int start_line(struct dissect_ctx *dc, struct http_state *st, int to_serv
     if (to_server) {
         size_t m = request_method(line, n);
         if (!m || ++st->requests > MAX_REQUESTS) return -1;
-        dissect_copy_printable(line, m, st->method, sizeof(st->method));
+        struct http_req *r = st->req ? st->req : dissect_alloc(st->mem, sizeof(*r));
+        if (!r) return -1;
+        st->req = r;
+        dissect_copy_printable(line, m, r->method, sizeof(r->method));
         const uint8_t *uri = line + m + 1, *end = memchr(uri, ' ', n - m - 1);
-        dissect_copy_printable(uri, end ? (size_t)(end - uri) : n - m - 1, st->uri,
-                               sizeof(st->uri));
-        st->host[0] = st->scheme[0] = 0;
+        dissect_copy_printable(uri, end ? (size_t)(end - uri) : n - m - 1, r->uri, sizeof(r->uri));
+        r->host[0] = r->scheme[0] = 0;
         st->head = m == 4 && memcmp(line, "HEAD", 4) == 0;
         return 0;
     }
@@ -264,11 +281,26 @@ static void gap(void *state, int to_server)
     st->lost = 1;
 }
 
+static void init_state(void *state, struct dissect_mem *mem)
+{
+    struct http_state *st = state;
+    st->mem = mem;
+}
+
+static void release_state(void *state)
+{
+    struct http_state *st = state;
+    dissect_free(st->mem, st->req, sizeof(*st->req));
+    st->req = NULL;
+}
+
 const struct dissector dissector_http = {
     .name = "http",
     .transports = DISSECT_TCP,
     .probe = probe,
     .state_size = sizeof(struct http_state),
+    .init_state = init_state,
     .parse = parse,
     .gap = gap,
+    .release_state = release_state,
 };

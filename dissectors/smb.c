@@ -170,37 +170,49 @@ void smb_emit_dialect(const struct smb_msg *m, uint16_t dialect)
 
 static void emit_auth(const struct smb_msg *m, enum dissect_event_type type, uint32_t status)
 {
+    const struct smb_account *a = m->st->account;
     struct dissect_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.type = type;
     ev.to_server = m->to_server;
     ev.status = status;
-    ev.u.auth.user = m->st->user;
-    ev.u.auth.domain = m->st->domain;
-    ev.u.auth.workstation = m->st->workstation;
+    ev.u.auth.user = a ? a->user : "";
+    ev.u.auth.domain = a ? a->domain : "";
+    ev.u.auth.workstation = a ? a->workstation : "";
     m->dc->emit(m->dc, &ev);
+}
+
+/* The account an authentication names, allocated at the first one; NULL
+ * out of memory (the events then name nobody). */
+static struct smb_account *account(struct smb_state *st)
+{
+    if (!st->account) st->account = dissect_alloc(st->mem, sizeof(*st->account));
+    return st->account;
+}
+
+static void set_account(const struct smb_msg *m, const char *user, const char *domain,
+                        const char *workstation)
+{
+    struct smb_account *a = account(m->st);
+    if (a) {
+        snprintf(a->user, sizeof(a->user), "%s", user);
+        snprintf(a->domain, sizeof(a->domain), "%s", domain);
+        snprintf(a->workstation, sizeof(a->workstation), "%s", workstation);
+    }
+    m->st->auth_pending = 1;
+    emit_auth(m, EV_NTLM_AUTH, 0);
 }
 
 void smb_account(const struct smb_msg *m, const char *user, const char *domain)
 {
-    struct smb_state *st = m->st;
-    snprintf(st->user, sizeof(st->user), "%s", user);
-    snprintf(st->domain, sizeof(st->domain), "%s", domain);
-    st->workstation[0] = 0;
-    st->auth_pending = 1;
-    emit_auth(m, EV_NTLM_AUTH, 0);
+    set_account(m, user, domain, "");
 }
 
 void smb_security_blob(const struct smb_msg *m, const uint8_t *blob, size_t len)
 {
     struct ntlmssp_info info;
     if (ntlmssp_find(blob, len, &info) != 0 || info.msg_type != NTLMSSP_AUTHENTICATE) return;
-    struct smb_state *st = m->st;
-    snprintf(st->user, sizeof(st->user), "%s", info.user);
-    snprintf(st->domain, sizeof(st->domain), "%s", info.domain);
-    snprintf(st->workstation, sizeof(st->workstation), "%s", info.workstation);
-    st->auth_pending = 1;
-    emit_auth(m, EV_NTLM_AUTH, 0);
+    set_account(m, info.user, info.domain, info.workstation);
 }
 
 void smb_session_result(const struct smb_msg *m, uint32_t status)
@@ -246,6 +258,15 @@ static void dispatch(struct smb_msg *m)
     } /* 0xFC: compressed (MS-SMB2 2.2.42), not decoded */
 }
 
+/* Whether the first len bytes of a message not all present hold all the
+ * parser reads of it: then it is parsed now, its rest skipped, and the
+ * engine holds no buffer for it (bulk file data). */
+static int enough(struct smb_state *st, const uint8_t *data, size_t len)
+{
+    if (len <= NBSS_HDR + 1 || data[NBSS_HDR] != 0xFE) return 0;
+    return smb2_wanted(st, data + NBSS_HDR, len - NBSS_HDR) <= len - NBSS_HDR;
+}
+
 /* One NetBIOS message: consumed bytes, more than len to skip the rest of a
  * large one, 0 to wait for more, or a resync position. */
 static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server, const uint8_t *data,
@@ -265,7 +286,7 @@ static long frame(struct dissect_ctx *dc, struct smb_state *st, int to_server, c
         d->lost = 1;
         return 0;
     }
-    if (len < total && len < SMB_WAIT_MAX) return 0;
+    if (len < total && len < SMB_WAIT_MAX && !enough(st, data, len)) return 0;
     if (!is_header(data, len)) {
         d->lost = 1;
         return 0;
@@ -286,6 +307,7 @@ static long parse(struct dissect_ctx *dc, void *state, int to_server, const uint
     struct smb_state *st = state;
     struct smb_dir *d = &st->dir[!to_server];
     size_t off = 0;
+    smb_pending_trim(st); /* between messages: no entry is being used */
     /* Picked up midstream: the first bytes are inside a message. */
     if (!d->started) {
         d->started = 1;
@@ -315,8 +337,19 @@ static void gap(void *state, int to_server)
 static void end(struct dissect_ctx *dc, void *state)
 {
     struct smb_state *st = state;
-    for (size_t i = 0; i < SMB_PENDING; i++)
+    for (size_t i = 0; i < st->npending; i++)
         if (st->pending[i].used) smb_pending_report(dc, st, &st->pending[i]);
+}
+
+static void init_state(void *state, struct dissect_mem *mem)
+{
+    struct smb_state *st = state;
+    st->mem = mem;
+}
+
+static void release_state(void *state)
+{
+    smb_tables_free(state);
 }
 
 const struct dissector dissector_smb = {
@@ -324,7 +357,9 @@ const struct dissector dissector_smb = {
     .transports = DISSECT_TCP,
     .probe = probe,
     .state_size = sizeof(struct smb_state),
+    .init_state = init_state,
     .parse = parse,
     .gap = gap,
     .end = end,
+    .release_state = release_state,
 };

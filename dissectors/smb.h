@@ -2,11 +2,13 @@
  * per-connection tables, events), smb1.c (MS-CIFS) and smb2.c (MS-SMB2).
  * The public surface is `const struct dissector dissector_smb` only.
  *
- * State is fixed-size: a few trees (TreeId -> share), open files (FileId ->
- * name), named pipes (one DCE-RPC connection each) and requests awaiting
- * their response (MessageId -> what the response completes), each with
- * least-recently-used replacement (smb_tables.c). Strings are truncated to
- * fit.
+ * State is small until the session opens things: its tables of trees
+ * (TreeId -> share), open files (FileId -> name), named pipes (one DCE-RPC
+ * connection each) and requests awaiting their response (MessageId -> what
+ * the response completes) start empty and double when full, from the
+ * engine's pool, up to a fixed number of entries each; then the least
+ * recently used entry is replaced (smb_tables.c). A table whose entries are
+ * all closed is freed. Strings are truncated to fit.
  *
  * A capture may start midstream or hold one direction only (a SPAN port):
  * an id no response gave is then learnt from the request that uses it (the
@@ -92,17 +94,26 @@ struct smb_dir {
     uint32_t scanned; /* bytes scanned while lost */
 };
 
+/* The account of the last NTLM authentication, allocated when one is seen. */
+struct smb_account {
+    char user[SMB_ACCOUNT_LEN], domain[SMB_ACCOUNT_LEN], workstation[SMB_ACCOUNT_LEN];
+};
+
 struct smb_state {
-    struct smb_dir dir[2]; /* 0: to server */
+    struct dissect_mem *mem; /* the engine's pool (NULL: libc) */
+    struct smb_dir dir[2];   /* 0: to server */
     uint32_t clock, gen;
     uint32_t responses;   /* SMB responses seen: none since a request, it is unanswered */
     uint8_t encrypted;    /* EV_SMB_ENCRYPTED sent */
     uint8_t auth_pending; /* NTLM AUTHENTICATE seen, outcome not yet */
-    char user[SMB_ACCOUNT_LEN], domain[SMB_ACCOUNT_LEN], workstation[SMB_ACCOUNT_LEN];
-    struct smb_tree trees[SMB_TREES];
-    struct smb_file files[SMB_FILES];
-    struct smb_pipe pipes[SMB_PIPES];
-    struct smb_pending pending[SMB_PENDING];
+    /* Entries allocated in each table (at most SMB_TREES, ...). A pointer
+     * to an entry is valid until the next add to its table. */
+    uint8_t ntrees, nfiles, npipes, npending;
+    struct smb_account *account;
+    struct smb_tree *trees;
+    struct smb_file *files;
+    struct smb_pipe *pipes;
+    struct smb_pending *pending;
 };
 
 /* One SMB message (after the 4-byte NetBIOS header): avail bytes present,
@@ -117,16 +128,27 @@ struct smb_msg {
 
 void smb1_parse(const struct smb_msg *m);
 void smb2_parse(const struct smb_msg *m);
+/* Of an SMB2 message not all present (avail bytes of it), how many the
+ * parser reads: a read response or a write request of bulk file data
+ * needs its fixed part only, and is parsed without being held; SIZE_MAX
+ * for anything else (waited for up to SMB_WAIT_MAX bytes). */
+size_t smb2_wanted(struct smb_state *st, const uint8_t *p, size_t avail);
 
 /* Payloads of an open of unknown tree that are not DCE-RPC before it is
  * taken for a file: a PDU split over writes continues without a header. */
 #define SMB_SNIFF_MAX 2
 
 /* --- tables (smb_tables.c) --- */
+/* Frees every table (the flow is done with). */
+void smb_tables_free(struct smb_state *st);
+/* Frees the pending table if no request awaits a response. */
+void smb_pending_trim(struct smb_state *st);
 struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id);
 struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path);
 void smb_tree_del(struct smb_state *st, uint32_t id);
 struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
+/* smb_file_find without touching the entry's recency. */
+const struct smb_file *smb_file_peek(const struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
 struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
                               const char *name);
 void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v);
@@ -142,7 +164,8 @@ struct smb_file *smb_file_use(const struct smb_msg *m, uint32_t tree, uint64_t f
  * a named pipe whatever its tree. */
 struct smb_file *smb_file_pipe(const struct smb_msg *m, uint32_t tree, uint64_t fid_p,
                                uint64_t fid_v);
-/* A new pending request; an evicted unanswered one is reported first. */
+/* A new pending request; an evicted unanswered one is reported first.
+ * NULL (out of memory) is not recorded. Add functions may return NULL. */
 struct smb_pending *smb_pending_add(const struct smb_msg *m, uint64_t msg_id,
                                     enum smb_pending_kind kind);
 struct smb_pending *smb_pending_find(struct smb_state *st, uint64_t msg_id);

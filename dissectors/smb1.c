@@ -136,6 +136,7 @@ static void tree_connect(const struct smb_msg *m, const struct smb1_hdr *h, stru
     if (w.err) return;
     size_t off = b->bytes_off + plen;
     struct smb_pending *p = smb_pending_add(m, h->mid, PEND_TREE);
+    if (!p) return;
     string_at(h, b, &off, p->name, sizeof(p->name));
 }
 
@@ -156,6 +157,7 @@ static void create_request(const struct smb_msg *m, const struct smb1_hdr *h, st
     uint32_t disposition = cursor_le32(&w), options = cursor_le32(&w);
     if (w.err) return;
     struct smb_pending *p = smb_pending_add(m, h->mid, PEND_CREATE);
+    if (!p) return;
     size_t off = b->bytes_off;
     string_at(h, b, &off, p->name, sizeof(p->name));
     p->tree = h->tid;
@@ -236,6 +238,7 @@ static void pipe_pending(const struct smb_msg *m, const struct smb1_hdr *h, stru
 {
     if (!f || !(f->is_pipe || f->maybe_pipe)) return;
     struct smb_pending *p = smb_pending_add(m, h->mid, PEND_READ);
+    if (!p) return;
     p->fid_v = f->fid_v;
 }
 

@@ -3,6 +3,7 @@
  * SET_INFO rename/delete, over compounded chains (2.2.1 NextCommand).
  * Requests are remembered by MessageId until their response completes
  * them (a tree's id, a file's id, a pipe read's data). */
+#include <stdint.h>
 #include <string.h>
 
 #include "smb.h"
@@ -174,6 +175,7 @@ static void tree_connect(const struct smb_msg *m, const struct smb2_hdr *h, int 
         uint16_t off = cursor_le16(&c), len = cursor_le16(&c);
         if (c.err) return;
         struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_TREE);
+        if (!p) return;
         name_at(h, off, len, p->name, sizeof(p->name));
         return;
     }
@@ -194,6 +196,7 @@ static void create_request(const struct smb_msg *m, const struct smb2_hdr *h, st
     if (c.err) return;
     uint32_t tree = (h->flags & FLAG_RELATED) && h->tree == UINT32_MAX ? ch->tree : h->tree;
     struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_CREATE);
+    if (!p) return;
     name_at(h, off, len, p->name, sizeof(p->name));
     p->tree = tree;
     p->disposition = disposition;
@@ -267,6 +270,7 @@ static void read_request(const struct smb_msg *m, const struct smb2_hdr *h, stru
     struct smb_file *f = resolve(m, h, ch, fid_p, fid_v);
     if (!f || !(f->is_pipe || f->maybe_pipe)) return;
     struct smb_pending *p = smb_pending_add(m, h->msg_id, PEND_READ);
+    if (!p) return;
     p->fid_p = f->fid_p, p->fid_v = f->fid_v;
 }
 
@@ -345,6 +349,7 @@ static void ioctl(const struct smb_msg *m, const struct smb2_hdr *h, struct chai
     smb_pipe_data(m, f, d.p, d.left);
     if (!response && f && f->is_pipe) {
         struct smb_pending *q = smb_pending_add(m, h->msg_id, PEND_IOCTL);
+        if (!q) return;
         q->fid_p = f->fid_p, q->fid_v = f->fid_v;
     }
 }
@@ -432,6 +437,30 @@ static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct ch
     default:
         break;
     }
+}
+
+size_t smb2_wanted(struct smb_state *st, const uint8_t *p, size_t avail)
+{
+    struct smb2_hdr h;
+    if (!read_hdr(p, avail, &h) || h.next != 0) return SIZE_MAX;
+    struct cursor c = body(&h);
+    int response = (h.flags & FLAG_RESPONSE) != 0;
+    if (h.cmd == CMD_READ && response) {
+        /* 2.2.20: only a read of a pipe has its data parsed. */
+        const struct smb_pending *q = smb_pending_find(st, h.msg_id);
+        return q && q->kind == PEND_READ ? SIZE_MAX : SMB2_HDR + 16;
+    }
+    if (h.cmd != CMD_WRITE || response) return SIZE_MAX;
+    /* 2.2.21: of a write to a file known as no pipe, the fixed part and
+     * the first two bytes of data (an "MZ" PE header). */
+    cursor_skip(&c, 2);
+    uint16_t off = cursor_le16(&c);
+    cursor_skip(&c, 12); /* Length, Offset */
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    if (c.err || all_ones(fid_p, fid_v)) return SIZE_MAX;
+    const struct smb_file *f = smb_file_peek(st, fid_p, fid_v);
+    if (!f || f->is_pipe || f->maybe_pipe) return SIZE_MAX;
+    return off < SMB2_HDR + 48 ? SMB2_HDR + 48 : (size_t)off + 2;
 }
 
 void smb2_parse(const struct smb_msg *m)

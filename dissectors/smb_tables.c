@@ -19,11 +19,11 @@ static uint32_t tick(struct smb_state *st)
     return ++st->clock;
 }
 
-/* The slot to reuse among n of size sz: a free one, else the least
- * recently used (the uint32_t at lru_off of each, used flag at used_off). */
+/* Among n entries of size sz: a free one, else the least recently used
+ * (the uint32_t at lru_off of each, used flag at used_off); NULL if n 0. */
 static void *victim(void *base, size_t n, size_t sz, size_t lru_off, size_t used_off)
 {
-    uint8_t *best = base;
+    uint8_t *best = n ? base : NULL;
     for (size_t i = 0; i < n; i++) {
         uint8_t *e = (uint8_t *)base + i * sz;
         if (!e[used_off]) return e;
@@ -35,15 +35,92 @@ static void *victim(void *base, size_t n, size_t sz, size_t lru_off, size_t used
     return best;
 }
 
-#define VICTIM(arr, type)                                                                          \
-    ((type *)victim(arr, sizeof(arr) / sizeof(arr[0]), sizeof(arr[0]), offsetof(type, lru),        \
-                    offsetof(type, used)))
+/* A table: where its pointer is (struct smb_state), its entry count. */
+struct table {
+    void *ptr_at; /* the address of the table's pointer */
+    uint8_t *n;
+    size_t sz, max;
+};
+
+static void *table_base(const struct table *t)
+{
+    void *base;
+    memcpy(&base, t->ptr_at, sizeof(base));
+    return base;
+}
+
+/* Doubles a full table (1, 2, 4 ... entries, at most t->max): the first
+ * new entry, zeroed; NULL at its maximum or out of memory. */
+static void *grow(struct smb_state *st, const struct table *t)
+{
+    if (*t->n >= t->max) return NULL;
+    size_t n = *t->n ? 2 * (size_t)*t->n : 1;
+    if (n > t->max) n = t->max;
+    uint8_t *base = dissect_realloc(st->mem, table_base(t), *t->n * t->sz, n * t->sz);
+    if (!base) return NULL;
+    memcpy(t->ptr_at, &base, sizeof(base));
+    void *e = base + *t->n * t->sz;
+    *t->n = (uint8_t)n;
+    return e;
+}
+
+static void table_free(struct smb_state *st, const struct table *t)
+{
+    void *base = table_base(t), *none = NULL;
+    dissect_free(st->mem, base, *t->n * t->sz);
+    memcpy(t->ptr_at, &none, sizeof(none));
+    *t->n = 0;
+}
+
+/* Frees a table none of whose entries is used (used flag at used_off). */
+static void table_trim(struct smb_state *st, const struct table *t, size_t used_off)
+{
+    const uint8_t *base = table_base(t);
+    for (size_t i = 0; i < *t->n; i++)
+        if (base[i * t->sz + used_off]) return;
+    table_free(st, t);
+}
+
+/* The entry to fill: a free one, a new one, else the least recently used. */
+static void *slot(struct smb_state *st, const struct table *t, size_t lru_off, size_t used_off)
+{
+    uint8_t *base = table_base(t);
+    for (size_t i = 0; i < *t->n; i++)
+        if (!base[i * t->sz + used_off]) return base + i * t->sz;
+    void *e = grow(st, t);
+    return e ? e : victim(table_base(t), *t->n, t->sz, lru_off, used_off);
+}
+
+#define TABLE(st, field, count, type, max)                                                         \
+    ((struct table){&(st)->field, &(st)->count, sizeof(type), max})
+#define TREES(st) TABLE(st, trees, ntrees, struct smb_tree, SMB_TREES)
+#define FILES(st) TABLE(st, files, nfiles, struct smb_file, SMB_FILES)
+#define PIPES(st) TABLE(st, pipes, npipes, struct smb_pipe, SMB_PIPES)
+#define PENDING(st) TABLE(st, pending, npending, struct smb_pending, SMB_PENDING)
+#define SLOT(st, tab, type)                                                                        \
+    ((type *)slot(st, (const struct table[]){tab}, offsetof(type, lru), offsetof(type, used)))
+#define TRIM(st, tab, type) table_trim(st, (const struct table[]){tab}, offsetof(type, used))
+
+void smb_tables_free(struct smb_state *st)
+{
+    table_free(st, (const struct table[]){TREES(st)});
+    table_free(st, (const struct table[]){FILES(st)});
+    table_free(st, (const struct table[]){PIPES(st)});
+    table_free(st, (const struct table[]){PENDING(st)});
+    dissect_free(st->mem, st->account, sizeof(*st->account));
+    st->account = NULL;
+}
+
+void smb_pending_trim(struct smb_state *st)
+{
+    if (st->npending) TRIM(st, PENDING(st), struct smb_pending);
+}
 
 /* --- trees ----------------------------------------------------------- */
 
 struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id)
 {
-    for (size_t i = 0; i < SMB_TREES; i++) {
+    for (size_t i = 0; i < st->ntrees; i++) {
         struct smb_tree *t = &st->trees[i];
         if (t->used && t->id == id) {
             t->lru = tick(st);
@@ -56,7 +133,8 @@ struct smb_tree *smb_tree_find(struct smb_state *st, uint32_t id)
 struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *path)
 {
     struct smb_tree *t = smb_tree_find(st, id);
-    if (!t) t = VICTIM(st->trees, struct smb_tree);
+    if (!t) t = SLOT(st, TREES(st), struct smb_tree);
+    if (!t) return NULL;
     memset(t, 0, sizeof(*t));
     t->used = 1;
     t->id = id;
@@ -69,7 +147,9 @@ struct smb_tree *smb_tree_add(struct smb_state *st, uint32_t id, const char *pat
 void smb_tree_del(struct smb_state *st, uint32_t id)
 {
     struct smb_tree *t = smb_tree_find(st, id);
-    if (t) t->used = 0;
+    if (!t) return;
+    t->used = 0;
+    TRIM(st, TREES(st), struct smb_tree);
 }
 
 const char *smb_share_of(struct smb_state *st, uint32_t tree)
@@ -82,7 +162,7 @@ const char *smb_share_of(struct smb_state *st, uint32_t tree)
 
 struct smb_pending *smb_pending_find(struct smb_state *st, uint64_t msg_id)
 {
-    for (size_t i = 0; i < SMB_PENDING; i++)
+    for (size_t i = 0; i < st->npending; i++)
         if (st->pending[i].used && st->pending[i].msg_id == msg_id) return &st->pending[i];
     return NULL;
 }
@@ -92,7 +172,8 @@ struct smb_pending *smb_pending_add(const struct smb_msg *m, uint64_t msg_id,
 {
     struct smb_state *st = m->st;
     struct smb_pending *p = smb_pending_find(st, msg_id);
-    if (!p) p = VICTIM(st->pending, struct smb_pending);
+    if (!p) p = SLOT(st, PENDING(st), struct smb_pending);
+    if (!p) return NULL;
     if (p->used) smb_pending_report(m->dc, st, p);
     memset(p, 0, sizeof(*p));
     p->used = 1;
@@ -124,7 +205,7 @@ static struct smb_pending *awaiting_id(struct smb_state *st, enum smb_pending_ki
                                        uint32_t tree)
 {
     struct smb_pending *best = NULL;
-    for (size_t i = 0; i < SMB_PENDING; i++) {
+    for (size_t i = 0; i < st->npending; i++) {
         struct smb_pending *p = &st->pending[i];
         if (!p->used || p->kind != kind || p->answers != st->responses) continue;
         if (kind == PEND_CREATE && (p->tree != tree || p->closed)) continue;
@@ -140,19 +221,28 @@ void smb_tree_use(const struct smb_msg *m, uint32_t tree)
     struct smb_pending *p = awaiting_id(st, PEND_TREE, 0);
     if (!p) return;
     smb_tree_add(st, tree, p->name);
-    smb_pending_report(m->dc, st, p);
+    smb_pending_report(m->dc, st, p); /* p survives: trees are another table */
 }
 
 /* --- opens ----------------------------------------------------------- */
 
 struct smb_file *smb_file_find(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
 {
-    for (size_t i = 0; i < SMB_FILES; i++) {
+    for (size_t i = 0; i < st->nfiles; i++) {
         struct smb_file *f = &st->files[i];
         if (f->used && f->fid_v == fid_v && f->fid_p == fid_p) {
             f->lru = tick(st);
             return f;
         }
+    }
+    return NULL;
+}
+
+const struct smb_file *smb_file_peek(const struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
+{
+    for (size_t i = 0; i < st->nfiles; i++) {
+        const struct smb_file *f = &st->files[i];
+        if (f->used && f->fid_v == fid_v && f->fid_p == fid_p) return f;
     }
     return NULL;
 }
@@ -168,12 +258,16 @@ static int spare(const struct smb_file *f)
 static struct smb_file *file_slot(struct smb_state *st)
 {
     struct smb_file *best = NULL;
-    for (size_t i = 0; i < SMB_FILES; i++) {
+    for (size_t i = 0; i < st->nfiles; i++) {
         struct smb_file *f = &st->files[i];
         if (!f->used) return f;
         if (spare(f) && (!best || f->lru < best->lru)) best = f;
     }
-    return best ? best : VICTIM(st->files, struct smb_file);
+    if (best) {
+        struct smb_file *n = grow(st, (const struct table[]){FILES(st)});
+        return n ? n : best; /* not grown: best has not moved */
+    }
+    return SLOT(st, FILES(st), struct smb_file);
 }
 
 struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid_v, uint32_t tree,
@@ -181,6 +275,7 @@ struct smb_file *smb_file_add(struct smb_state *st, uint64_t fid_p, uint64_t fid
 {
     struct smb_file *f = smb_file_find(st, fid_p, fid_v);
     if (!f) f = file_slot(st);
+    if (!f) return NULL;
     memset(f, 0, sizeof(*f));
     f->used = 1;
     f->fid_p = fid_p;
@@ -199,8 +294,12 @@ void smb_file_del(struct smb_state *st, uint64_t fid_p, uint64_t fid_v)
 {
     struct smb_file *f = smb_file_find(st, fid_p, fid_v);
     if (!f) return;
-    if (f->pipe && st->pipes[f->pipe - 1].gen == f->gen) st->pipes[f->pipe - 1].used = 0;
+    if (f->pipe && f->pipe <= st->npipes && st->pipes[f->pipe - 1].gen == f->gen) {
+        st->pipes[f->pipe - 1].used = 0;
+        TRIM(st, PIPES(st), struct smb_pipe);
+    }
     f->used = 0;
+    TRIM(st, FILES(st), struct smb_file);
 }
 
 struct smb_file *smb_file_use(const struct smb_msg *m, uint32_t tree, uint64_t fid_p,
@@ -224,7 +323,7 @@ struct smb_file *smb_file_pipe(const struct smb_msg *m, uint32_t tree, uint64_t 
 {
     struct smb_file *f = smb_file_use(m, tree, fid_p, fid_v);
     if (!f) f = smb_file_add(m->st, fid_p, fid_v, tree, "");
-    f->is_pipe = 1;
+    if (f) f->is_pipe = 1;
     return f;
 }
 
@@ -232,14 +331,15 @@ struct smb_file *smb_file_pipe(const struct smb_msg *m, uint32_t tree, uint64_t 
 
 static struct smb_pipe *pipe_of(struct smb_state *st, struct smb_file *f)
 {
-    if (f->pipe) {
+    if (f->pipe && f->pipe <= st->npipes) {
         struct smb_pipe *p = &st->pipes[f->pipe - 1];
         if (p->used && p->gen == f->gen) {
             p->lru = tick(st);
             return p;
         }
     }
-    struct smb_pipe *p = VICTIM(st->pipes, struct smb_pipe);
+    struct smb_pipe *p = SLOT(st, PIPES(st), struct smb_pipe);
+    if (!p) return NULL;
     p->used = 1;
     p->gen = f->gen;
     p->lru = tick(st);
@@ -259,6 +359,7 @@ int smb_pipe_data(const struct smb_msg *m, struct smb_file *f, const uint8_t *da
     }
     if (!f->is_pipe) return 0;
     struct smb_pipe *p = pipe_of(m->st, f);
+    if (!p) return 1;
     dcerpc_parse(m->dc, &p->rpc, m->to_server, data, len, smb_pipe_name(f->name));
     return 1;
 }

@@ -17,7 +17,7 @@ bench=build/bench_redis
 if [ ! -x "$bench" ]; then
     bench=$work/bench_redis
     cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Isensor -o "$bench" tests/bench/bench_redis.c \
-        sensor/output/output_redis.c sensor/output/output_redis_conn.c sensor/output/spool.c sensor/output/redis_url.c \
+        sensor/output/output_redis.c sensor/output/output_redis_conn.c sensor/output/output_redis_cmd.c sensor/output/spool.c sensor/output/redis_url.c \
         $(pkg-config --cflags --libs hiredis) -lpthread
 fi
 

@@ -95,22 +95,17 @@ if [ ! -s "$D/incidents.json" ]; then
     echo "no incident record: this build has no correlation stage"
     exit 0
 fi
-scripts/vigie-tail --file "$D/incidents.json" >"$D/incidents.txt" 2>&1 || true
-if [ -s "$D/incidents.txt" ]; then
-    cat "$D/incidents.txt"
-else
-    jq -s -r 'group_by(.incident.id) | .[] | last | .incident |
-        "incident \(.id) v\(.version) \(.state), severity \(.severity), score \(.score), \(.alerts) alerts",
-        "  origin: \(.origin)",
-        "  pivots: \([.hosts[] | select(.role == "pivot") | "\(.ip) (\(.zone))"] | join(", "))",
-        "  targets: \([.hosts[] | select(.role == "target")] | length) hosts in" +
-            " \([.hosts[] | select(.role == "target") | .zone] | unique | join(", "))",
-        "  zones: \(.zones | join(" -> "))",
-        "  tactics: \(.tactics | join(", "))",
-        # Listed: the hops with more than remote services (T1021.x: scan probes, sessions).
-        ([.hops[] | select(any(.techniques[]; startswith("T1021") | not))] as $h |
-            "  hops: \(.hops | length) (\((.hops | length) - ($h | length)) with remote services" +
-            " only, T1021.x, not listed):",
-            ($h[] | "    \(.src_ip) (\(.src_zone)) -> \(.dest_ip) (\(.dest_zone)): \(.techniques | join(" "))"))' \
-        "$D/incidents.json"
-fi
+scripts/vigie-tail --file "$D/incidents.json" || true
+echo
+echo "== the intruder's path: the last version of each incident"
+jq -s -r 'group_by(.incident.id) | .[] | max_by(.incident.version) | .incident |
+    "incident \(.id) v\(.version) \(.state), severity \(.severity), score \(.score)," +
+        " \(.alerts) alerts (\(.probes // 0) scan probes)",
+    "  origin: \(.origin)",
+    "  pivots: \([.hosts[] | select(.role == "pivot") | "\(.ip) (\(.zone))"] | join(", "))",
+    "  targets: \([.hosts[] | select(.role == "target") | "\(.ip) (\(.zone))"] | join(", "))",
+    "  zones: \(.zones | join(" -> "))",
+    "  tactics: \(.tactics | join(", "))",
+    "  hops:",
+    (.hops[] | "    \(.first_seen[11:19])  \(.src_ip) (\(.src_zone)) -> \(.dest_ip) (\(.dest_zone)): " +
+        "\(.techniques | join(" "))")' "$D/incidents.json"

@@ -53,6 +53,7 @@ stage "pcapng: interfaces of several link types" run_if_present tests/pcap/pcapn
 stage "nDPI agreement" run_if_present tests/pcap/agreement.sh
 stage "live capture (veth)" run_if_present tests/integration/live_veth.sh
 stage "redis end to end" run_if_present tests/integration/redis_e2e.sh
+stage "redis modes (list, stream, channel), stats, health" run_if_present tests/integration/redis_modes.sh
 stage "config reload (SIGHUP)" run_if_present tests/integration/reload.sh
 stage "privilege drop (-u)" run_if_present tests/integration/privdrop.sh
 stage "alert files: live and crash-safe" run_if_present tests/integration/files_crash.sh

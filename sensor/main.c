@@ -394,6 +394,7 @@ static struct outputs *open_outputs(const struct options *opt, const struct conf
         .flows_path = opt->flows_path,
         .redis_url = opt->redis_url,
         .no_redis = opt->no_redis,
+        .stats_interval = opt->stats_interval,
     };
     struct passwd *pw = opt->user && geteuid() == 0 ? getpwnam(opt->user) : NULL;
     if (pw) {

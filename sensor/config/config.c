@@ -52,6 +52,7 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->outputs.redis.url, sizeof(cfg->outputs.redis.url), "redis://127.0.0.1:6379");
     snprintf(cfg->outputs.redis.prefix, sizeof(cfg->outputs.redis.prefix), "vigie");
     cfg->outputs.redis.maxlen = 100000;
+    cfg->outputs.redis.spool_max_bytes = 256u << 20;
     snprintf(cfg->outputs.redis.spool_dir, sizeof(cfg->outputs.redis.spool_dir),
              "/var/lib/vigie/spool");
 }

@@ -120,6 +120,10 @@ struct config {
             uint32_t maxlen;
             int flows; /* also XADD finished flows */
             char spool_dir[CONFIG_STR];
+            int mode;                       /* enum redis_mode: stream, list, channel */
+            char stream_field[CONFIG_NAME]; /* "" = alert, flow, stats per kind */
+            char key[CONFIG_NAME];          /* "" = one key per kind */
+            uint32_t spool_max_bytes;       /* the spool's cap */
         } redis;
         char flows_file[CONFIG_STR];
         char alerts_file[CONFIG_STR];

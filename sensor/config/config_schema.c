@@ -356,12 +356,19 @@ static void f_redis_url(struct loader *ld, yaml_node_t *v, void *base, const str
         ld_error(ld, v, "'%s': %s", url, reason);
 }
 
+/* In the order of enum redis_mode (output_redis.h). */
+static const char *const redis_mode_names[] = {"stream", "list", "channel", NULL};
+
 static const struct field redis_fields[] = {
     {"url", f_redis_url, CFG(outputs.redis.url), CONFIG_STR, 0, 0, NULL},
     {"prefix", f_name, CFG(outputs.redis.prefix), CONFIG_NAME, 0, 0, ":"},
     {"maxlen", ld_f_u32, CFG(outputs.redis.maxlen), 0, 100, 1000000000, NULL},
     {"flows", ld_f_bool, CFG(outputs.redis.flows), 0, 0, 0, NULL},
     {"spool_dir", ld_f_str, CFG(outputs.redis.spool_dir), CONFIG_STR, 0, 0, NULL},
+    {"mode", ld_f_enum, CFG(outputs.redis.mode), 0, 0, 0, redis_mode_names},
+    {"stream_field", f_name, CFG(outputs.redis.stream_field), CONFIG_NAME, 0, 0, NULL},
+    {"key", f_name, CFG(outputs.redis.key), CONFIG_NAME, 0, 0, ":"},
+    {"spool_max_bytes", ld_f_u32, CFG(outputs.redis.spool_max_bytes), 0, 4096, 4294967295u, NULL},
     {0},
 };
 

@@ -242,6 +242,8 @@ void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason 
     release(ft, f);
 }
 
+/* Slots, index and the memory of the flows' other state (nDPI, dissectors),
+ * which the owner of extra_mem keeps current, also while flows end. */
 static uint64_t mem_in_use(const struct flow_table *ft)
 {
     uint64_t m = (uint64_t)ft->st.active * sizeof(struct flow) + ft->index_bytes;
@@ -254,13 +256,15 @@ static struct flow *tail_of(struct flow_table *ft, int c)
     return ft->lru[c].tail == NONE ? NULL : &ft->slots[ft->lru[c].tail];
 }
 
-/* Evicts the flow nearest to its timeout among the LRU tails. */
-static int evict_one(struct flow_table *ft)
+/* Evicts the flow nearest to its timeout among the LRU tails, but keep
+ * (the flow of the packet at hand, or NULL). */
+static int evict_one(struct flow_table *ft, const struct flow *keep)
 {
     struct flow *victim = NULL;
     uint64_t best = UINT64_MAX;
     for (int c = 0; c < FLOW_CLASS_MAX; c++) {
         struct flow *f = tail_of(ft, c);
+        if (f && f == keep) f = f->lru_prev == NONE ? NULL : &ft->slots[f->lru_prev];
         if (!f) continue;
         uint64_t deadline = f->last_us + ft->timeout_us[c];
         if (deadline < best) {
@@ -286,7 +290,7 @@ static struct flow *alloc_slot(struct flow_table *ft)
 {
     while (ft->st.active >= ft->capacity ||
            mem_in_use(ft) + cost_of_next(ft) > ft->cfg.memcap_bytes)
-        if (!evict_one(ft)) return NULL;
+        if (!evict_one(ft, NULL)) return NULL;
     if (ft->free_head != NONE) {
         struct flow *f = &ft->slots[ft->free_head];
         ft->free_head = f->lru_next;
@@ -350,6 +354,10 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
             lru_push_head(ft, f);
         }
         note_packet(f, pkt);
+        /* Live flows grow too (their dissector state): over the memcap,
+         * the least recently used others go. */
+        while (mem_in_use(ft) > ft->cfg.memcap_bytes && evict_one(ft, f))
+            ;
         return f;
     }
 

@@ -1,7 +1,8 @@
 /* Flow table: a fixed pool of flow slots, an open-addressing index, and one
  * LRU list per timeout class. Nothing is allocated per packet; memory is
- * bounded by flows.max and flows.memcap_mb, the least recently used flow
- * being evicted when either is reached. */
+ * bounded by flows.max and flows.memcap_mb (slots, index and the flows'
+ * nDPI and dissector state), the least recently used flow being evicted
+ * when either is reached. */
 #ifndef VIGIE_FLOW_TABLE_H
 #define VIGIE_FLOW_TABLE_H
 
@@ -67,7 +68,12 @@ struct flow_table_config {
     uint32_t timeout_s[FLOW_CLASS_MAX];
     flow_end_fn on_end; /* called before a flow's slot is reused */
     void *ud;
-    const size_t *extra_mem; /* other per-flow memory to count against the memcap */
+    /* Other per-flow memory (nDPI, dissector state) to count against the
+     * memcap, kept current by its owner, also from on_end (an eviction
+     * loop reads it after each flow it ends): over the memcap, flows are
+     * evicted, the least recently used first, when one is created or when
+     * live ones grew past it. */
+    const size_t *extra_mem;
 };
 
 struct flow_table_stats {

@@ -22,6 +22,7 @@ struct output_options {
     const char *flows_path;  /* --flows; NULL = the config's flows_file */
     const char *redis_url;   /* --redis; NULL = the config's url, or the local default */
     int no_redis;            /* --no-redis */
+    unsigned stats_interval; /* --stats-interval: 0 = stats at the end only */
     /* -u: the user the sensor goes on as; what a module keeps writing
      * after the drop (the Redis spool) is handed to it. */
     int owner_set;

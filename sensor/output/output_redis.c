@@ -172,6 +172,8 @@ int output_redis_flow(struct output_redis *r, const char *json, size_t len)
     return 0;
 }
 
+static void sleep_ms(long ms);
+
 static void resp_arg(char **w, const char *s, size_t n)
 {
     *w += sprintf(*w, "$%zu\r\n", n);
@@ -181,13 +183,58 @@ static void resp_arg(char **w, const char *s, size_t n)
     *w += 2;
 }
 
-void output_redis_stats(struct output_redis *r, const char *const *fields, const uint64_t *values,
-                        size_t n)
+static void resp_str(char **w, const char *s)
 {
-    if (n == 0) return;
-    size_t need = 64 + strlen(r->key_stats);
+    resp_arg(w, s, strlen(s));
+}
+
+/* The stats event in the output's mode; returns the commands written. */
+static int resp_event(struct output_redis *r, char **w, const char *json, size_t len)
+{
+    const char *key = r->key_events;
+    if (r->mode == REDIS_MODE_CHANNEL) {
+        *w += sprintf(*w, "*3\r\n");
+        resp_str(w, "PUBLISH");
+        resp_str(w, key);
+        resp_arg(w, json, len);
+        return 1;
+    }
+    if (r->mode == REDIS_MODE_LIST) {
+        *w += sprintf(*w, "*3\r\n");
+        resp_str(w, "RPUSH");
+        resp_str(w, key);
+        resp_arg(w, json, len);
+        if (!r->trim_from[0]) return 1;
+        *w += sprintf(*w, "*4\r\n");
+        resp_str(w, "LTRIM");
+        resp_str(w, key);
+        resp_str(w, r->trim_from);
+        resp_str(w, "-1");
+        return 2;
+    }
+    *w += sprintf(*w, "*%d\r\n", r->maxlen[0] ? 8 : 5);
+    resp_str(w, "XADD");
+    resp_str(w, key);
+    if (r->maxlen[0]) {
+        resp_str(w, "MAXLEN");
+        resp_str(w, "~");
+        resp_str(w, r->maxlen);
+    }
+    resp_str(w, "*");
+    resp_str(w, r->field_events);
+    resp_arg(w, json, len);
+    return 1;
+}
+
+void output_redis_snapshot(struct output_redis *r, const char *const *fields,
+                           const char *const *values, size_t n, const char *heartbeat,
+                           const char *event, size_t event_len)
+{
+    size_t need = 512 + strlen(r->key_stats) + strlen(r->key_heartbeat) +
+                  2 * strlen(r->key_events) + event_len + strlen(r->field_events);
     for (size_t i = 0; i < n; i++)
-        need += strlen(fields[i]) + 64;
+        need += strlen(fields[i]) + strlen(values[i]) + 32;
+    if (heartbeat) need += strlen(heartbeat);
     pthread_mutex_lock(&r->stats_mu);
     if (need > r->stats_cap) {
         char *nb = realloc(r->stats_cmd, need);
@@ -198,17 +245,65 @@ void output_redis_stats(struct output_redis *r, const char *const *fields, const
         r->stats_cmd = nb;
         r->stats_cap = need;
     }
-    char *w = r->stats_cmd, num[24];
-    w += sprintf(w, "*%zu\r\n", 2 + 2 * n);
-    resp_arg(&w, "HSET", 4);
-    resp_arg(&w, r->key_stats, strlen(r->key_stats));
-    for (size_t i = 0; i < n; i++) {
-        resp_arg(&w, fields[i], strlen(fields[i]));
-        resp_arg(&w, num, (size_t)sprintf(num, "%llu", (unsigned long long)values[i]));
+    /* One still waiting is replaced: the counters only grow. */
+    char *w = r->stats_cmd;
+    int ncmds = 0;
+    if (n) {
+        w += sprintf(w, "*%zu\r\n", 2 + 2 * n);
+        resp_str(&w, "HSET");
+        resp_str(&w, r->key_stats);
+        for (size_t i = 0; i < n; i++) {
+            resp_str(&w, fields[i]);
+            resp_str(&w, values[i]);
+        }
+        ncmds++;
     }
+    if (heartbeat) {
+        w += sprintf(w, "*5\r\n");
+        resp_str(&w, "SET");
+        resp_str(&w, r->key_heartbeat);
+        resp_str(&w, heartbeat);
+        resp_str(&w, "EX");
+        resp_str(&w, r->ttl);
+        ncmds++;
+    }
+    r->stats_has_event = event && event_len;
+    if (r->stats_has_event) ncmds += resp_event(r, &w, event, event_len);
     r->stats_len = (size_t)(w - r->stats_cmd);
-    r->stats_new = 1;
+    r->stats_ncmds = ncmds;
+    r->stats_new = ncmds > 0;
     pthread_mutex_unlock(&r->stats_mu);
+}
+
+void output_redis_stats(struct output_redis *r, const char *const *fields, const uint64_t *values,
+                        size_t n)
+{
+    if (n == 0) return;
+    char(*num)[24] = malloc(n * sizeof(*num));
+    const char **vals = malloc(n * sizeof(*vals));
+    if (num && vals) {
+        for (size_t i = 0; i < n; i++) {
+            snprintf(num[i], sizeof(num[i]), "%llu", (unsigned long long)values[i]);
+            vals[i] = num[i];
+        }
+        output_redis_snapshot(r, fields, vals, n, NULL, NULL, 0);
+    }
+    free(num);
+    free(vals);
+}
+
+int output_redis_drain(struct output_redis *r, int timeout_ms)
+{
+    uint64_t end = or_now_us() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000;
+    for (;;) {
+        pthread_mutex_lock(&r->spool_mu);
+        or_drain_locked(r);
+        uint64_t pending = spool_pending(r->spool);
+        pthread_mutex_unlock(&r->spool_mu);
+        if (!pending) return 0;
+        if (or_now_us() >= end) return -1;
+        sleep_ms(2);
+    }
 }
 
 void output_redis_get_stats(struct output_redis *r, struct output_redis_stats *st)
@@ -227,6 +322,12 @@ void output_redis_get_stats(struct output_redis *r, struct output_redis_stats *s
     st->reconnects = atomic_load(&r->reconnects);
     st->connected = atomic_load(&r->connected);
     st->errors = atomic_load(&r->errors);
+    st->stats_events_sent = atomic_load(&r->events_sent);
+    st->stats_events_dropped = atomic_load(&r->events_dropped);
+    pthread_mutex_lock(&r->stats_mu);
+    st->degraded = atomic_load(&r->degraded);
+    snprintf(st->health_reason, sizeof(st->health_reason), "%s", r->health_reason);
+    pthread_mutex_unlock(&r->stats_mu);
 }
 
 static char *join(const char *a, const char *b, const char *c)
@@ -248,9 +349,15 @@ static void destroy(struct output_redis *r)
     pthread_mutex_destroy(&r->fd_mu);
     for (int k = 0; k < SPOOL_KINDS; k++)
         free(r->key_kind[k]);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        free(r->field_kind[k]);
     free(r->key_flows);
     free(r->key_delivered);
     free(r->key_stats);
+    free(r->key_events);
+    free(r->key_heartbeat);
+    free(r->field_flows);
+    free(r->field_events);
     free(r->stats_cmd);
     free(r->cmd);
     free(r);
@@ -259,22 +366,37 @@ static void destroy(struct output_redis *r)
 static int init_names(struct output_redis *r, const struct redis_options *o)
 {
     const char *prefix = o->prefix && *o->prefix ? o->prefix : "vigie";
+    const char *one = o->key && *o->key ? o->key : NULL;
+    const char *field = o->stream_field && *o->stream_field ? o->stream_field : NULL;
     char tail[300];
     snprintf(tail, sizeof(tail), ":%s", o->sensor);
-    r->key_kind[SPOOL_ALERT] = join(prefix, ":alerts", "");
-    r->key_kind[SPOOL_INCIDENT] = join(prefix, ":incidents", "");
-    r->key_flows = join(prefix, ":flows", "");
+    r->key_kind[SPOOL_ALERT] = one ? strdup(one) : join(prefix, ":alerts", "");
+    r->key_kind[SPOOL_INCIDENT] = one ? strdup(one) : join(prefix, ":incidents", "");
+    r->key_flows = one ? strdup(one) : join(prefix, ":flows", "");
+    r->key_events = one ? strdup(one) : join(prefix, ":stats", "");
     r->key_delivered = join(prefix, ":delivered", tail);
     r->key_stats = join(prefix, ":stats", tail);
+    r->key_heartbeat = join(prefix, ":heartbeat", tail);
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        r->field_kind[k] = strdup(field ? field : "alert");
+    r->field_flows = strdup(field ? field : "flow");
+    r->field_events = strdup(field ? field : "stats");
+    r->mode = o->mode;
     if (o->maxlen) snprintf(r->maxlen, sizeof(r->maxlen), "%u", (unsigned)o->maxlen);
+    if (o->maxlen && o->mode == REDIS_MODE_LIST)
+        snprintf(r->trim_from, sizeof(r->trim_from), "-%u", (unsigned)o->maxlen);
+    snprintf(r->ttl, sizeof(r->ttl), "%u", o->heartbeat_ttl_s ? o->heartbeat_ttl_s : 30);
+    r->down_degraded_us = (uint64_t)(o->down_degraded_s ? o->down_degraded_s : 30) * 1000000u;
     if (r->url.path[0])
         snprintf(r->where, sizeof(r->where), "%s", r->url.path);
     else if (strchr(r->url.host, ':'))
         snprintf(r->where, sizeof(r->where), "[%s]:%d", r->url.host, r->url.port);
     else
         snprintf(r->where, sizeof(r->where), "%s:%d", r->url.host, r->url.port);
-    return r->key_kind[SPOOL_ALERT] && r->key_kind[SPOOL_INCIDENT] && r->key_flows &&
-                   r->key_delivered && r->key_stats
+    for (int k = 0; k < SPOOL_KINDS; k++)
+        if (!r->key_kind[k] || !r->field_kind[k]) return -1;
+    return r->key_flows && r->key_events && r->key_delivered && r->key_stats && r->key_heartbeat &&
+                   r->field_flows && r->field_events
                ? 0
                : -1;
 }
@@ -395,6 +517,7 @@ struct output_redis *output_redis_create(const struct redis_options *o, char *er
         goto fail;
     or_publish_locked(r); /* no thread yet */
     r->backoff_ms = 100;
+    r->down_since_us = or_now_us();
     if (start_threads(r) != 0) {
         snprintf(err, errlen, "redis output: cannot start the output threads");
         stop_threads(r, 0);

@@ -76,7 +76,7 @@ static void disconnect(struct output_redis *r, int in_flight)
     r->live_fd = -1;
     pthread_mutex_unlock(&r->fd_mu);
     r->client_id = 0;
-    atomic_store(&r->connected, 0);
+    if (atomic_exchange(&r->connected, 0)) r->down_since_us = or_now_us();
     r->next_attempt_us = or_now_us() + r->backoff_ms * 1000;
     r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
     drop_flows(r);
@@ -175,10 +175,11 @@ static void connected_now(struct output_redis *r, uint64_t delivered)
     for (int k = 0; k < SPOOL_KINDS; k++)
         after[k] = spool_pending_kind(r->spool, (enum spool_kind)k);
     or_publish_locked(r);
-    pthread_mutex_unlock(&r->spool_mu);
     /* A transaction whose reply was lost did run: count it as sent. */
     for (int k = 0; k < SPOOL_KINDS; k++)
         if (after[k] < before[k]) atomic_fetch_add(&r->sent[k], before[k] - after[k]);
+    pthread_mutex_unlock(&r->spool_mu);
+    r->down_since_us = 0;
     if (r->ever_connected) atomic_fetch_add(&r->reconnects, 1);
     r->ever_connected = 1;
     r->backoff_ms = BACKOFF_MIN_MS;
@@ -216,133 +217,30 @@ static int or_connect(struct output_redis *r)
     return 0;
 }
 
-static int cmd_reserve(struct output_redis *r, size_t need)
-{
-    if (r->cmd_len + need <= r->cmd_cap) return 0;
-    size_t cap = r->cmd_cap ? r->cmd_cap : 1 << 20;
-    while (cap < r->cmd_len + need)
-        cap *= 2;
-    char *nb = realloc(r->cmd, cap);
-    if (!nb) return -1;
-    r->cmd = nb;
-    r->cmd_cap = cap;
-    return 0;
-}
-
-/* Decimal digits at w, returns the end; printf is a visible cost at
- * 100,000 alerts/s. */
-static char *put_u64(char *w, uint64_t v)
-{
-    char tmp[20];
-    int i = 0;
-    do
-        tmp[i++] = (char)('0' + v % 10);
-    while ((v /= 10));
-    while (i)
-        *w++ = tmp[--i];
-    return w;
-}
-
-/* RESP framing of one argument; the caller reserved the room. */
-static void put_arg(struct output_redis *r, const char *s, size_t n)
-{
-    char *w = r->cmd + r->cmd_len;
-    *w++ = '$';
-    w = put_u64(w, n);
-    *w++ = '\r';
-    *w++ = '\n';
-    memcpy(w, s, n);
-    memcpy(w + n, "\r\n", 2);
-    r->cmd_len = (size_t)(w + n + 2 - r->cmd);
-}
-
-static void put_str(struct output_redis *r, const char *s)
-{
-    put_arg(r, s, strlen(s));
-}
-
-static void put_count(struct output_redis *r, int n)
-{
-    char *w = r->cmd + r->cmd_len;
-    *w++ = '*';
-    w = put_u64(w, (uint64_t)n);
-    *w++ = '\r';
-    *w++ = '\n';
-    r->cmd_len = (size_t)(w - r->cmd);
-}
-
-/* XADD <key> [MAXLEN ~ n] * <field> <json> */
-static void put_xadd(struct output_redis *r, const char *key, const char *field, const char *json,
-                     size_t len)
-{
-    put_count(r, r->maxlen[0] ? 8 : 5);
-    put_str(r, "XADD");
-    put_str(r, key);
-    if (r->maxlen[0]) {
-        put_str(r, "MAXLEN");
-        put_str(r, "~");
-        put_str(r, r->maxlen);
-    }
-    put_str(r, "*");
-    put_str(r, field);
-    put_arg(r, json, len);
-}
-
-/* MULTI, XADD + PUBLISH per record (each to the stream and channel of its
- * kind, the stream field "alert" for both), SET delivered, EXEC: one round
- * trip, and the mark moves with every record before it, whatever its kind. */
-static int build_record_txn(struct output_redis *r, const struct spool_record *recs, int n)
-{
-    size_t keys = 0, need = 128 + strlen(r->key_delivered);
-    for (int k = 0; k < SPOOL_KINDS; k++)
-        if (strlen(r->key_kind[k]) > keys) keys = strlen(r->key_kind[k]);
-    for (int i = 0; i < n; i++)
-        need += 2 * recs[i].len + 2 * keys + 160;
-    r->cmd_len = 0;
-    if (cmd_reserve(r, need) < 0) return -1;
-    char seq[24];
-    put_count(r, 1);
-    put_str(r, "MULTI");
-    for (int i = 0; i < n; i++) {
-        const char *key = r->key_kind[recs[i].kind];
-        put_xadd(r, key, "alert", recs[i].json, recs[i].len);
-        put_count(r, 3);
-        put_str(r, "PUBLISH");
-        put_str(r, key);
-        put_arg(r, recs[i].json, recs[i].len);
-    }
-    put_count(r, 3);
-    put_str(r, "SET");
-    put_str(r, r->key_delivered);
-    put_arg(r, seq, (size_t)(put_u64(seq, recs[n - 1].seq) - seq));
-    put_count(r, 1);
-    put_str(r, "EXEC");
-    return 0;
-}
-
 /* 1 = the transaction ran (the mark moved), 0 = it was refused, -1 = I/O.
  * failed[kind]: entries the server refused inside a transaction that ran. */
-static int read_txn_replies(struct output_redis *r, const struct spool_record *recs, int n,
+static int read_txn_replies(struct output_redis *r, const struct spool_record *recs, int ncmds,
                             uint64_t *failed)
 {
     redisReply *rep;
-    for (int i = 0; i < 2 * n + 2; i++) { /* MULTI, QUEUED..., SET QUEUED */
+    for (int i = 0; i < ncmds + 1; i++) { /* MULTI, QUEUED... */
         if (!(rep = get_reply(r))) return -1;
         freeReplyObject(rep);
     }
     if (!(rep = get_reply(r))) return -1;
-    int ran = rep->type == REDIS_REPLY_ARRAY && rep->elements == (size_t)(2 * n + 1);
+    int ran = rep->type == REDIS_REPLY_ARRAY && rep->elements == (size_t)ncmds;
     if (!ran) {
         report(r, "transaction refused: %s",
                rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected EXEC reply");
     } else {
-        for (size_t i = 0; i + 1 < rep->elements; i += 2) {
+        for (size_t i = 0; i < rep->elements; i++) {
             const redisReply *e = rep->element[i];
-            if (e->type != REDIS_REPLY_ERROR) continue;
-            /* E.g. WRONGTYPE. The mark moved with the batch, so resending
-             * would duplicate the rest: count the entry as lost. */
-            enum spool_kind k = recs[i / 2].kind;
-            report(r, "XADD %s failed: %s", r->key_kind[k], e->str);
+            if (e->type != REDIS_REPLY_ERROR || r->txn_rec[i] < 0) continue;
+            /* E.g. WRONGTYPE (a key left from another mode). The mark moved
+             * with the batch, so resending would duplicate the rest: count
+             * the entry as lost. */
+            enum spool_kind k = recs[r->txn_rec[i]].kind;
+            report(r, "%s %s failed: %s", or_record_cmd(r), r->key_kind[k], e->str);
             failed[k]++;
         }
     }
@@ -366,9 +264,11 @@ static void after_delivery(struct output_redis *r, int n, const uint64_t *failed
         !or_ring_peek(&r->records, &len, NULL))
         spool_trim(r->spool);
     or_publish_locked(r);
-    pthread_mutex_unlock(&r->spool_mu);
+    /* Under the lock: output_redis_drain() sees no pending record only once
+     * the counters say where they went. */
     for (int k = 0; k < SPOOL_KINDS; k++)
         atomic_fetch_add(&r->sent[k], sent[k] - failed[k]);
+    pthread_mutex_unlock(&r->spool_mu);
 }
 
 /* Sends the next batch from the spool. Returns records sent, -1 if the
@@ -377,12 +277,12 @@ static int send_records(struct output_redis *r)
 {
     pthread_mutex_lock(&r->spool_mu);
     int n = spool_peek(r->spool, r->recs, OR_BATCH);
-    int built = n > 0 ? build_record_txn(r, r->recs, n) : 0;
+    int ncmds = n > 0 ? or_build_record_txn(r, r->recs, n) : 0;
     pthread_mutex_unlock(&r->spool_mu);
-    if (n <= 0 || built < 0) return 0;
+    if (n <= 0 || ncmds < 0) return 0;
     uint64_t failed[SPOOL_KINDS] = {0};
     int ran = redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) == REDIS_OK
-                  ? read_txn_replies(r, r->recs, n, failed)
+                  ? read_txn_replies(r, r->recs, ncmds, failed)
                   : -1;
     if (ran < 0) {
         fail_io(r, 1);
@@ -404,12 +304,14 @@ static int send_flows(struct output_redis *r)
     int n = 0;
     r->cmd_len = 0;
     while (n < OR_BATCH && (p = or_ring_peek(&r->flowq, &len, NULL))) {
-        if (cmd_reserve(r, len + strlen(r->key_flows) + 160) < 0) break;
-        put_xadd(r, r->key_flows, "flow", p, len);
+        if (or_cmd_reserve(r, len + 2 * strlen(r->key_flows) + strlen(r->field_flows) + 224) < 0)
+            break;
+        or_put_record(r, r->key_flows, r->field_flows, p, len, 0);
         or_ring_pop(&r->flowq);
         n++;
     }
     if (n == 0) return 0;
+    int trims = or_put_ltrim(r, r->key_flows);
     if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK) {
         atomic_fetch_add(&r->flows_dropped, (uint64_t)n);
         fail_io(r, 0);
@@ -424,37 +326,81 @@ static int send_flows(struct output_redis *r)
             return -1;
         }
         if (rep->type == REDIS_REPLY_ERROR) {
-            report(r, "XADD %s failed: %s", r->key_flows, rep->str);
+            report(r, "%s %s failed: %s", or_record_cmd(r), r->key_flows, rep->str);
             atomic_fetch_add(&r->flows_dropped, 1);
         } else
             ok++;
         freeReplyObject(rep);
     }
     atomic_fetch_add(&r->flows_sent, ok);
+    for (int i = 0; i < trims; i++) {
+        redisReply *rep = get_reply(r);
+        if (!rep) {
+            fail_io(r, 0);
+            return -1;
+        }
+        freeReplyObject(rep);
+    }
     return n;
 }
 
+/* The latest snapshot: HSET, heartbeat SET, stats event, pipelined. */
 static int send_stats(struct output_redis *r)
 {
     pthread_mutex_lock(&r->stats_mu);
-    int fresh = r->stats_new;
+    int fresh = r->stats_new, ncmds = r->stats_ncmds, event = r->stats_has_event;
     r->cmd_len = 0;
-    if (fresh && cmd_reserve(r, r->stats_len) == 0) {
+    if (fresh && or_cmd_reserve(r, r->stats_len) == 0) {
         memcpy(r->cmd, r->stats_cmd, r->stats_len);
         r->cmd_len = r->stats_len;
     }
     r->stats_new = 0;
     pthread_mutex_unlock(&r->stats_mu);
     if (r->cmd_len == 0) return 0;
-    redisReply *rep = NULL;
-    if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK ||
-        !(rep = get_reply(r))) {
+    if (redisAppendFormattedCommand(r->c, r->cmd, r->cmd_len) != REDIS_OK) {
+        if (event) atomic_fetch_add(&r->events_dropped, 1);
         fail_io(r, 0);
         return -1;
     }
-    if (rep->type == REDIS_REPLY_ERROR) report(r, "HSET %s failed: %s", r->key_stats, rep->str);
-    freeReplyObject(rep);
+    int bad = 0;
+    for (int i = 0; i < ncmds; i++) {
+        redisReply *rep = get_reply(r);
+        if (!rep) {
+            if (event) atomic_fetch_add(&r->events_dropped, 1);
+            fail_io(r, 0);
+            return -1;
+        }
+        if (rep->type == REDIS_REPLY_ERROR) {
+            report(r, "stats to %s failed: %s", r->key_stats, rep->str);
+            bad = 1;
+        }
+        freeReplyObject(rep);
+    }
+    if (event) atomic_fetch_add(bad ? &r->events_dropped : &r->events_sent, 1);
     return 1;
+}
+
+/* ok or degraded, said once per change: the spool drops or cannot be
+ * written or compacted, or Redis has been away too long. Output thread. */
+static void update_health(struct output_redis *r, const char *spool_why, uint64_t now)
+{
+    char why[sizeof(r->health_reason)] = "";
+    if (spool_why)
+        snprintf(why, sizeof(why), "%s", spool_why);
+    else if (!r->c && now > r->down_since_us && now - r->down_since_us >= r->down_degraded_us)
+        snprintf(why, sizeof(why), "Redis unreachable for more than %llu s",
+                 (unsigned long long)(r->down_degraded_us / 1000000u));
+    /* This thread is the only writer: reading without the lock is safe. */
+    if (!strcmp(why, r->health_reason)) return;
+    int was = atomic_load(&r->degraded);
+    pthread_mutex_lock(&r->stats_mu);
+    snprintf(r->health_reason, sizeof(r->health_reason), "%s", why);
+    pthread_mutex_unlock(&r->stats_mu);
+    atomic_store(&r->degraded, why[0] != '\0');
+    if (why[0])
+        fprintf(stderr, "vigie: redis: degraded: %s\n", why);
+    else if (was)
+        fprintf(stderr, "vigie: redis: ok again\n");
 }
 
 static int stats_waiting(struct output_redis *r)
@@ -491,7 +437,9 @@ void *or_thread_main(void *arg)
         pthread_mutex_lock(&r->spool_mu);
         or_drain_locked(r);
         uint64_t pending = spool_pending(r->spool);
+        const char *spool_why = spool_trouble(r->spool);
         pthread_mutex_unlock(&r->spool_mu);
+        update_health(r, spool_why, now);
         int flows_waiting = r->flows && or_ring_peek(&r->flowq, &len, NULL);
         if (stopping && !pending && !flows_waiting && !stats_waiting(r)) break;
         if (!r->c) {

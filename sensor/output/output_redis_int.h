@@ -42,18 +42,23 @@ struct output_redis {
     struct redis_url url;
     char where[300];             /* host:port or socket path, for messages */
     char *key_kind[SPOOL_KINDS]; /* stream and channel: <prefix>:alerts, :incidents */
-    char *key_flows, *key_delivered, *key_stats;
-    char maxlen[16]; /* "" = no MAXLEN */
+    char *key_flows, *key_delivered, *key_stats, *key_events, *key_heartbeat;
+    char *field_kind[SPOOL_KINDS], *field_flows, *field_events; /* stream fields */
+    char maxlen[16];                                            /* "" = no MAXLEN */
+    char trim_from[24]; /* LTRIM start, "-maxlen"; "" = no LTRIM */
+    char ttl[16];       /* heartbeat EX */
+    enum redis_mode mode;
     int flows;
+    uint64_t down_degraded_us;
 
     struct or_ring records, flowq; /* records: alerts and incidents, in order */
     pthread_mutex_t spool_mu;      /* spool, and the consumer side of records */
     struct spool *spool;
 
     pthread_mutex_t stats_mu;
-    char *stats_cmd; /* latest HSET, RESP-encoded */
+    char *stats_cmd; /* latest HSET, heartbeat, stats event, RESP-encoded */
     size_t stats_len, stats_cap;
-    int stats_new;
+    int stats_new, stats_ncmds, stats_has_event;
 
     /* The socket, so close() can cut a wait on a stalled server short. */
     pthread_mutex_t fd_mu;
@@ -70,6 +75,12 @@ struct output_redis {
     _Atomic uint64_t refused[SPOOL_KINDS]; /* XADD errors inside a transaction that ran */
     _Atomic uint64_t spool_errors;
     _Atomic uint64_t flows_sent, flows_dropped, reconnects, connected, errors;
+    _Atomic uint64_t events_sent, events_dropped;
+
+    /* Health, set by the output thread; the reason under stats_mu. */
+    _Atomic int degraded;
+    char health_reason[96];
+    uint64_t down_since_us; /* output thread: when the connection was lost */
 
     /* Output thread only. */
     redisContext *c;
@@ -83,6 +94,7 @@ struct output_redis {
     char *cmd;
     size_t cmd_len, cmd_cap;
     struct spool_record recs[OR_BATCH];
+    int txn_rec[2 * OR_BATCH + SPOOL_KINDS + 2]; /* command -> record, -1: none */
 };
 
 uint64_t or_now_us(void);
@@ -91,6 +103,26 @@ uint64_t or_now_us(void);
 size_t or_drain_locked(struct output_redis *r);
 /* Under spool_mu: mirrors spool counters into the atomics. */
 void or_publish_locked(struct output_redis *r);
+/* output_redis_cmd.c: RESP into r->cmd. or_cmd_reserve() makes room for
+ * need more bytes (-1: out of memory); the or_put_* callers reserved it. */
+int or_cmd_reserve(struct output_redis *r, size_t need);
+char *or_put_u64(char *w, uint64_t v);
+void or_put_arg(struct output_redis *r, const char *s, size_t n);
+void or_put_str(struct output_redis *r, const char *s);
+void or_put_count(struct output_redis *r, int n);
+void or_put_xadd(struct output_redis *r, const char *key, const char *field, const char *json,
+                 size_t len);
+/* One record's commands in the output's mode; returns how many, the first
+ * carrying the record. publish_too: also PUBLISH in stream mode. */
+int or_put_record(struct output_redis *r, const char *key, const char *field, const char *json,
+                  size_t len, int publish_too);
+/* List mode with a maxlen: LTRIM key -maxlen -1, returns 1; else 0. */
+int or_put_ltrim(struct output_redis *r, const char *key);
+/* MULTI, records, trims, SET delivered, EXEC; returns the commands between
+ * MULTI and EXEC (r->txn_rec maps them to records), -1 if out of memory. */
+int or_build_record_txn(struct output_redis *r, const struct spool_record *recs, int n);
+/* XADD, RPUSH or PUBLISH: what carries a record, for messages. */
+const char *or_record_cmd(const struct output_redis *r);
 /* The output thread: connection, spool -> Redis, flows, stats. */
 void *or_thread_main(void *arg);
 

@@ -408,6 +408,7 @@ int spool_flush(struct spool *s)
         ssize_t n = write(s->fd, s->wbuf + done, s->wlen - done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
+            s->errors++;
             if (!s->io_reported)
                 fprintf(stderr, "vigie: spool %s: write: %s: records lost\n", s->path,
                         n < 0 ? strerror(errno) : "short write");
@@ -422,6 +423,7 @@ int spool_flush(struct spool *s)
         }
         done += (size_t)n;
     }
+    if (s->wlen) s->io_reported = 0;
     s->size += s->wlen;
     for (int k = 0; k < SPOOL_KINDS; k++)
         s->pending[k] += s->wcount[k];
@@ -531,6 +533,14 @@ uint64_t spool_lost(const struct spool *s)
 uint64_t spool_lost_kind(const struct spool *s, enum spool_kind kind)
 {
     return s->lost[kind];
+}
+
+const char *spool_trouble(const struct spool *s)
+{
+    if (s->full_reported) return "spool full, records dropped";
+    if (s->io_reported) return "spool write failed, records dropped";
+    if (s->compact_reported) return "spool cannot be compacted";
+    return NULL;
 }
 
 uint64_t spool_errors(const struct spool *s)

@@ -79,7 +79,11 @@ uint64_t spool_bytes(const struct spool *s); /* file size incl. buffer */
 uint64_t spool_last_seq(const struct spool *s);
 uint64_t spool_lost(const struct spool *s); /* records dropped: full or I/O error */
 uint64_t spool_lost_kind(const struct spool *s, enum spool_kind kind);
-uint64_t spool_errors(const struct spool *s); /* failed compactions (logged once a spell) */
+/* Failed writes and compactions (each logged once a spell). */
+uint64_t spool_errors(const struct spool *s);
+/* What is wrong right now (full and dropping, the last write failed, the
+ * last compaction failed), NULL when nothing: the output's health. */
+const char *spool_trouble(const struct spool *s);
 /* The directory, file and lock to uid:gid (before a privilege drop). */
 int spool_chown(struct spool *s, uid_t uid, gid_t gid, char *err, size_t errlen);
 const char *spool_path(const struct spool *s);

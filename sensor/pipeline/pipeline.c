@@ -77,6 +77,8 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
     }
     struct dissect_flow_info fi = dissect_info(f);
     dissect_flow_end(p->dissect, &f->dissect, &fi, f, f->last_us);
+    /* Freed now: an eviction loop of the flow table reads it next. */
+    p->extra_mem = *classify_memory(p->cls) + *dissect_memory(p->dissect);
     detect_flow_end(&p->detect, f);
     if (outputs_takes(p->out) & OUTPUT_FLOWS) {
         json_reset(&p->json);

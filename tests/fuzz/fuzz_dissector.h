@@ -105,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(copy);
         }
     }
+    if (state && d->release_state) d->release_state(state);
     free(state);
 
     /* Through the engine: client half, then server half. */

@@ -79,6 +79,7 @@ static void direct(const uint8_t *data, size_t size)
         dissector_smb.gap(st, dir);
     }
     dissector_smb.end(&dc, st);
+    dissector_smb.release_state(st);
     free(st);
 }
 

@@ -7,13 +7,9 @@
 #                            # the story through build/vigie with the
 #                            # config gen-scenario names for it:
 #                            # DIR/flows.json, and in INC_FILE the -A file
-#                            # with its incident records; INC_SOURCE says
-#                            # where they come from: "sensor", or "fixture"
-#                            # when the sensor wrote none (the correlation
-#                            # stage not wired yet): then INC_FILE holds
-#                            # versions derived from the same alerts by
-#                            # incident_fixture.py, and INC_NOTE says so.
-# Returns 1 (with a message) when the sensor or the generator is missing.
+#                            # with its incident records (INC_SOURCE=sensor).
+# Returns 1 (with a message) when the sensor or the generator is missing, or
+# when the sensor wrote no incident record.
 
 scenario_stories() {
     local choices
@@ -24,7 +20,7 @@ scenario_stories() {
 
 scenario_incidents() { # DIR [STORY]
     local dir=$1 story=${2:-default} config
-    INC_FILE="" INC_SOURCE="" INC_NOTE=""
+    INC_FILE="" INC_SOURCE=""
     [ -x "$VIGIE" ] || { echo "no $VIGIE: build it first (./scripts/build.sh Release build)" >&2; return 1; }
     mkdir -p "$dir"
     local sel=()
@@ -37,14 +33,9 @@ scenario_incidents() { # DIR [STORY]
     "$VIGIE" -c "$config" -r "$dir/scenario.pcap" --no-redis -A "$dir/alerts.json" \
         --flows "$dir/flows.json" 2>"$dir/vigie.log" ||
         { echo "vigie failed on the scenario: $(tail -2 "$dir/vigie.log")" >&2; return 1; }
-    if grep -q '"event_type":"incident"' "$dir/alerts.json"; then
-        INC_FILE=$dir/alerts.json INC_SOURCE=sensor
-    else
-        /usr/bin/python3 "$ROOT/tests/integration/incident_fixture.py" "$dir/alerts.json" "$dir/fixture.json" \
-            --config "$config" 2>/dev/null || { echo "incident_fixture.py failed" >&2; return 1; }
-        INC_FILE=$dir/fixture.json INC_SOURCE=fixture
-        INC_NOTE="note: the sensor wrote no incident record on the $story scenario (correlation stage not wired?):
-      the checks on the sensor's own incidents are skipped; the same checks run on incident versions
-      derived from its alerts by tests/integration/incident_fixture.py"
-    fi
+    # The correlation stage must have written them: a scenario without an
+    # incident is a failure, never a reason to test something else.
+    grep -q '"event_type":"incident"' "$dir/alerts.json" ||
+        { echo "the sensor wrote no incident record on the $story scenario" >&2; return 1; }
+    INC_FILE=$dir/alerts.json INC_SOURCE=sensor
 }

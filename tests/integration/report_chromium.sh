@@ -12,9 +12,8 @@
 #  - from Redis (XRANGE of vigie:alerts) when redis-server is installed;
 #  - from build/demo output when ./scripts/demo.sh has been run;
 #  - every story of scripts/gen-scenario through build/vigie (skipped
-#    without it) with its config: its -A file's incidents (or, while the
-#    sensor writes none, versions derived from its alerts by
-#    incident_fixture.py, with a note saying so);
+#    without it) with its config: its -A file's incidents (a scenario
+#    without one fails);
 #  - rendered by headless Chromium (skipped if `chromium` is missing: the
 #    Debian package): the DOM after the inline script ran, the attack paths
 #    of the scenario against its records (attack_path_check.py: nodes, roles,
@@ -258,15 +257,13 @@ if [ -s "$DEMO/alerts.json" ] && [ -s "$DEMO/flows.json" ]; then
     check "demo report holds the demo's zones" has_all "$T/demo.html" "${demo_zones[@]}"
 fi
 
-# Every scenario story through the sensor: its incidents (or derived ones,
-# see the note). SCS: "story page records source" of each page made.
+# Every scenario story through the sensor, and its incidents. SCS: "story page records source" of each page made.
 SCS=()
 for story in $(scenario_stories); do
     if ! scenario_incidents "$T/sc-$story" "$story"; then
-        echo "report_chromium: scenario $story skipped"
+        failed=$((failed + 1)); echo "FAIL scenario $story: no incidents from the sensor"
         continue
     fi
-    [ -n "$INC_NOTE" ] && echo "$INC_NOTE"
     SC=$T/sc-$story.html
     check "scenario $story ($INC_SOURCE incidents): report builds" $PY "$REPORT" --alerts "$INC_FILE" \
         --flows "$T/sc-$story/flows.json" --out "$SC" \

@@ -71,6 +71,10 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.outputs.redis.url, "redis://127.0.0.1:6379");
     assert_string_equal(cfg.outputs.redis.prefix, "vigie");
     assert_int_equal(cfg.outputs.redis.maxlen, 100000);
+    assert_int_equal(cfg.outputs.redis.mode, 0); /* stream */
+    assert_string_equal(cfg.outputs.redis.stream_field, "");
+    assert_string_equal(cfg.outputs.redis.key, "");
+    assert_int_equal(cfg.outputs.redis.spool_max_bytes, 256u << 20);
     assert_int_equal(cfg.detect.dedup_window_s, 60);
     assert_true(cfg.incidents.enabled);
     assert_int_equal(cfg.incidents.timeout_s, 86400);
@@ -297,6 +301,13 @@ static const struct bad_case bad_cases[] = {
      "2: outputs.redis.prefix: 'a b' must start with a letter"},
     {"outputs:\n  redis: {maxlen: 99}\n",
      "2: outputs.redis.maxlen: 99 is out of range 100..1000000000"},
+    {"outputs:\n  redis: {mode: lpush}\n",
+     "2: outputs.redis.mode: 'lpush' is not one of: stream, list, channel"},
+    {"outputs:\n  redis: {stream_field: \"a:b\"}\n",
+     "2: outputs.redis.stream_field: 'a:b' must start with a letter"},
+    {"outputs:\n  redis: {key: \"9x\"}\n", "2: outputs.redis.key: '9x' must start with a letter"},
+    {"outputs:\n  redis: {spool_max_bytes: 100}\n",
+     "2: outputs.redis.spool_max_bytes: 100 is out of range 4096..4294967295"},
     /* misc */
     {"capture:\n  bpf: \"tcp port 99999\"\n", "2: capture.bpf: invalid BPF filter: "},
     {"sensor: {name: \"my sensor\"}\n", "1: sensor.name: 'my sensor' must start with a letter"},
@@ -393,7 +404,8 @@ static void test_values_applied(void **state)
         "  dedup_window: 120\n"
         "incidents: {enabled: false, timeout: 3600, max_open: 16}\n"
         "outputs:\n"
-        "  redis: {url: \"redis://u:p%40ss@[::1]:7000/3\", prefix: \"v:1\", flows: true}\n"
+        "  redis: {url: \"redis://u:p%40ss@[::1]:7000/3\", prefix: \"v:1\", flows: true,\n"
+        "          mode: list, stream_field: eve, key: \"soc:eve\", spool_max_bytes: 65536}\n"
         "  alerts_file: /tmp/a.json\n");
     char err[4096];
     struct config cfg;
@@ -428,6 +440,10 @@ static void test_values_applied(void **state)
     assert_string_equal(cfg.outputs.redis.url, "redis://u:p%40ss@[::1]:7000/3");
     assert_string_equal(cfg.outputs.redis.prefix, "v:1");
     assert_true(cfg.outputs.redis.flows);
+    assert_int_equal(cfg.outputs.redis.mode, 1); /* list */
+    assert_string_equal(cfg.outputs.redis.stream_field, "eve");
+    assert_string_equal(cfg.outputs.redis.key, "soc:eve");
+    assert_int_equal(cfg.outputs.redis.spool_max_bytes, 65536);
     assert_string_equal(cfg.outputs.alerts_file, "/tmp/a.json");
     assert_string_equal(cfg.path, path);
     config_free(&cfg);

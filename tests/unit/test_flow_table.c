@@ -313,6 +313,72 @@ static void test_memcap(void **state)
     flow_table_destroy(ft);
 }
 
+/* Per-flow state that grows after creation (dissector tables) and is
+ * freed when the flow ends, as the pipeline keeps extra_mem current. */
+struct grower {
+    size_t extra;
+    size_t per_flow[64]; /* by client host */
+    int ended[64];
+    int n_ended;
+};
+
+static void grower_end(struct flow *f, enum flow_end_reason reason, void *ud)
+{
+    (void)reason;
+    struct grower *g = ud;
+    uint16_t host = f->key.addr[0][15];
+    g->extra -= g->per_flow[host];
+    g->per_flow[host] = 0;
+    g->ended[g->n_ended++] = host;
+}
+
+/* Live flows growing past the memcap: a packet of one of them evicts the
+ * least recently used others, never itself, and no more than needed (the
+ * freed state is counted as it goes). */
+static void test_memcap_live_growth(void **state)
+{
+    (void)state;
+    struct grower g = {0};
+    struct flow_table_config cfg = {
+        .max_flows = 64, .memcap_bytes = 1u << 20, .on_end = grower_end, .ud = &g};
+    cfg.extra_mem = &g.extra;
+    memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
+    char err[128];
+    struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));
+    assert_non_null(ft);
+    for (uint16_t host = 1; host <= 10; host++)
+        new_udp(ft, host);
+    const uint64_t base = stats(ft).mem_bytes;
+    /* Each flow's state grows by 110 KiB: flows 1..10 would hold 1100 KiB. */
+    for (uint16_t host = 1; host <= 10; host++) {
+        g.per_flow[host] = 110u << 10;
+        g.extra += 110u << 10;
+    }
+    assert_true(base + g.extra > cfg.memcap_bytes);
+    /* A packet of the oldest flow: the next oldest ones go until under. */
+    int created = -1;
+    struct packet p = mkpkt(17, 1, 1, 2, T0 + 100);
+    struct flow *f = flow_table_get(ft, &p, &created);
+    assert_non_null(f);
+    assert_int_equal(created, 0);
+    struct flow_table_stats st = stats(ft);
+    assert_true(st.mem_bytes <= cfg.memcap_bytes);
+    assert_int_equal(g.n_ended, 1);
+    assert_int_equal(g.ended[0], 2);
+    assert_int_equal(st.evicted, 1);
+    assert_int_equal(st.active, 9);
+    /* The packet's flow alone over the memcap: it stays, others go. */
+    g.per_flow[1] += 2u << 20;
+    g.extra += 2u << 20;
+    f = flow_table_get(ft, &p, &created);
+    assert_non_null(f);
+    assert_int_equal(stats(ft).active, 1);
+    assert_int_equal(g.n_ended, 9);
+    flow_table_flush(ft, FLOW_END_EOF);
+    assert_int_equal(g.extra, 0);
+    flow_table_destroy(ft);
+}
+
 static void test_flush_oldest_first(void **state)
 {
     (void)state;
@@ -511,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_set_class_shortens_timeout),
         cmocka_unit_test(test_evict_at_capacity),
         cmocka_unit_test(test_memcap),
+        cmocka_unit_test(test_memcap_live_growth),
         cmocka_unit_test(test_flush_oldest_first),
         cmocka_unit_test(test_end_reason_names),
         cmocka_unit_test(test_stress),

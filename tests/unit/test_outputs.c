@@ -235,8 +235,16 @@ static void test_redis_module(void **state)
     expect_hash(&f->srv, "packets", "12345");
     expect_hash(&f->srv, "drops", "7");
     expect_hash(&f->srv, "mem_bytes", "99");
-    expect_hash(&f->srv, "redis_sent", NULL);
-    expect_hash(&f->srv, "redis_spooled", NULL);
+    /* Published at close, after the delivery: the final counters. */
+    expect_hash(&f->srv, "redis_sent", "50");
+    expect_hash(&f->srv, "redis_spooled", "0");
+    expect_hash(&f->srv, "redis_health", "ok");
+    expect_hash(&f->srv, "timestamp", NULL);
+    expect_hash(&f->srv, "uptime", NULL);
+    redisReply *ttl = srv_command(&f->srv, "TTL vigie:heartbeat:s1");
+    assert_true(ttl->integer > 0 && ttl->integer <= 30);
+    freeReplyObject(ttl);
+    assert_int_equal(xlen(&f->srv, "vigie:stats"), 1); /* the EVE stats event */
     const char *file = slurp(path_in(f, "a.json"));
     for (int i = 0; i < 50; i++, file = strchr(file, '\n') + 1)
         assert_int_equal(alert_n(file), i);

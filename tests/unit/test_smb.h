@@ -102,6 +102,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    dissector_smb.release_state(st);
     free(st);
     return 0;
 }
