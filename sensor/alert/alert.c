@@ -248,7 +248,9 @@ static struct corr_event corr_event_of(enum corr_kind kind, const struct detecto
                             .ts_us = ts_us,
                             .src = corr_host_of(f, f->client),
                             .dst = corr_host_of(f, !f->client),
-                            .detector = d->id};
+                            .detector = d->id,
+                            /* No payload either way: it reached no service. */
+                            .probe = !f->payload};
     return ev;
 }
 

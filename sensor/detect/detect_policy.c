@@ -59,7 +59,10 @@ static const struct {
 static void admin_cross_zone(struct detect_ctx *ctx, struct flow *f)
 {
     uint16_t sz = f->zone[f->client], dz = f->zone[!f->client];
-    if (sz == dz) return;
+    /* Without payload no protocol was spoken (a scan probe, whose
+     * application nDPI can only guess from the port): no administration
+     * happened; policy_violation and internal_scan report the attempt. */
+    if (sz == dz || !f->payload) return;
     uint16_t port = detect_server_port(f);
     for (size_t i = 0; i < sizeof(admin_protocols) / sizeof(admin_protocols[0]); i++) {
         const __typeof__(admin_protocols[0]) *p = &admin_protocols[i];

@@ -43,6 +43,9 @@ struct flow {
     /* A policy rule allowed what a detector saw on it (docs/incidents.md
      * rule 9): a fact of its flow record, not an alert. */
     unsigned policy_allowed : 1;
+    /* Bit per key endpoint that sent application payload: a flow with none
+     * reached no service (a scan probe, a refused connection). */
+    unsigned payload : 2;
     uint8_t tcp_fin;      /* bit per endpoint that sent a FIN */
     uint8_t tcp_flags[2]; /* OR of the TCP flags sent by key endpoint 0 / 1 */
     /* line 2 */

@@ -122,6 +122,7 @@ static struct flow make_flow(struct world *w, uint8_t src, uint8_t dst, uint16_t
         f.zone[i] = zones_lookup(w->zones, f.key.addr[i]);
     f.cls.master = f.cls.app = app;
     f.cls.done = 1;
+    f.payload = 3; /* both sides spoke the protocol */
     f.id = id++;
     return f;
 }
@@ -130,6 +131,24 @@ static void classified(struct world *w, struct flow *f, uint64_t t_s)
 {
     w->ctx.now_us = f->first_us = f->last_us = t_s * 1000000u;
     detect_classified(&w->ctx, f);
+}
+
+/* A SYN to 3389 that nothing answered, guessed as RDP by its port: no
+ * remote administration happened, so no admin_protocol_cross_zone. */
+static void test_probe_is_not_administration(void **state)
+{
+    struct world *w = *state;
+    /* policy_violation reports the attempt; admin_protocol_cross_zone, the
+     * registry's next detector, would be the last alert if it fired. */
+    w->out.alert[0] = 0;
+    struct flow probe = make_flow(w, 6, 10, 3389, NDPI_PROTOCOL_RDP);
+    probe.payload = 0;
+    classified(w, &probe, 900);
+    assert_non_null(strstr(w->out.alert, "\"detector\":\"policy_violation\""));
+    /* The same flow, answered and spoken, is administration. */
+    struct flow rdp = make_flow(w, 6, 10, 3389, NDPI_PROTOCOL_RDP);
+    classified(w, &rdp, 901);
+    assert_non_null(strstr(w->out.alert, "\"detector\":\"admin_protocol_cross_zone\""));
 }
 
 static void test_denied_alerts_allowed_is_a_fact(void **state)
@@ -194,6 +213,7 @@ static void test_denied_alerts_allowed_is_a_fact(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe_is_not_administration),
         cmocka_unit_test(test_denied_alerts_allowed_is_a_fact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
