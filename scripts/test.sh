@@ -50,6 +50,7 @@ stage "lint (clang-format, file length)" tests/lint.sh
 stage "unit tests" ctest_in build
 stage "pcap tests" run_if_present tests/pcap/run.sh
 stage "pcapng: interfaces of several link types" run_if_present tests/pcap/pcapng.sh
+stage "benchmark generators" run_if_present tests/bench/generators.py
 stage "nDPI agreement" run_if_present tests/pcap/agreement.sh
 stage "live capture (veth)" run_if_present tests/integration/live_veth.sh
 stage "redis end to end" run_if_present tests/integration/redis_e2e.sh

@@ -30,7 +30,7 @@ struct options {
     char bpf[1024];
 };
 
-static volatile sig_atomic_t stop_requested, reload_requested, stats_requested;
+static volatile sig_atomic_t reload_requested, stats_requested;
 static struct capture *running_capture;
 
 static void usage(FILE *out)
@@ -177,7 +177,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 static void on_signal(int sig)
 {
     (void)sig;
-    stop_requested = 1;
     if (running_capture) capture_stop(running_capture);
 }
 
@@ -471,8 +470,9 @@ int main(int argc, char **argv)
     if (run.progress) fprintf(stderr, "\r\033[K");
     if (rc != 0) fprintf(stderr, "vigie: %s\n", err);
 
-    int forced = capture_is_live(cap) || stop_requested;
-    if (pipeline_finish(pipe, forced ? FLOW_END_FORCED : FLOW_END_EOF) != 0) {
+    /* Every flow still open ends as Suricata's do at shutdown, whether the
+     * file ended or a live sensor was stopped ("forced" is an eviction). */
+    if (pipeline_finish(pipe, FLOW_END_EOF) != 0) {
         fprintf(stderr, "vigie: writing output files failed\n");
         rc = -1;
     }
