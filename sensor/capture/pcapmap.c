@@ -94,6 +94,11 @@ int pcapmap_next(struct pcapmap *m, struct pcapmap_packet *pk)
     pk->wire_len = get32(m, h + 12);
     pk->data = h + RECORD_HEADER;
     m->pos += RECORD_HEADER + caplen;
+    /* The next record is read after this packet is processed: its header
+     * and first bytes, not in the cache after the page cache, arrive
+     * meanwhile instead of stalling the next call. */
+    __builtin_prefetch(m->base + m->pos);
+    __builtin_prefetch(m->base + m->pos + 64);
     if (m->pos - m->released >= 2 * RELEASE_EVERY) release_behind(m);
     return 1;
 }
