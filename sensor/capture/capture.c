@@ -415,9 +415,10 @@ static int run_pcapng(struct capture *c, capture_tick_fn tick, void *tick_ud, ch
     return 0;
 }
 
-/* The mapped records, in batches as pcap_dispatch's. Returns 1 at the end
- * of the file, 0 when libpcap is to read on from c->offset (a record the
- * mapped reader does not take, or a stop), -1 if the file cannot seek. */
+/* The mapped records, in batches and with ticks as pcap_dispatch's. Then
+ * libpcap reads on from c->offset: nothing at the end of the file (or of
+ * what was mapped, if it grew), else the record the mapped reader does
+ * not take. -1 if the file cannot seek there. */
 static int run_mapped(struct capture *c, capture_tick_fn tick, void *tick_ud, char *err,
                       size_t errlen)
 {
@@ -434,11 +435,9 @@ static int run_mapped(struct capture *c, capture_tick_fn tick, void *tick_ud, ch
             if (c->replay > 0) pace(c, pk.ts_us);
             c->fn(c->ud, c->dlt, pk.ts_us, pk.caplen, pk.wire_len, pk.data);
         }
-        if (rc == 0) { /* as pcap_dispatch: a tick for the last batch, if any */
-            if (n && tick) tick(tick_ud);
-            return 1;
-        }
-        if (tick) tick(tick_ud);
+        /* pcap_dispatch returns no count on a break or an error: no tick */
+        if (c->stop) break;
+        if ((rc == 1 || (rc == 0 && n)) && tick) tick(tick_ud);
     }
     if (fseeko(pcap_file(c->p), (off_t)c->offset, SEEK_SET) != 0) {
         snprintf(err, errlen, "capture: cannot seek to file offset %llu",
@@ -454,13 +453,7 @@ int capture_run(struct capture *c, capture_fn fn, void *fn_ud, capture_tick_fn t
     c->fn = fn;
     c->ud = fn_ud;
     if (c->ng) return run_pcapng(c, tick, tick_ud, err, errlen);
-    if (c->map) {
-        int rc = run_mapped(c, tick, tick_ud, err, errlen);
-        if (rc != 0) {
-            if (rc > 0 && tick) tick(tick_ud); /* that of the dispatch finding none */
-            return rc < 0 ? -1 : 0;
-        }
-    }
+    if (c->map && run_mapped(c, tick, tick_ud, err, errlen) != 0) return -1;
     while (!c->stop) {
         /* With replay pacing, small batches keep the tick regular. */
         int n = pcap_dispatch(c->p, c->replay > 0 ? 64 : BATCH, on_packet, (u_char *)c);
