@@ -10,7 +10,7 @@
 
 #include "capture.h"
 #include "decode/decode.h"
-#include "pcapmap.h"
+#include "pcapread.h"
 #include "pcapng.h"
 
 #define BATCH 4096
@@ -32,9 +32,9 @@ struct capture {
     double replay;
     off_t file_size;
     char *read_buffer; /* stdio buffer of the capture file, freed after it */
-    /* classic pcap regular file: records read from a mapping, then (from
+    /* classic pcap regular file: records read by pcapread.c, then (from
      * the first irregular record) by libpcap; prog: its BPF filter */
-    struct pcapmap *map;
+    struct pcapread *rd;
     struct bpf_program prog;
     int has_prog;
     uint64_t packets;
@@ -54,7 +54,7 @@ struct capture {
     void *ud;
 };
 
-/* The program is kept: the mapped reader filters with it itself. */
+/* The program is kept: pcapread.c's records are filtered with it here. */
 static int set_filter(struct capture *c, const char *bpf, char *err, size_t errlen)
 {
     if (!bpf || !*bpf) return 0;
@@ -204,7 +204,7 @@ fail:
 
 /* libpcap rewrites the pseudo-headers of a few link types as it reads
  * (pcap_post_process: byte order, USB lengths); those stay its own. */
-static int mappable(int dlt, int swapped)
+static int own_reader_takes(int dlt, int swapped)
 {
     switch (dlt) {
     case DLT_USB_LINUX_MMAPPED:
@@ -272,8 +272,8 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
     c->read_buffer = buf;
     c->offset = PCAP_FILE_HEADER;
     c->file_size = size;
-    if (size > 0 && mappable(c->dlt, pcap_is_swapped(p)))
-        c->map = pcapmap_open(fileno(fp), size, (uint32_t)pcap_snapshot(p));
+    if (size > 0 && own_reader_takes(c->dlt, pcap_is_swapped(p)))
+        c->rd = pcapread_open(fileno(fp), (uint32_t)pcap_snapshot(p));
     return c;
 }
 
@@ -303,7 +303,7 @@ struct capture *capture_open_live(const char *iface, int snaplen, int buffer_mb,
 void capture_close(struct capture *c)
 {
     if (!c) return;
-    pcapmap_close(c->map);
+    pcapread_close(c->rd);
     if (c->has_prog) pcap_freecode(&c->prog);
     if (c->p) pcap_close(c->p); /* closes the FILE, so the buffer goes after */
     pcapng_close(c->ng);
@@ -415,20 +415,20 @@ static int run_pcapng(struct capture *c, capture_tick_fn tick, void *tick_ud, ch
     return 0;
 }
 
-/* The mapped records, in batches and with ticks as pcap_dispatch's. Then
- * libpcap reads on from c->offset: nothing at the end of the file (or of
- * what was mapped, if it grew), else the record the mapped reader does
- * not take. -1 if the file cannot seek there. */
-static int run_mapped(struct capture *c, capture_tick_fn tick, void *tick_ud, char *err,
+/* The records of pcapread.c, in batches and with ticks as pcap_dispatch's.
+ * Then libpcap reads on from c->offset: nothing at the end of the file,
+ * else the record pcapread.c does not take. -1 if the file cannot seek
+ * there. */
+static int run_blocks(struct capture *c, capture_tick_fn tick, void *tick_ud, char *err,
                       size_t errlen)
 {
-    struct pcapmap_packet pk;
+    struct pcapread_packet pk;
     int batch = c->replay > 0 ? 64 : BATCH, rc = 1;
     while (!c->stop && rc == 1) {
         int n = 0;
-        while (n < batch && !c->stop && (rc = pcapmap_next(c->map, &pk)) == 1) {
+        while (n < batch && !c->stop && (rc = pcapread_next(c->rd, &pk)) == 1) {
             struct pcap_pkthdr h = {.caplen = pk.caplen, .len = pk.wire_len};
-            c->offset = pcapmap_offset(c->map);
+            c->offset = pcapread_offset(c->rd);
             if (c->has_prog && !pcap_offline_filter(&c->prog, &h, pk.data)) continue;
             c->packets++;
             n++;
@@ -453,7 +453,7 @@ int capture_run(struct capture *c, capture_fn fn, void *fn_ud, capture_tick_fn t
     c->fn = fn;
     c->ud = fn_ud;
     if (c->ng) return run_pcapng(c, tick, tick_ud, err, errlen);
-    if (c->map && run_mapped(c, tick, tick_ud, err, errlen) != 0) return -1;
+    if (c->rd && run_blocks(c, tick, tick_ud, err, errlen) != 0) return -1;
     while (!c->stop) {
         /* With replay pacing, small batches keep the tick regular. */
         int n = pcap_dispatch(c->p, c->replay > 0 ? 64 : BATCH, on_packet, (u_char *)c);
@@ -488,7 +488,7 @@ double capture_progress(struct capture *c)
 {
     if (c->live || c->file_size <= 0) return -1;
     if (c->ng) return (double)pcapng_offset(c->ng) / (double)c->file_size;
-    if (c->map) return (double)c->offset / (double)c->file_size;
+    if (c->rd) return (double)c->offset / (double)c->file_size;
     FILE *fp = pcap_file(c->p);
     if (!fp) return -1;
     long off = ftell(fp);

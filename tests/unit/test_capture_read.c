@@ -1,4 +1,4 @@
-/* Classic pcap files read through the memory mapping (pcapmap.c, then
+/* Classic pcap files read in blocks by pcapread.c (and then
  * libpcap from the first record it does not take) give what libpcap alone
  * gives: every packet with its time, lengths and bytes, in both byte
  * orders and both time resolutions, with a BPF filter, and on a file cut
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "capture/capture.h"
-#include "capture/pcapmap.h"
+#include "capture/pcapread.h"
 
 #define MAX_PKTS 64
 #define SNAPLEN 1500
@@ -153,9 +153,9 @@ static void test_formats(void **state)
             const char *path = write_tmp(f, len);
             int fd = open(path, O_RDONLY);
             unlink(path);
-            struct pcapmap *m = pcapmap_open(fd, (off_t)len, SNAPLEN);
-            assert_non_null(m); /* the mapped reader is the one tested */
-            pcapmap_close(m);
+            struct pcapread *m = pcapread_open(fd, SNAPLEN);
+            assert_non_null(m); /* pcapread.c is the reader tested */
+            pcapread_close(m);
             close(fd);
             same_as_libpcap(f, len, NULL);
             same_as_libpcap(f, len, "tcp");
