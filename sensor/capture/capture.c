@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "decode/decode.h"
+#include "pcapread.h"
 #include "pcapng.h"
 
 #define BATCH 4096
@@ -30,6 +32,11 @@ struct capture {
     double replay;
     off_t file_size;
     char *read_buffer; /* stdio buffer of the capture file, freed after it */
+    /* classic pcap regular file: records read by pcapread.c, then (from
+     * the first irregular record) by libpcap; prog: its BPF filter */
+    struct pcapread *rd;
+    struct bpf_program prog;
+    int has_prog;
     uint64_t packets;
     uint64_t offset; /* classic pcap: bytes of the records read, ftell fails on a pipe */
     /* pcapng, read by pcapng.c: its own FILE, one BPF program per link type */
@@ -47,16 +54,19 @@ struct capture {
     void *ud;
 };
 
-static int set_filter(pcap_t *p, const char *bpf, char *err, size_t errlen)
+/* The program is kept: pcapread.c's records are filtered with it here. */
+static int set_filter(struct capture *c, const char *bpf, char *err, size_t errlen)
 {
-    struct bpf_program prog;
     if (!bpf || !*bpf) return 0;
-    if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-        pcap_setfilter(p, &prog) != 0) {
-        snprintf(err, errlen, "BPF filter \"%s\": %s", bpf, pcap_geterr(p));
+    if (pcap_compile(c->p, &c->prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "BPF filter \"%s\": %s", bpf, pcap_geterr(c->p));
         return -1;
     }
-    pcap_freecode(&prog);
+    c->has_prog = 1;
+    if (pcap_setfilter(c->p, &c->prog) != 0) {
+        snprintf(err, errlen, "BPF filter \"%s\": %s", bpf, pcap_geterr(c->p));
+        return -1;
+    }
     return 0;
 }
 
@@ -77,7 +87,7 @@ static struct capture *finish_open(pcap_t *p, int live, const char *bpf, char *e
         capture_close(c);
         return NULL;
     }
-    if (set_filter(p, bpf, err, errlen) != 0) {
+    if (set_filter(c, bpf, err, errlen) != 0) {
         capture_close(c);
         return NULL;
     }
@@ -192,6 +202,23 @@ fail:
     return NULL;
 }
 
+/* libpcap rewrites the pseudo-headers of a few link types as it reads
+ * (pcap_post_process: byte order, USB lengths); those stay its own. */
+static int own_reader_takes(int dlt, int swapped)
+{
+    switch (dlt) {
+    case DLT_USB_LINUX_MMAPPED:
+        return 0;
+    case DLT_LINUX_SLL:
+    case DLT_LINUX_SLL2:
+    case DLT_USB_LINUX:
+    case DLT_NFLOG:
+        return !swapped;
+    default:
+        return 1;
+    }
+}
+
 struct capture *capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
@@ -245,6 +272,8 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
     c->read_buffer = buf;
     c->offset = PCAP_FILE_HEADER;
     c->file_size = size;
+    if (size > 0 && own_reader_takes(c->dlt, pcap_is_swapped(p)))
+        c->rd = pcapread_open(fileno(fp), (uint32_t)pcap_snapshot(p));
     return c;
 }
 
@@ -274,6 +303,8 @@ struct capture *capture_open_live(const char *iface, int snaplen, int buffer_mb,
 void capture_close(struct capture *c)
 {
     if (!c) return;
+    pcapread_close(c->rd);
+    if (c->has_prog) pcap_freecode(&c->prog);
     if (c->p) pcap_close(c->p); /* closes the FILE, so the buffer goes after */
     pcapng_close(c->ng);
     if (c->ng_fp && c->ng_close_fp) fclose(c->ng_fp);
@@ -384,12 +415,45 @@ static int run_pcapng(struct capture *c, capture_tick_fn tick, void *tick_ud, ch
     return 0;
 }
 
+/* The records of pcapread.c, in batches and with ticks as pcap_dispatch's.
+ * Then libpcap reads on from c->offset: nothing at the end of the file,
+ * else the record pcapread.c does not take. -1 if the file cannot seek
+ * there. */
+static int run_blocks(struct capture *c, capture_tick_fn tick, void *tick_ud, char *err,
+                      size_t errlen)
+{
+    struct pcapread_packet pk;
+    int batch = c->replay > 0 ? 64 : BATCH, rc = 1;
+    while (!c->stop && rc == 1) {
+        int n = 0;
+        while (n < batch && !c->stop && (rc = pcapread_next(c->rd, &pk)) == 1) {
+            struct pcap_pkthdr h = {.caplen = pk.caplen, .len = pk.wire_len};
+            c->offset = pcapread_offset(c->rd);
+            if (c->has_prog && !pcap_offline_filter(&c->prog, &h, pk.data)) continue;
+            c->packets++;
+            n++;
+            if (c->replay > 0) pace(c, pk.ts_us);
+            c->fn(c->ud, c->dlt, pk.ts_us, pk.caplen, pk.wire_len, pk.data);
+        }
+        /* pcap_dispatch returns no count on a break or an error: no tick */
+        if (c->stop) break;
+        if ((rc == 1 || (rc == 0 && n)) && tick) tick(tick_ud);
+    }
+    if (fseeko(pcap_file(c->p), (off_t)c->offset, SEEK_SET) != 0) {
+        snprintf(err, errlen, "capture: cannot seek to file offset %llu",
+                 (unsigned long long)c->offset);
+        return -1;
+    }
+    return 0;
+}
+
 int capture_run(struct capture *c, capture_fn fn, void *fn_ud, capture_tick_fn tick, void *tick_ud,
                 char *err, size_t errlen)
 {
     c->fn = fn;
     c->ud = fn_ud;
     if (c->ng) return run_pcapng(c, tick, tick_ud, err, errlen);
+    if (c->rd && run_blocks(c, tick, tick_ud, err, errlen) != 0) return -1;
     while (!c->stop) {
         /* With replay pacing, small batches keep the tick regular. */
         int n = pcap_dispatch(c->p, c->replay > 0 ? 64 : BATCH, on_packet, (u_char *)c);
@@ -424,6 +488,7 @@ double capture_progress(struct capture *c)
 {
     if (c->live || c->file_size <= 0) return -1;
     if (c->ng) return (double)pcapng_offset(c->ng) / (double)c->file_size;
+    if (c->rd) return (double)c->offset / (double)c->file_size;
     FILE *fp = pcap_file(c->p);
     if (!fp) return -1;
     long off = ftell(fp);

@@ -38,6 +38,8 @@ struct pipeline {
     int dlt;
     int live;
     uint64_t now_us, next_expire_us;
+    uint64_t alerts_seen, alerts_due_us; /* see alerter_due() */
+    int alerts_pending;
     struct pipeline_stats st;
 };
 
@@ -309,12 +311,31 @@ static void track_tcp(struct pipeline *p, struct flow *f, const struct packet *p
         flow_table_set_class(p->ft, f, FLOW_TCP_CLOSED);
 }
 
+/* Whether an alerter tick can close a window: an aggregate opens only
+ * with an alert sent and closes one dedup window later, so after a tick at
+ * or past that time of the last alert sent there is none left. A tick costs
+ * a scan of every aggregate slot, and sparse traffic (a packet every few
+ * seconds) would otherwise pay it on every packet. */
+static int alerter_due(struct pipeline *p, uint64_t now_us)
+{
+    struct alerter_stats as;
+    alerter_get_stats(p->alerter, &as);
+    if (as.sent != p->alerts_seen) {
+        p->alerts_seen = as.sent;
+        p->alerts_due_us = now_us + (uint64_t)p->cfg->detect.dedup_window_s * 1000000u;
+        p->alerts_pending = 1;
+    }
+    if (!p->alerts_pending) return 0;
+    if (now_us >= p->alerts_due_us) p->alerts_pending = 0; /* this tick is the last */
+    return 1;
+}
+
 /* Once per second of packet time: idle flows, alert windows, detectors,
  * incident windows. */
 static void second_passed(struct pipeline *p, uint64_t now_us)
 {
     flow_table_expire(p->ft, now_us);
-    alerter_tick(p->alerter, now_us);
+    if (alerter_due(p, now_us)) alerter_tick(p->alerter, now_us);
     detect_tick(&p->detect);
     correlate_tick(p->corr, now_us);
 }
