@@ -8,8 +8,8 @@ from .auth import (ETYPE_AES256, OID_KRB5, OID_MSKRB5, OID_NTLMSSP, ap_rep, ap_r
                    etype_info2, gss_krb5, kdc_rep, krb_error, pa_data, pa_pac_request, principal, spnego_init,
                    spnego_resp, tgs_req)
 from .protocols import (client_hello, html_page, http_get, http_resp, ldap_bind_resp, ldap_bind_sasl,
-                        ldap_rootdse_entry, ldap_search_rootdse, rdp_conn_confirm, rdp_conn_request,
-                        sasl_wrapped, server_hello13, tls_app, tls_session)
+                        ldap_rootdse_entry, ldap_search_rootdse, ntp_pair, rdp_conn_confirm,
+                        rdp_conn_request, sasl_wrapped, server_hello13, tls_app, tls_session)
 
 
 def dc_locator(sc, cli, t, rng):
@@ -133,3 +133,25 @@ def benign_admin_rdp(sc, rng, t, src, dst, user):
         c.c(tls_app(rng, rng.randrange(20, 300)), 0.2 + rng.random() * 2)
         c.s(b''.join(tls_app(rng, rng.randrange(100, 1400)) for _ in range(rng.randrange(1, 3))), 0.01)
     c.close(0, 0.5)
+
+
+def common_event(sc, r, t, kind, h, resolver, public_dns, users, external_sites, http_sites):
+    """One benign event of a kind every story has (time sync, logon, web,
+    DNS); False for a kind of the story's own."""
+    if kind == 'ntp':
+        q, a = ntp_pair(t, sc.rtt(h, sc.dc))
+        sc.udp(h, sc.dc, 123, 123, t, q, a, 0.0001)
+    elif kind == 'logon':
+        benign_logon(sc, r, t, h, users[h.ip])
+    elif kind == 'web':
+        benign_web(sc, r, t, h, resolver, external_sites)
+    elif kind == 'http':
+        benign_http(sc, r, t, h, resolver, http_sites)
+    elif kind == 'dns-srv':
+        dc_locator(sc, h, t, r)
+    elif kind == 'dns-forward':
+        name, ip = external_sites[r.randrange(len(external_sites))]
+        sc.dns(sc.dc, name, t, r, [ip], server=public_dns)
+    else:
+        return False
+    return True

@@ -23,11 +23,10 @@ servers, IT, offices), the libraries 192.168.40.0/22 (staff) and
 192.168.44.0/22 (public PCs), the conservatory 192.168.60.0/24."""
 from ..net import Site
 from ..network import Scenario
-from ..protocols import UA_EDGE, ntp_pair, smtp_starttls, tls_session
+from ..protocols import UA_EDGE, smtp_starttls, tls_session
 from ..techniques import (beacon, dcsync, fake_pe, http_download, kerberoast, ntlm_check, psexec, rdp_session,
                           samr_enum, share_enum, share_exe_task, smb_encrypt, syn_scan, wmi_exec)
-from ..benign import (benign_admin_rdp, benign_files, benign_http, benign_intranet, benign_logon,
-                      benign_tls_internal, benign_web, dc_locator)
+from ..benign import benign_admin_rdp, benign_files, benign_intranet, benign_tls_internal, common_event
 
 NAME = 'angers'
 TITLE = 'Angers 2021'
@@ -345,16 +344,9 @@ def benign(sc):
     for i, (t, kind, h) in enumerate(events):
         r = sc.rng(f'benign/{i}')
         resolver = public_dns if h in public else (sc.dc if r.random() < 0.7 else sc.dc2)
-        if kind == 'ntp':
-            q, a = ntp_pair(t, sc.rtt(h, sc.dc))
-            sc.udp(h, sc.dc, 123, 123, t, q, a, 0.0001)
-        elif kind == 'logon':
-            benign_logon(sc, r, t, h, users[h.ip])
-        elif kind == 'web':
-            benign_web(sc, r, t, h, resolver, EXTERNAL_SITES)
-        elif kind == 'http':
-            benign_http(sc, r, t, h, resolver, HTTP_SITES)
-        elif kind == 'mail':
+        if common_event(sc, r, t, kind, h, resolver, public_dns, users, EXTERNAL_SITES, HTTP_SITES):
+            continue
+        if kind == 'mail':
             mail_session(sc, r, t, h)
         elif kind == 'smtp-in':
             smtp_in(sc, r, t, MX[r.randrange(len(MX))])
@@ -369,11 +361,6 @@ def benign(sc):
             benign_intranet(sc, r, t, h, sc.hosts['172.16.10.40'], 'intranet.angers.local', USERS)
         elif kind == 'sigb':
             benign_tls_internal(sc, r, t, h, sc.hosts['192.168.40.10'], 'sigb.angers.local')
-        elif kind == 'dns-srv':
-            dc_locator(sc, h, t, r)
-        elif kind == 'dns-forward':
-            name, ip = EXTERNAL_SITES[r.randrange(len(EXTERNAL_SITES))]
-            sc.dns(sc.dc, name, t, r, [ip], server=public_dns)
         elif kind == 'admin-rdp':
             benign_admin_rdp(sc, r, t, admin, h, 'adm-p.gaultier')
 

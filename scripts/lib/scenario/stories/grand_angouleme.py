@@ -12,12 +12,11 @@ and encrypts a Mairie file share. Around it: DNS, web, Kerberos and LDAP
 logons, file server use, NTP of about sixty machines on every site."""
 from ..net import SITE, Site
 from ..network import Scenario
-from ..protocols import UA_EDGE, ntp_pair
+from ..protocols import UA_EDGE
 from ..techniques import (beacon, dcsync, http_download, kerberoast, kerberos_spray, ntlm_check, psexec,
                           rdp_session, samr_enum, share_enum, share_exe_task, smb_encrypt, syn_scan, wmi_exec,
                           zip_of)
-from ..benign import (benign_admin_rdp, benign_files, benign_http, benign_intranet, benign_logon,
-                      benign_tls_internal, benign_web, dc_locator)
+from ..benign import benign_admin_rdp, benign_files, benign_http, benign_intranet, benign_tls_internal, common_event
 
 NAME = 'grand-angouleme'
 TITLE = 'Grand Angouleme 2023'
@@ -336,16 +335,9 @@ def benign(sc):
     for i, (t, kind, h) in enumerate(events):
         r = sc.rng(f'benign/{i}')
         resolver = public_dns if h in wifi else (sc.dc if r.random() < 0.7 else sc.dc2)
-        if kind == 'ntp':
-            q, a = ntp_pair(t, sc.rtt(h, sc.dc))
-            sc.udp(h, sc.dc, 123, 123, t, q, a, 0.0001)
-        elif kind == 'logon':
-            benign_logon(sc, r, t, h, users[h.ip])
-        elif kind == 'web':
-            benign_web(sc, r, t, h, resolver, EXTERNAL_SITES)
-        elif kind == 'http':
-            benign_http(sc, r, t, h, resolver, HTTP_SITES)
-        elif kind == 'intranet':
+        if common_event(sc, r, t, kind, h, resolver, public_dns, users, EXTERNAL_SITES, HTTP_SITES):
+            continue
+        if kind == 'intranet':
             benign_intranet(sc, r, t, h, sc.hosts['10.10.0.30'], 'intranet.agglo.local', USERS)
         elif kind == 'finances':
             benign_tls_internal(sc, r, t, h, sc.hosts['10.10.0.21'], 'finances.agglo.local')
@@ -355,11 +347,6 @@ def benign(sc):
             benign_files(sc, r, t, h, users[h.ip], sc.fileserver, 'Partage', AGGLO_DOCS)
         elif kind == 'files-mairie':
             benign_files(sc, r, t, h, users[h.ip], sc.hosts['10.20.0.20'], 'Services', MAIRIE_DOCS)
-        elif kind == 'dns-srv':
-            dc_locator(sc, h, t, r)
-        elif kind == 'dns-forward':
-            name, ip = EXTERNAL_SITES[r.randrange(len(EXTERNAL_SITES))]
-            sc.dns(sc.dc, name, t, r, [ip], server=public_dns)
         elif kind == 'admin-rdp':
             benign_admin_rdp(sc, r, t, sc.host('10.10.5.3', 'PC-ADM-03', 'pc'), sc.hosts['10.10.0.21'],
                              'adm-j.moreau')
