@@ -517,7 +517,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
             }
         }
         pkt->l3 = ip.p;
-        pkt->l3_len = (uint32_t)ip.left;
+        pkt->l3_len = (uint32_t)(frame + caplen - ip.p); /* past a tunnel's end too */
         flow_key_canonicalize(&pkt->key, &pkt->dir);
         return DECODE_OK;
     }

@@ -145,6 +145,22 @@ static void test_teredo(void **state)
     assert_int_equal(d.p.decapsulated, 0);
 }
 
+/* Bytes after the outer datagram (Ethernet padding, a trailer): the inner
+ * packet's l3 still runs to the end of the frame, its payload does not. */
+static void test_trailer(void **state)
+{
+    (void)state;
+    const char *hdrs[] = {"2000 E 0000002a", "30ff 0000 00000001"};
+    for (int i = 0; i < 2; i++) {
+        struct buf ip = {0}, f = {0};
+        std_tcp(&ip, 0);
+        uint32_t l3 = tunnel_frame(i ? 17 : 47, 2152, 2152, hdrs[i], &ip, &f);
+        fill(&f, 0xEE, 6);
+        struct dres d = run_buf(DLT_EN10MB, &f);
+        expect_std_tcp(&f, &d, l3, 0);
+    }
+}
+
 static void test_malformed_inner(void **state)
 {
     (void)state;
@@ -196,11 +212,9 @@ static void test_nesting_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gre),
-        cmocka_unit_test(test_vxlan),
-        cmocka_unit_test(test_gtpu),
-        cmocka_unit_test(test_teredo),
-        cmocka_unit_test(test_malformed_inner),
+        cmocka_unit_test(test_gre),           cmocka_unit_test(test_vxlan),
+        cmocka_unit_test(test_gtpu),          cmocka_unit_test(test_teredo),
+        cmocka_unit_test(test_trailer),       cmocka_unit_test(test_malformed_inner),
         cmocka_unit_test(test_nesting_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
