@@ -134,7 +134,7 @@ static void test_teredo(void **state)
     std_tcp(&ip, 0);
     tunnel_frame(17, 3544, 40001, "", &ip, &f);
     assert_int_equal(run_buf(DLT_EN10MB, &f).p.decapsulated, 0);
-    expect_outer(17, 3544, 40001, "0000"); /* origin indication cut short */
+    expect_outer(17, 3544, 40001, "0000"); /* a zero word, then no IPv6 */
     struct buf ip6b = {0}, g = {0};
     std_tcp(&ip6b, 1);
     ip6b.d[5] += 1; /* payload length one more than the datagram holds */
