@@ -11,6 +11,7 @@
 
 #include "cursor.h"
 #include "decode.h"
+#include "tunnel.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -117,7 +118,7 @@ static enum decode_result decode_shims(struct cursor *c, uint16_t *type, struct 
     return DECODE_MALFORMED;
 }
 
-static enum decode_result decode_ethernet(struct cursor *c, uint16_t *type, struct packet *pkt)
+enum decode_result decode_ethernet(struct cursor *c, uint16_t *type, struct packet *pkt)
 {
     if (!cursor_need(c, 14)) return DECODE_TRUNCATED;
     cursor_skip(c, 12); /* addresses */
@@ -292,7 +293,7 @@ static int ipv6_has_jumbo(struct cursor h, uint8_t next)
  * the l4_len bytes the IP header announces; only that part is exposed as
  * payload, none of it when the capture ends inside the header. */
 static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32_t l4_len,
-                                    int len_captured)
+                                    int len_captured, uint32_t *wire)
 {
     struct cursor h = *c; /* the header's fields, read in order */
     uint32_t hlen;
@@ -339,14 +340,17 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
         break;
     }
     cursor_skip(c, hlen < c->left ? hlen : c->left);
+    *wire = l4_len - hlen; /* the payload's announced length */
     pkt->payload = c->p;
     pkt->payload_len = (uint32_t)c->left;
     return DECODE_OK;
 }
 
 /* RFC 791 3.1. On a tunnel (IP-in-IP, IPv6-in-IP) *tunnel is set and c is
- * left on the inner header; otherwise c is consumed by the transport. */
-static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int *tunnel)
+ * left on the inner header; otherwise c is left on the transport payload,
+ * whose announced length is *wire. */
+static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int *tunnel,
+                                      uint32_t *wire)
 {
     struct cursor h = *c; /* the fixed 20 bytes, read in order */
     if (!cursor_need(&h, 20)) return DECODE_TRUNCATED;
@@ -383,11 +387,12 @@ static enum decode_result decode_ipv4(struct packet *pkt, struct cursor *c, int 
     set_key_addr4(pkt, &h);
     /* Frames cut by the snap length still count in their flow. */
     cursor_limit(c, tot - ihl);
-    return decode_l4(pkt, c, tot - ihl, pkt->offloaded);
+    return decode_l4(pkt, c, tot - ihl, pkt->offloaded, wire);
 }
 
 /* RFC 8200 3; tunnels as for IPv4. */
-static enum decode_result decode_ipv6(struct packet *pkt, struct cursor *c, int *tunnel)
+static enum decode_result decode_ipv6(struct packet *pkt, struct cursor *c, int *tunnel,
+                                      uint32_t *wire)
 {
     struct cursor h = *c; /* the fixed 40 bytes, read in order */
     if (!cursor_need(&h, 40)) return DECODE_TRUNCATED;
@@ -418,7 +423,7 @@ static enum decode_result decode_ipv6(struct packet *pkt, struct cursor *c, int 
     cursor_copy(&h, pkt->key.addr[0], 16);
     cursor_copy(&h, pkt->key.addr[1], 16);
     cursor_limit(c, plen);
-    return decode_l4(pkt, c, plen, len_captured);
+    return decode_l4(pkt, c, plen, len_captured, wire);
 }
 
 /* memcmp's order of two addresses, from two big-endian words each: an
@@ -462,6 +467,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
     pkt->icmp_type = pkt->icmp_code = 0;
     pkt->first_fragment = 0;
     pkt->offloaded = 0;
+    pkt->decapsulated = 0;
     pkt->payload = NULL;
     pkt->payload_len = 0;
 
@@ -469,25 +475,50 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
     if (r != DECODE_OK) return r;
     if (type != ETH_IPV4 && type != ETH_IPV6) return DECODE_NOT_IP;
 
-    /* Decapsulate IP-in-IP and IPv6-in-IP: the inner header is the flow. */
-    for (int depth = 0; depth < MAX_TUNNEL_DEPTH; depth++) {
+    /* Decapsulate IP-in-IP, IPv6-in-IP and the GRE and UDP tunnels of
+     * tunnel.c: the inner header is the flow. An IP-in-IP chain deeper than
+     * MAX_TUNNEL_DEPTH is refused; a GRE or UDP tunnel there is decoded as
+     * the outer flow it is. */
+    for (int depth = 0;; depth++) {
         if (!cursor_need(&c, 1)) return DECODE_TRUNCATED;
         struct cursor ip = c; /* this header to the end of the frame */
         int tunnel = 0;
+        uint32_t wire = 0;
         uint8_t v = cursor_peek_u8(&c, 0) >> 4;
+        if (depth && v != (type == ETH_IPV6 ? 6 : 4)) return DECODE_MALFORMED;
         if (v == 4)
-            r = decode_ipv4(pkt, &c, &tunnel);
+            r = decode_ipv4(pkt, &c, &tunnel, &wire);
         else if (v == 6)
-            r = decode_ipv6(pkt, &c, &tunnel);
+            r = decode_ipv6(pkt, &c, &tunnel, &wire);
         else
-            return depth ? DECODE_MALFORMED : DECODE_NOT_IP;
+            return DECODE_NOT_IP;
         if (r != DECODE_OK) return r;
-        if (!tunnel) {
-            pkt->l3 = ip.p;
-            pkt->l3_len = (uint32_t)ip.left;
-            flow_key_canonicalize(&pkt->key, &pkt->dir);
-            return DECODE_OK;
+        if (depth + 1 >= MAX_TUNNEL_DEPTH && tunnel) return DECODE_UNSUPPORTED;
+        if (tunnel) {
+            type = pkt->key.proto == IPPROTO_IPV6_ ? ETH_IPV6 : ETH_IPV4;
+            pkt->decapsulated++;
+            continue;
         }
+        uint16_t inner = 0;
+        if (depth + 1 < MAX_TUNNEL_DEPTH) {
+            struct cursor t = c;
+            r = tunnel_decap(pkt, &t, wire, &inner);
+            if (r != DECODE_OK) return r;
+            if (inner) {
+                if (inner != ETH_IPV4 && inner != ETH_IPV6) return DECODE_NOT_IP;
+                /* The inner packet's transport fields, not the outer's. */
+                pkt->key.port[0] = pkt->key.port[1] = 0;
+                pkt->tcp_flags = pkt->icmp_type = pkt->icmp_code = 0;
+                pkt->first_fragment = pkt->offloaded = 0;
+                pkt->decapsulated++;
+                type = inner;
+                c = t;
+                continue;
+            }
+        }
+        pkt->l3 = ip.p;
+        pkt->l3_len = (uint32_t)(frame + caplen - ip.p); /* past a tunnel's end too */
+        flow_key_canonicalize(&pkt->key, &pkt->dir);
+        return DECODE_OK;
     }
-    return DECODE_UNSUPPORTED;
 }

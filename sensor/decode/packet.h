@@ -24,6 +24,7 @@ struct packet {
     uint8_t offloaded;      /* IP length 0 (TSO/GSO): length taken from the capture */
     uint8_t icmp_type;      /* ICMP / ICMPv6 type and code, 0 for other protocols */
     uint8_t icmp_code;
+    uint8_t decapsulated;   /* tunnel headers removed (IP-in-IP, GRE, VXLAN, GTP-U, Teredo) */
     const uint8_t *l3;      /* IP header (innermost, after tunnel decapsulation) */
     uint32_t l3_len;        /* captured bytes from l3 to the end of the frame */
     const uint8_t *payload; /* transport payload (TCP/UDP), else after L4 header */

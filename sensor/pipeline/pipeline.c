@@ -365,6 +365,7 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
     pkt.ts_us = ts_us;
     pkt.wire_len = wire_len;
     p->st.offloaded += pkt.offloaded;
+    p->st.decapsulated += pkt.decapsulated != 0;
 
     int created;
     p->extra_mem = *classify_memory(p->cls) + *dissect_memory(p->dissect);

@@ -18,7 +18,8 @@ struct pipeline;
 struct pipeline_stats {
     uint64_t packets, bytes;
     uint64_t decode[DECODE_RESULT_MAX];
-    uint64_t offloaded; /* TSO/GSO frames (IP length 0), decoded whole */
+    uint64_t offloaded;    /* TSO/GSO frames (IP length 0), decoded whole */
+    uint64_t decapsulated; /* tunnelled packets, decoded as their inner packet */
     uint64_t flows_created, flows_ended, flows_evicted, flows_dropped;
     uint32_t flows_active;
     uint32_t classifying; /* flows still holding nDPI state */

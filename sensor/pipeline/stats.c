@@ -12,7 +12,7 @@ void stats_print_summary(FILE *out, const struct pipeline_stats *st, const struc
         out,
         "vigie: %llu packets, %llu flows, %llu alerts, %llu incidents, %llu drops, %.3f seconds "
         "(%llu malformed, %llu truncated, %llu fragments, %llu not ip, %llu offloaded, "
-        "%llu evicted, %llu allowed flows, %.0f packets/s)\n",
+        "%llu decapsulated, %llu evicted, %llu allowed flows, %.0f packets/s)\n",
         (unsigned long long)st->packets, (unsigned long long)st->flows_created,
         (unsigned long long)st->alerts, (unsigned long long)st->incidents,
         (unsigned long long)stats_drops(st, cs), seconds,
@@ -20,8 +20,9 @@ void stats_print_summary(FILE *out, const struct pipeline_stats *st, const struc
         (unsigned long long)st->decode[DECODE_TRUNCATED],
         (unsigned long long)st->decode[DECODE_FRAGMENT],
         (unsigned long long)(st->decode[DECODE_NOT_IP] + st->decode[DECODE_UNSUPPORTED]),
-        (unsigned long long)st->offloaded, (unsigned long long)st->flows_evicted,
-        (unsigned long long)st->allowed_flows, seconds > 0 ? (double)st->packets / seconds : 0.0);
+        (unsigned long long)st->offloaded, (unsigned long long)st->decapsulated,
+        (unsigned long long)st->flows_evicted, (unsigned long long)st->allowed_flows,
+        seconds > 0 ? (double)st->packets / seconds : 0.0);
 }
 
 void stats_print_line(FILE *out, const struct pipeline_stats *st, const struct capture_stats *cs)

@@ -4,7 +4,9 @@
 #
 #   tests/pcap/tshark_community_id.sh [BUILD_DIR]     (default: build)
 #
-# Captures: the small ones of gen_cases.py (they hold the only SCTP flows),
+# Captures: the small ones of gen_cases.py (they hold the only SCTP flows)
+# and of gen/tunnels.py (GRE, ERSPAN, VXLAN, GTP-U, Teredo: their flows are
+# the inner packets', every one must find its tshark packet and id),
 # and from ../shared/corpus the first PER_PROTO (default 6) captures, by
 # name, where vigie writes flows of each of those protocols (vigie reads the
 # whole corpus for that choice, in seconds; tshark, slow to start, reads only
@@ -13,8 +15,9 @@
 # ports (tshark's last transport layer; addresses of any of its IP layers)
 # and, for ICMP, the same sender; its community_id must equal tshark's for that packet (tshark
 # hashes an ICMP message by type and code as the spec says). Flows with no
-# such packet (a GRE or UDP tunnel, whose flow is the outer tuple while
-# tshark hashes the inner one) are counted, not compared. Fails on any
+# such packet (a tunnel vigie does not decapsulate, whose flow is the outer
+# tuple while tshark hashes the inner one) are counted, not compared, but
+# in the generated tunnel captures they fail. Fails on any
 # mismatch, or when a protocol has no compared flow at all.
 # Prints one line per protocol, then "N passed, N failed". Skips cleanly
 # without tshark; without ../shared only the generated captures are read.
@@ -38,6 +41,8 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/cases" "$tmp/flows"
 "$PY" "$ROOT/tests/pcap/gen_cases.py" "$tmp/cases" >/dev/null ||
     { echo "tshark_community_id: gen_cases.py failed"; exit 1; }
+"$PY" "$ROOT/tests/pcap/gen/tunnels.py" "$tmp/cases" >/dev/null ||
+    { echo "tshark_community_id: gen/tunnels.py failed"; exit 1; }
 
 # flows CAPTURE CONFIG OUT: vigie's flow records ("" config: built-in defaults).
 flows() {
@@ -149,6 +154,9 @@ for line in open(jobs):
             if os.environ.get("CID_DEBUG"):
                 print("unmatched", cap, r["flow"]["start"], r["proto"], s, d, r.get("icmp_type"))
             unmatched[r["proto"]] += 1
+            if os.path.basename(cap).startswith("tunnel_"):  # decapsulated: must match
+                bad.append("%s: %s %s %s -> %s: no tshark packet with this inner tuple" % (
+                    os.path.basename(cap), r["flow"]["start"], r["proto"], s, d))
             continue
         compared[r["proto"]] += 1
         ids = {c[2] for c in cands}

@@ -38,7 +38,7 @@ static void test_icmp_gre_sctp(void **state)
     expect_l4(&d, 1, 0, 0, 14 + 20 + 8, PAYLOAD_LEN); /* ICMP: no ports */
 
     struct buf gre = {0}, g = {0};
-    hex(&gre, "0000 0800", NULL); /* GRE, no options, carrying IPv4 */
+    hex(&gre, "0000 880b", NULL); /* GRE carrying PPP: not decapsulated */
     puts_(&gre, PAYLOAD);
     d = eth_ip4(47, 0, &gre, &g);
     expect_l4(&d, 47, 0, 0, 14 + 20, 4 + PAYLOAD_LEN); /* no L4 header is parsed */
