@@ -31,8 +31,10 @@ one() {
     local f=$1 rel=${1#"$CORPUS"/}
     local base=$WORK/${rel//\//__} nrc vrc
     printf '%s\n' "$rel" >"$base.src"
-    # -v 2: without it ndpiReader 4.2 leaves the Unknown flows out of its CSV
-    ndpiReader -i "$f" -C "$base.csv" -q -v 2 >/dev/null 2>"$base.ndpi.err"; nrc=$?
+    # -v 2: without it ndpiReader 4.2 leaves the Unknown flows out of its CSV;
+    # -t: it decapsulates GTP-U as vigie does (not VXLAN or Teredo: those
+    # flows are vigie's inner ones and ndpiReader's outer ones, unmatched)
+    ndpiReader -i "$f" -C "$base.csv" -q -v 2 -t >/dev/null 2>"$base.ndpi.err"; nrc=$?
     [ -e "$base.csv" ] || : >"$base.csv"
     if [ "$SELF_CHECK" = 1 ]; then
         "$PY" "$HERE/agreement.py" csv2eve "$base.csv" >"$base.json"; vrc=$?
