@@ -47,5 +47,21 @@ else
     printf '     %s\n' "${long[@]}"
 fi
 
+# Every shell script parses (bash -n): a quoting slip fails here, not in
+# the middle of the stage that runs it.
+bad=() m=0
+while IFS= read -r f; do
+    [ -f "$f" ] || continue
+    case $f in *.sh) ;; *) head -1 "$f" | grep -q '^#!.*\(ba\)\?sh' || continue ;; esac
+    m=$((m + 1))
+    bash -n "$f" 2>/dev/null || bad+=("$f")
+done < <(git ls-files)
+if [ ${#bad[@]} -eq 0 ]; then
+    passed=$((passed + 1)); echo "ok   shell syntax: $m scripts parse"
+else
+    failed=$((failed + 1)); echo "FAIL shell syntax (bash -n):"
+    printf '     %s\n' "${bad[@]}"
+fi
+
 echo "lint: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

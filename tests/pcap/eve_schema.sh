@@ -31,7 +31,7 @@ SURICATA=
 for s in "${SURICATA_SCHEMA:-}" "$ROOT/tests/schema/suricata/schema.json" "$SHARED/suricata/schema.json"; do
     [ -n "$s" ] && [ -f "$s" ] && { SURICATA=$s; break; }
 done
-echo "eve_schema: Suricata's schema: ${SURICATA:-not found, the project's schemas only (see tests/schema/suricata/README.md)}"
+echo "eve_schema: Suricata schema: ${SURICATA:-not found, only the project schemas (see tests/schema/suricata/README.md)}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
