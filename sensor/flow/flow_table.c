@@ -338,14 +338,19 @@ static int index_grow(struct flow_table *ft)
 }
 
 /* What the flow record says of the packets beyond counts: the TCP flags
- * each side sent, and each side's first ICMP message. Called before the
- * caller counts the packet in pkts[]. */
+ * each side sent, each side's first ICMP message, which sides sent payload.
+ * Called before the caller counts the packet in pkts[]. */
 static inline void note_packet(struct flow *f, const struct packet *pkt)
 {
     f->tcp_flags[pkt->dir] |= pkt->tcp_flags;
-    if ((pkt->key.proto == 1 || pkt->key.proto == 58) && f->pkts[pkt->dir] == 0) {
-        f->icmp_type[pkt->dir] = pkt->icmp_type;
-        f->icmp_code[pkt->dir] = pkt->icmp_code;
+    if (pkt->key.proto == 1 || pkt->key.proto == 58) {
+        if (f->pkts[pkt->dir] == 0) {
+            f->icmp_type[pkt->dir] = pkt->icmp_type;
+            f->icmp_code[pkt->dir] = pkt->icmp_code;
+        }
+    } else if (pkt->payload_len) {
+        /* An ICMP message's data is not a service's: a ping reaches none. */
+        f->payload |= 1u << pkt->dir;
     }
 }
 

@@ -384,8 +384,6 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
 
     f->pkts[pkt.dir]++;
     f->bytes[pkt.dir] += wire_len;
-    /* An ICMP message's data is not a service's: a ping reaches none. */
-    if (pkt.payload_len && pkt.key.proto != 1 && pkt.key.proto != 58) f->payload |= 1u << pkt.dir;
     if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
     if (!f->cls.done && classify_packet(p->cls, f, &pkt)) classified(p, f);
     if (!dissect_slot_done(&f->dissect)) feed_dissectors(p, f, &pkt);

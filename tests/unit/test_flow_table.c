@@ -165,6 +165,36 @@ static void expire_expect(struct flow_table *ft, struct recorder *rec, uint64_t 
     assert_int_equal(rec->r[before].reason, FLOW_END_TIMEOUT);
 }
 
+/* Which sides sent payload: TCP and UDP data count, a ping's does not. */
+static void test_payload_sides(void **state)
+{
+    (void)state;
+    struct recorder rec = {0};
+    struct flow_table *ft = make_table(64, 1u << 30, &rec, NULL);
+    static const uint8_t data[4] = {1, 2, 3, 4};
+    int created;
+
+    struct packet syn = mkpkt2(6, 7, 40000, 0xFF01, 445, T0);
+    struct flow *f = get_new(ft, &syn);
+    assert_int_equal(f->payload, 0); /* a probe so far */
+    struct packet req = mkpkt2(6, 7, 40000, 0xFF01, 445, T0 + 1);
+    req.payload = data, req.payload_len = sizeof(data);
+    flow_table_get(ft, &req, &created);
+    assert_int_equal(f->payload, 1u << req.dir);
+    struct packet rep = mkpkt2(6, 0xFF01, 445, 7, 40000, T0 + 2);
+    rep.payload = data, rep.payload_len = sizeof(data);
+    flow_table_get(ft, &rep, &created);
+    assert_int_equal(f->payload, 3);
+
+    struct packet ping = mkpkt2(1, 7, 0, 0xFF01, 0, T0 + 3);
+    ping.payload = data, ping.payload_len = sizeof(data);
+    ping.icmp_type = 8;
+    struct flow *icmp = get_new(ft, &ping);
+    assert_int_equal(icmp->payload, 0);
+    assert_int_equal(icmp->icmp_type[ping.dir], 8);
+    flow_table_destroy(ft);
+}
+
 static void test_expire_per_class(void **state)
 {
     (void)state;
@@ -573,6 +603,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_both_directions),
+        cmocka_unit_test(test_payload_sides),
         cmocka_unit_test(test_expire_per_class),
         cmocka_unit_test(test_set_class_shortens_timeout),
         cmocka_unit_test(test_evict_at_capacity),
