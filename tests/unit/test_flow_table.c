@@ -12,90 +12,7 @@
 #include "decode/decode.h"
 #include "flow/flow_table.h"
 
-#define SEC(s) ((uint64_t)(s)*1000000u)
-#define T0 SEC(1700000000)
-
-/* Timeouts in seconds: TCP 40, TCP closed 5, UDP 20, other 10. */
-static const uint32_t timeouts[FLOW_CLASS_MAX] = {40, 5, 20, 10};
-
-struct end_rec {
-    uint64_t id, last_us;
-    enum flow_end_reason reason;
-};
-
-struct recorder {
-    struct end_rec r[256];
-    int n;
-};
-
-static void record_end(struct flow *f, enum flow_end_reason reason, void *ud)
-{
-    struct recorder *rec = ud;
-    assert_true(rec->n < 256);
-    rec->r[rec->n++] = (struct end_rec){f->id, f->last_us, reason};
-}
-
-static struct flow_table *make_table(uint32_t max_flows, uint64_t memcap, struct recorder *rec,
-                                     const size_t *extra)
-{
-    struct flow_table_config cfg = {
-        .max_flows = max_flows,
-        .memcap_bytes = memcap,
-        .on_end = record_end,
-        .ud = rec,
-        .extra_mem = extra,
-    };
-    memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
-    char err[128] = "";
-    struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));
-    assert_non_null(ft);
-    return ft;
-}
-
-/* A packet from 10.0.<src>:sport to 10.0.<dst>:dport, key canonicalized. */
-static struct packet mkpkt2(uint8_t proto, uint16_t src, uint16_t sport, uint16_t dst,
-                            uint16_t dport, uint64_t ts_us)
-{
-    struct packet p;
-    memset(&p, 0, sizeof(p));
-    p.key.family = 4;
-    p.key.proto = proto;
-    const uint16_t host[2] = {src, dst};
-    for (int e = 0; e < 2; e++) {
-        p.key.addr[e][10] = p.key.addr[e][11] = 0xFF;
-        p.key.addr[e][12] = 10;
-        p.key.addr[e][14] = (uint8_t)(host[e] >> 8);
-        p.key.addr[e][15] = (uint8_t)host[e];
-    }
-    p.key.port[0] = sport;
-    p.key.port[1] = dport;
-    flow_key_canonicalize(&p.key, &p.dir);
-    p.ts_us = ts_us;
-    return p;
-}
-
-/* A client 10.0.<host> talking to the server 10.0.255.1. */
-static struct packet mkpkt(uint8_t proto, uint16_t host, uint16_t sport, uint16_t dport,
-                           uint64_t ts_us)
-{
-    return mkpkt2(proto, host, sport, 0xFF01, dport, ts_us);
-}
-
-static struct flow *get_new(struct flow_table *ft, const struct packet *p)
-{
-    int created = -1;
-    struct flow *f = flow_table_get(ft, p, &created);
-    assert_non_null(f);
-    assert_int_equal(created, 1);
-    return f;
-}
-
-/* A new UDP flow from client host, at T0 + host microseconds. */
-static void new_udp(struct flow_table *ft, uint16_t host)
-{
-    struct packet p = mkpkt(17, host, 1, 2, T0 + host);
-    get_new(ft, &p);
-}
+#include "test_flow_table.h"
 
 static struct flow_table_stats stats(const struct flow_table *ft)
 {
@@ -163,36 +80,6 @@ static void expire_expect(struct flow_table *ft, struct recorder *rec, uint64_t 
     if (!gone) return;
     assert_int_equal(rec->r[before].id, id);
     assert_int_equal(rec->r[before].reason, FLOW_END_TIMEOUT);
-}
-
-/* Which sides sent payload: TCP and UDP data count, a ping's does not. */
-static void test_payload_sides(void **state)
-{
-    (void)state;
-    struct recorder rec = {0};
-    struct flow_table *ft = make_table(64, 1u << 30, &rec, NULL);
-    static const uint8_t data[4] = {1, 2, 3, 4};
-    int created;
-
-    struct packet syn = mkpkt2(6, 7, 40000, 0xFF01, 445, T0);
-    struct flow *f = get_new(ft, &syn);
-    assert_int_equal(f->payload, 0); /* a probe so far */
-    struct packet req = mkpkt2(6, 7, 40000, 0xFF01, 445, T0 + 1);
-    req.payload = data, req.payload_len = sizeof(data);
-    flow_table_get(ft, &req, &created);
-    assert_int_equal(f->payload, 1u << req.dir);
-    struct packet rep = mkpkt2(6, 0xFF01, 445, 7, 40000, T0 + 2);
-    rep.payload = data, rep.payload_len = sizeof(data);
-    flow_table_get(ft, &rep, &created);
-    assert_int_equal(f->payload, 3);
-
-    struct packet ping = mkpkt2(1, 7, 0, 0xFF01, 0, T0 + 3);
-    ping.payload = data, ping.payload_len = sizeof(data);
-    ping.icmp_type = 8;
-    struct flow *icmp = get_new(ft, &ping);
-    assert_int_equal(icmp->payload, 0);
-    assert_int_equal(icmp->icmp_type[ping.dir], 8);
-    flow_table_destroy(ft);
 }
 
 static void test_expire_per_class(void **state)
@@ -603,7 +490,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_both_directions),
-        cmocka_unit_test(test_payload_sides),
         cmocka_unit_test(test_expire_per_class),
         cmocka_unit_test(test_set_class_shortens_timeout),
         cmocka_unit_test(test_evict_at_capacity),
