@@ -27,6 +27,7 @@ struct options {
     double replay;
     int no_redis, check_config, quiet, verbose;
     unsigned stats_interval;
+    int workers; /* -1: as the config says */
     char bpf[1024];
 };
 
@@ -48,6 +49,7 @@ static void usage(FILE *out)
           "  -T, --check-config    validate the config and exit\n"
           "  -u, --user USER       drop privileges once the capture is open\n"
           "      --stats-interval S  print (and publish) stats every S seconds\n"
+          "      --workers N       threads of per-flow work (0: one per online CPU)\n"
           "  -q, --quiet           no progress or periodic stats on stderr\n"
           "  -v, --verbose         more messages\n"
           "  -V, --version         print version and exit\n"
@@ -58,7 +60,15 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    enum { OPT_REPLAY = 256, OPT_FLOWS, OPT_REDIS, OPT_NO_REDIS, OPT_LEARN, OPT_STATS };
+    enum {
+        OPT_REPLAY = 256,
+        OPT_FLOWS,
+        OPT_REDIS,
+        OPT_NO_REDIS,
+        OPT_LEARN,
+        OPT_STATS,
+        OPT_WORKERS
+    };
     static const struct option longopts[] = {
         {"config", required_argument, 0, 'c'},
         {"interface", required_argument, 0, 'i'},
@@ -72,6 +82,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"check-config", no_argument, 0, 'T'},
         {"user", required_argument, 0, 'u'},
         {"stats-interval", required_argument, 0, OPT_STATS},
+        {"workers", required_argument, 0, OPT_WORKERS},
         {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},
         {"version", no_argument, 0, 'V'},
@@ -140,6 +151,16 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return -1;
             }
             o->stats_interval = (unsigned)v;
+            break;
+        }
+        case OPT_WORKERS: {
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || *end || !*optarg || v > 64) {
+                fprintf(stderr, "vigie: --workers: a number from 0 to 64, got \"%s\"\n", optarg);
+                return -1;
+            }
+            o->workers = (int)v;
             break;
         }
         case 'V':
@@ -406,11 +427,23 @@ static struct outputs *open_outputs(const struct options *opt, const struct conf
     return out;
 }
 
+/* --workers, else the config's; 0 is one per online CPU. */
+static unsigned workers_wanted(const struct options *opt, const struct config *cfg)
+{
+    int n = opt->workers >= 0 ? opt->workers : cfg->capture.workers;
+    if (n <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus > 0 ? (int)cpus : 1;
+    }
+    return n > 64 ? 64u : (unsigned)n;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
     char err[1024] = "";
     memset(&opt, 0, sizeof(opt));
+    opt.workers = -1;
     if (parse_args(argc, argv, &opt) != 0) return EXIT_USAGE;
     /* A user that does not exist is a usage error, known before anything opens. */
     if (opt.user && !getpwnam(opt.user)) {
@@ -436,6 +469,7 @@ int main(int argc, char **argv)
     struct pipeline_options po = {
         .learn = opt.learn_path != NULL,
         .live = capture_is_live(cap),
+        .workers = workers_wanted(&opt, cfg),
     };
     struct pipeline *pipe = pipeline_create(cfg, &po, err, sizeof(err));
     if (!pipe) {

@@ -64,7 +64,7 @@ static const struct field capture_fields[] = {
     {"interface", ld_f_str, CFG(capture.interface), CONFIG_STR, 0, 0, NULL},
     {"snaplen", ld_f_int, CFG(capture.snaplen), 0, 64, 262144, NULL},
     {"buffer_mb", ld_f_int, CFG(capture.buffer_mb), 0, 1, 65536, NULL},
-    {"workers", ld_f_int, CFG(capture.workers), 0, 1, 64, NULL},
+    {"workers", ld_f_int, CFG(capture.workers), 0, 0, 64, NULL},
     {"bpf", f_bpf, CFG(capture.bpf), sizeof(((struct config *)0)->capture.bpf), 0, 0, NULL},
     {0},
 };

@@ -1,215 +1,363 @@
+/* The data path, reader side (docs/workers.md): packets are decoded here,
+ * handed in batches to the workers their flows hash to, and the workers'
+ * records go through the correlation stage merged in packet order. One
+ * worker runs in this thread; more run in their own threads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ndpi_api.h>
+#include <pthread.h>
 
-#include "alert/alert.h"
-#include "classify/classify.h"
-#include "correlate/correlate.h"
-#include "detect/detect.h"
-#include "engine.h"
-#include "alert/eve.h"
-#include "enrich/geoip.h"
-#include "enrich/learn.h"
-#include "output/output.h"
+#include "batch.h"
 #include "pipeline.h"
-#include "enrich/policy.h"
-#include "enrich/zones.h"
+#include "stage.h"
+#include "worker.h"
 
 #define EXPIRE_EVERY_US 1000000u
+#define FINAL_SEQ UINT64_MAX
 
-struct pipeline {
-    struct flow_table *ft;
-    struct classifier *cls;
-    struct zones *zones;
-    struct geoip *geoip;
-    struct learner *learner;
-    struct outputs *out; /* main's; records are handed to it */
-    struct alerter *alerter;
-    struct correlator *corr; /* the alerter's findings become incidents */
-    struct dissect_engine *dissect;
-    size_t extra_mem; /* nDPI + dissector memory, for the flow memcap */
-    struct policy *policy;
-    struct detect_ctx detect;
-    const struct config *cfg;
-    struct json_writer json; /* reused for every flow event */
-    struct eve_context eve;
-    char host[CONFIG_STR];
-    int dlt;
-    int live;
-    uint64_t now_us, next_expire_us;
-    uint64_t alerts_seen, alerts_due_us; /* see alerter_due() */
-    int alerts_pending;
-    struct pipeline_stats st;
+struct pipeline;
+
+struct worker_thread {
+    struct pipeline *p;
+    unsigned index;
+    pthread_t thread;
+    int started;
 };
 
-/* The flow's application is final: detectors decide, learn mode learns. */
-static void classified(struct pipeline *p, struct flow *f)
-{
-    detect_classified(&p->detect, f);
-    if (p->learner) learner_add(p->learner, f);
-}
+struct pipeline {
+    struct stage *stage;
+    struct outputs *out; /* main's; records are handed to it */
+    struct worker *w[MAX_WORKERS];
+    unsigned nworkers;
+    int threaded;
+    struct worker_thread threads[MAX_WORKERS];
+    struct batch slots[BATCH_SLOTS];
+    /* Batches published to the workers, and done by each (counters). */
+    _Atomic uint32_t published;
+    _Atomic uint32_t done[MAX_WORKERS];
+    _Atomic int quit;
+    uint32_t filling;             /* the batch being filled */
+    uint32_t merged;              /* batches merged */
+    struct batch *cur;            /* slots[filling % BATCH_SLOTS] */
+    const struct record **sorted; /* a tick's flow ends, to sort */
+    size_t sorted_cap;
+    int dlt;
+    int live;
+    uint64_t seq; /* packets read */
+    uint64_t now_us, next_expire_us;
+    struct pipeline_stats st;
+    struct worker_stats ws[MAX_WORKERS]; /* as of the last batch merged */
+};
 
-/* What the dissection engine is told of a flow: transport and ports. */
-static struct dissect_flow_info dissect_info(const struct flow *f)
-{
-    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
-    return fi;
-}
+/* --- the batch being filled --------------------------------------------- */
 
-/* The packet as the dissection engine takes it. */
-static void feed_dissectors(struct pipeline *p, struct flow *f, const struct packet *pkt)
+static void batch_clear(struct pipeline *p, struct batch *b)
 {
-    struct dissect_flow_info fi = dissect_info(f);
-    struct dissect_segment seg = {.payload = pkt->payload,
-                                  .len = pkt->payload_len,
-                                  .tcp_seq = pkt->tcp_seq,
-                                  .syn = (pkt->tcp_flags & TCP_SYN) != 0,
-                                  .to_server = pkt->dir == f->client,
-                                  .ts_us = pkt->ts_us};
-    dissect_packet(p->dissect, &f->dissect, &fi, f, &seg);
-}
-
-static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
-{
-    struct pipeline *p = ud;
-    if (!f->cls.done) {
-        classify_finish(p->cls, f);
-        classified(p, f);
-    }
-    struct dissect_flow_info fi = dissect_info(f);
-    dissect_flow_end(p->dissect, &f->dissect, &fi, f, f->last_us);
-    /* Freed now: an eviction loop of the flow table reads it next. */
-    p->extra_mem = *classify_memory(p->cls) + *dissect_memory(p->dissect);
-    detect_flow_end(&p->detect, f);
-    if (outputs_takes(p->out) & OUTPUT_FLOWS) {
-        json_reset(&p->json);
-        json_begin_object(&p->json);
-        eve_flow_event(&p->json, &p->eve, f, reason);
-        json_end_object(&p->json);
-        size_t len;
-        const char *json = json_buffer(&p->json, &len);
-        if (!json || outputs_flow(p->out, json, len) != 0) p->st.output_errors++;
+    b->arena_len = 0;
+    b->packets = 0;
+    b->nticks = 0;
+    b->final = 0;
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        b->list[i].n = 0;
+        recbuf_reset(&b->rec[i]);
     }
 }
 
-static void on_dissect_event(void *ud, void *flow, const struct dissect_event *ev)
+static void add_tick(struct pipeline *p, uint64_t ts_us)
 {
-    struct pipeline *p = ud;
-    detect_event(&p->detect, flow, ev);
+    struct batch *b = p->cur;
+    struct batch_item it = {.seq = p->seq, .tick = 1};
+    it.pkt.ts_us = ts_us;
+    for (unsigned i = 0; i < p->nworkers; i++)
+        b->list[i].items[b->list[i].n++] = it;
+    b->ticks[b->nticks++] = (struct batch_tick){p->seq, ts_us};
 }
 
-static void alert_to_outputs(void *ud, const char *json, size_t len)
+/* The worker a flow key goes to: a hash of the canonical key, so both
+ * directions agree. */
+static unsigned worker_of(const struct pipeline *p, const struct flow_key *k)
 {
-    struct pipeline *p = ud;
-    if (outputs_alert(p->out, json, len) != 0) p->st.output_errors++;
-}
-
-static void incident_to_outputs(void *ud, const char *json, size_t len)
-{
-    struct pipeline *p = ud;
-    if (p->out && outputs_incident(p->out, json, len) != 0) p->st.output_errors++;
-}
-
-static struct corr_settings corr_settings_of(const struct config *cfg)
-{
-    struct corr_settings set = {.enabled = cfg->incidents.enabled,
-                                .timeout_s = cfg->incidents.timeout_s,
-                                .max_open = cfg->incidents.max_open};
-    return set;
-}
-
-void pipeline_set_outputs(struct pipeline *p, struct outputs *out)
-{
-    p->out = out;
-    if (outputs_takes(out) & OUTPUT_ALERTS) alerter_add_sink(p->alerter, alert_to_outputs, p);
-}
-
-/* The zone-pair matrix of the config, by zone id. */
-static struct policy *policy_from_config(const struct config *cfg, const struct zones *z, char *err,
-                                         size_t errlen)
-{
-    struct policy *pol = policy_create(cfg->policy.mode != CONFIG_POLICY_NONE,
-                                       cfg->policy.mode == CONFIG_POLICY_ALLOW);
-    if (!pol) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
+    if (p->nworkers == 1) return 0;
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    const uint64_t *w = (const uint64_t *)(const void *)k;
+    for (size_t i = 0; i < sizeof(*k) / 8; i++) {
+        h ^= w[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
     }
-    for (size_t i = 0; i < cfg->policy.n_allow; i++) {
-        const struct config_rule *cr = &cfg->policy.allow[i];
-        int from = zones_id(z, cr->from), to = zones_id(z, cr->to);
-        struct policy_rule r = {0};
-        if (from < 0 || to < 0 || cr->n_apps > 32 || cr->n_ports > 64) {
-            snprintf(err, errlen, "%s: policy rule %s -> %s cannot be used", cr->source, cr->from,
-                     cr->to);
-            policy_destroy(pol);
-            return NULL;
+    return (unsigned)(((h >> 32) * p->nworkers) >> 32);
+}
+_Static_assert(sizeof(struct flow_key) % 8 == 0, "flow keys hash as words");
+
+/* --- merge: the stage takes the records of a batch in packet order -------- */
+
+static int cmp_tick_end(const void *a, const void *b)
+{
+    const struct record *x = *(const struct record *const *)a,
+                        *y = *(const struct record *const *)b;
+    if (x->flow.first_us != y->flow.first_us) return x->flow.first_us < y->flow.first_us ? -1 : 1;
+    if (x->flow.id != y->flow.id) return x->flow.id < y->flow.id ? -1 : 1;
+    return x < y ? -1 : x > y; /* one worker's records of one flow keep their order */
+}
+
+struct cursor {
+    const struct recbuf *rb;
+    size_t off;
+};
+
+static const struct record *head(const struct cursor *c)
+{
+    return recbuf_at(c->rb, c->off);
+}
+
+/* Packet records before packet number limit, in packet order. */
+static void merge_packets(struct pipeline *p, struct cursor *c, uint64_t limit)
+{
+    for (;;) {
+        unsigned best = p->nworkers;
+        uint64_t best_seq = limit;
+        for (unsigned i = 0; i < p->nworkers; i++) {
+            const struct record *r = head(&c[i]);
+            if (r && r->phase == PHASE_PACKET && r->seq < best_seq) best = i, best_seq = r->seq;
         }
-        r.from = (uint16_t)from;
-        r.to = (uint16_t)to;
-        r.napps = cr->n_apps;
-        /* A rule without apps: or ports: has NULL lists (C11 7.24.1: memcpy
-         * wants valid pointers even for zero bytes). */
-        if (cr->n_apps) memcpy(r.apps, cr->app_ids, cr->n_apps * sizeof(uint16_t));
-        r.nports = cr->n_ports;
-        if (cr->n_ports) memcpy(r.ports, cr->ports, cr->n_ports * sizeof(uint16_t));
-        snprintf(r.source, sizeof(r.source), "%s", cr->source);
-        /* Rules written in another file than the config were included. */
-        size_t plen = strlen(cfg->path);
-        r.baseline = strncmp(cr->source, cfg->path, plen) != 0 || cr->source[plen] != ':';
-        if (policy_add_rule(pol, &r) != 0) {
-            snprintf(err, errlen, "out of memory");
-            policy_destroy(pol);
-            return NULL;
+        if (best == p->nworkers) return;
+        /* One worker made every record of a packet: take them all. */
+        const struct record *r;
+        while ((r = head(&c[best])) && r->phase == PHASE_PACKET && r->seq == best_seq) {
+            stage_record(p->stage, r);
+            c[best].off += r->len;
         }
     }
-    return pol;
 }
 
-/* NULL with err empty: no GeoIP configured. */
-static struct geoip *open_geoip(const struct config *cfg, char *err, size_t errlen)
+static int grow_sorted(struct pipeline *p, size_t n)
 {
-    *err = 0;
-    if (!cfg->geoip.country[0] && !cfg->geoip.asn[0]) return NULL;
-    return geoip_open(cfg->geoip.country, cfg->geoip.asn, err, errlen);
+    if (n <= p->sorted_cap) return 0;
+    size_t cap = p->sorted_cap ? p->sorted_cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    const struct record **s = realloc(p->sorted, cap * sizeof(*s));
+    if (!s) return -1;
+    p->sorted = s;
+    p->sorted_cap = cap;
+    return 0;
 }
 
-static void rezone(struct flow *f, void *ud)
+/* The flow ends of the tick (or end) at packet number seq, from every
+ * worker, by (first seen, flow id): as many tables as workers, one order. */
+static void merge_tick_ends(struct pipeline *p, struct cursor *c, uint64_t seq)
 {
-    const struct zones *z = ud;
-    f->zone[0] = zones_lookup(z, f->key.addr[0]);
-    f->zone[1] = zones_lookup(z, f->key.addr[1]);
-}
-
-int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, size_t errlen)
-{
-    struct zones *z = zones_create(cfg, err, errlen);
-    if (!z) return -1;
-    struct policy *pol = policy_from_config(cfg, z, err, errlen);
-    struct geoip *geo = pol ? open_geoip(cfg, err, errlen) : NULL;
-    if (!pol || (!geo && *err)) {
-        zones_destroy(z);
-        policy_destroy(pol);
-        return -1;
+    size_t n = 0;
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        const struct record *r;
+        for (size_t off = c[i].off;
+             (r = recbuf_at(c[i].rb, off)) && r->phase == PHASE_TICK_END && r->seq == seq;
+             off += r->len)
+            n++;
     }
-    geoip_close(p->geoip);
-    p->geoip = geo;
-    p->eve.geoip = geo;
-    /* Live flows keep going: only their zones are looked up again. */
-    alerter_flush(p->alerter);
-    struct corr_settings cs = corr_settings_of(cfg);
-    correlate_configure(p->corr, &cs, z, p->host);
-    zones_destroy(p->zones);
-    policy_destroy(p->policy);
-    p->zones = z;
-    p->eve.zones = p->detect.zones = z;
-    p->policy = pol;
-    p->eve.policy = p->detect.policy = pol;
-    p->cfg = cfg;
-    alerter_set_context(p->alerter, &p->eve);
-    alerter_set_window(p->alerter, cfg->detect.dedup_window_s);
-    detect_configure(p->detect.engine, cfg);
-    flow_table_foreach(p->ft, rezone, z);
+    if (!n) return;
+    int sort = grow_sorted(p, n) == 0;
+    size_t k = 0;
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        const struct record *r;
+        while ((r = head(&c[i])) && r->phase == PHASE_TICK_END && r->seq == seq) {
+            if (sort)
+                p->sorted[k++] = r;
+            else
+                stage_record(p->stage, r); /* out of memory: in worker order */
+            c[i].off += r->len;
+        }
+    }
+    if (!sort) return;
+    qsort(p->sorted, k, sizeof(*p->sorted), cmp_tick_end);
+    for (size_t i = 0; i < k; i++)
+        stage_record(p->stage, p->sorted[i]);
+}
+
+static void merge(struct pipeline *p, struct batch *b)
+{
+    struct cursor c[MAX_WORKERS];
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        c[i] = (struct cursor){&b->rec[i], 0};
+        p->ws[i] = b->wstats[i];
+    }
+    for (uint32_t t = 0; t < b->nticks; t++) {
+        merge_packets(p, c, b->ticks[t].seq);
+        merge_tick_ends(p, c, b->ticks[t].seq);
+        stage_tick(p->stage, b->ticks[t].ts_us);
+    }
+    merge_packets(p, c, FINAL_SEQ);
+    if (b->final) merge_tick_ends(p, c, FINAL_SEQ);
+}
+
+/* --- running a batch ------------------------------------------------------ */
+
+static void run_list(struct worker *w, struct batch *b, unsigned i)
+{
+    worker_set_records(w, &b->rec[i]);
+    const struct batch_list *l = &b->list[i];
+    for (uint32_t k = 0; k < l->n; k++) {
+        const struct batch_item *it = &l->items[k];
+        if (it->tick)
+            worker_tick(w, it->seq, it->pkt.ts_us);
+        else
+            worker_packet(w, &it->pkt, it->seq);
+    }
+    if (b->final) worker_finish(w, b->final_reason, FINAL_SEQ, b->final_ts_us);
+    worker_get_stats(w, &b->wstats[i]);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker_thread *t = arg;
+    struct pipeline *p = t->p;
+    for (uint32_t n = 0;; n++) {
+        batch_wait(&p->published, n + 1);
+        if (atomic_load_explicit(&p->quit, memory_order_acquire)) return NULL;
+        run_list(p->w[t->index], &p->slots[n % BATCH_SLOTS], t->index);
+        atomic_store_explicit(&p->done[t->index], n + 1, memory_order_release);
+        batch_wake(&p->done[t->index]);
+    }
+}
+
+/* Merges the oldest batch not merged yet, once every worker is done. */
+static void merge_next(struct pipeline *p)
+{
+    uint32_t n = p->merged;
+    if (p->threaded)
+        for (unsigned i = 0; i < p->nworkers; i++)
+            batch_wait(&p->done[i], n + 1);
+    merge(p, &p->slots[n % BATCH_SLOTS]);
+    p->merged = n + 1;
+}
+
+/* Hands the batch being filled to the workers and starts the next one. */
+static void submit(struct pipeline *p)
+{
+    struct batch *b = p->cur;
+    if (!p->threaded) {
+        run_list(p->w[0], b, 0);
+        p->filling++;
+        merge_next(p);
+    } else {
+        p->filling++;
+        atomic_store_explicit(&p->published, p->filling, memory_order_release);
+        batch_wake(&p->published);
+        /* The older batch is merged while the workers process this one. */
+        while (p->filling - p->merged >= BATCH_SLOTS)
+            merge_next(p);
+    }
+    p->cur = &p->slots[p->filling % BATCH_SLOTS];
+    batch_clear(p, p->cur);
+}
+
+/* Every batch submitted is merged: the workers are idle. */
+static void drain(struct pipeline *p)
+{
+    if (p->cur->packets || p->cur->nticks || p->cur->final) submit(p);
+    while (p->merged != p->filling)
+        merge_next(p);
+}
+
+/* --- the reader ------------------------------------------------------------- */
+
+void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+                     const uint8_t *data)
+{
+    struct pipeline *p = ud;
+    struct batch *b = p->cur;
+    if (b->packets + b->nticks >= BATCH_PACKETS || b->arena_len + caplen > BATCH_ARENA) {
+        submit(p);
+        b = p->cur;
+    }
+    p->seq++;
+    p->st.packets++;
+    p->st.bytes += wire_len;
+    /* Packet time drives everything; it never goes backwards. */
+    if (ts_us < p->now_us) ts_us = p->now_us;
+    p->now_us = ts_us;
+    if (ts_us >= p->next_expire_us) {
+        if (p->next_expire_us) add_tick(p, ts_us);
+        p->next_expire_us = ts_us + EXPIRE_EVERY_US;
+    }
+    if (caplen > BATCH_ARENA) caplen = BATCH_ARENA; /* never: snaplen is smaller */
+    unsigned char *frame = b->arena + b->arena_len;
+    memcpy(frame, data, caplen);
+    struct packet pkt;
+    enum decode_result r = decode_packet(dlt, frame, caplen, &pkt);
+    if (r != DECODE_OK) {
+        p->st.decode[r]++;
+        return;
+    }
+    b->arena_len += (caplen + 7u) & ~7u;
+    b->packets++;
+    pkt.ts_us = ts_us;
+    pkt.wire_len = wire_len;
+    p->st.offloaded += pkt.offloaded;
+    p->st.decapsulated += pkt.decapsulated != 0;
+    struct batch_list *l = &b->list[worker_of(p, &pkt.key)];
+    l->items[l->n++] = (struct batch_item){.pkt = pkt, .seq = p->seq};
+}
+
+void pipeline_tick(struct pipeline *p, uint64_t wall_us)
+{
+    if (!p->live) return;
+    if (wall_us > p->now_us + EXPIRE_EVERY_US) {
+        /* No packet moved time forward: the wall clock does. */
+        p->now_us = wall_us;
+        p->next_expire_us = wall_us + EXPIRE_EVERY_US;
+        add_tick(p, wall_us);
+    }
+    /* A live sensor does not wait for a full batch. */
+    drain(p);
+}
+
+int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
+{
+    p->cur->final = 1;
+    p->cur->final_reason = reason;
+    p->cur->final_seq = FINAL_SEQ;
+    p->cur->final_ts_us = p->now_us;
+    drain(p);
+    stage_finish(p->stage);
+    return p->out ? outputs_flush(p->out) : 0;
+}
+
+/* --- life cycle --------------------------------------------------------------- */
+
+static int start_threads(struct pipeline *p, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        struct worker_thread *t = &p->threads[i];
+        *t = (struct worker_thread){.p = p, .index = i};
+        int rc = pthread_create(&t->thread, NULL, worker_main, t);
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot start worker %u: %s", i, strerror(rc));
+            return -1;
+        }
+        t->started = 1;
+    }
+    return 0;
+}
+
+static void stop_threads(struct pipeline *p)
+{
+    atomic_store_explicit(&p->quit, 1, memory_order_release);
+    atomic_fetch_add_explicit(&p->published, 1, memory_order_release);
+    batch_wake(&p->published);
+    for (unsigned i = 0; i < p->nworkers; i++)
+        if (p->threads[i].started) pthread_join(p->threads[i].thread, NULL);
+}
+
+static int alloc_slots(struct pipeline *p)
+{
+    for (int s = 0; s < BATCH_SLOTS; s++) {
+        struct batch *b = &p->slots[s];
+        if (!(b->arena = malloc(BATCH_ARENA))) return -1;
+        for (unsigned i = 0; i < p->nworkers; i++)
+            if (!(b->list[i].items = malloc((BATCH_PACKETS + 2) * sizeof(struct batch_item))))
+                return -1;
+    }
     return 0;
 }
 
@@ -222,50 +370,24 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         return NULL;
     }
     p->live = opt->live;
-    snprintf(p->host, sizeof(p->host), "%s", cfg->sensor_name);
-    if (!(p->cls = classify_create(err, errlen))) goto fail;
-    p->cfg = cfg;
-    if (!(p->zones = zones_create(cfg, err, errlen))) goto fail;
-    struct flow_table_config fc = {
-        .max_flows = cfg->flows.max,
-        .memcap_bytes = (uint64_t)cfg->flows.memcap_mb << 20,
-        .on_end = on_flow_end,
-        .ud = p,
-        .extra_mem = &p->extra_mem,
-    };
-    memcpy(fc.timeout_s, cfg->flows.timeout_s, sizeof(fc.timeout_s));
-    if (!(p->ft = flow_table_create(&fc, err, errlen))) goto fail;
-    if (!(p->geoip = open_geoip(cfg, err, errlen)) && *err) goto fail;
-    p->eve.cls = p->cls;
-    p->eve.zones = p->zones;
-    p->eve.geoip = p->geoip;
-    p->eve.host = p->host;
-    if (!(p->alerter = alerter_create(&p->eve, cfg->detect.dedup_window_s)) ||
-        !(p->dissect = dissect_create(on_dissect_event, p))) {
+    p->nworkers = opt->workers ? opt->workers : 1;
+    if (p->nworkers > MAX_WORKERS) p->nworkers = MAX_WORKERS;
+    p->threaded = p->nworkers > 1;
+    /* The stage's zones are the workers'; its protocol names worker 0's. */
+    struct worker *w0 = worker_create(cfg, p->nworkers, NULL, err, errlen);
+    if (!w0) goto fail;
+    p->w[0] = w0;
+    if (!(p->stage = stage_create(cfg, opt->learn, worker_classifier(w0), err, errlen))) goto fail;
+    worker_set_zones(w0, stage_zones(p->stage));
+    for (unsigned i = 1; i < p->nworkers; i++)
+        if (!(p->w[i] = worker_create(cfg, p->nworkers, stage_zones(p->stage), err, errlen)))
+            goto fail;
+    if (alloc_slots(p) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (!(p->policy = policy_from_config(cfg, p->zones, err, errlen))) goto fail;
-    p->eve.policy = p->policy;
-    alerter_set_context(p->alerter, &p->eve);
-    struct corr_settings cs = corr_settings_of(cfg);
-    if (!(p->corr = correlate_create(&cs, p->zones, p->host, incident_to_outputs, p))) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    alerter_set_correlator(p->alerter, p->corr);
-    if (!(p->detect.engine = detect_create(cfg))) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    if (opt->learn && !(p->learner = learner_create())) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    p->detect.alerter = p->alerter;
-    p->detect.zones = p->zones;
-    p->detect.cls = p->cls;
-    p->detect.policy = p->policy;
+    p->cur = &p->slots[0];
+    if (p->threaded && start_threads(p, err, errlen) != 0) goto fail;
     return p;
 fail:
     pipeline_destroy(p);
@@ -275,17 +397,18 @@ fail:
 void pipeline_destroy(struct pipeline *p)
 {
     if (!p) return;
-    flow_table_destroy(p->ft);
-    classify_destroy(p->cls);
-    zones_destroy(p->zones);
-    geoip_close(p->geoip);
-    learner_destroy(p->learner);
-    alerter_destroy(p->alerter);
-    correlate_destroy(p->corr);
-    dissect_destroy(p->dissect);
-    policy_destroy(p->policy);
-    detect_destroy(p->detect.engine);
-    json_free(&p->json);
+    if (p->threaded) stop_threads(p);
+    for (unsigned i = 0; i < p->nworkers; i++)
+        worker_destroy(p->w[i]);
+    stage_destroy(p->stage);
+    for (int s = 0; s < BATCH_SLOTS; s++) {
+        free(p->slots[s].arena);
+        for (unsigned i = 0; i < MAX_WORKERS; i++) {
+            free(p->slots[s].list[i].items);
+            recbuf_free(&p->slots[s].rec[i]);
+        }
+    }
+    free(p->sorted);
     free(p);
 }
 
@@ -294,145 +417,56 @@ void pipeline_set_datalink(struct pipeline *p, int dlt)
     p->dlt = dlt;
 }
 
-static void init_flow(struct pipeline *p, struct flow *f, const struct packet *pkt)
+void pipeline_set_outputs(struct pipeline *p, struct outputs *out)
 {
-    /* The client is the sender of the first packet, unless that packet
-     * is a SYN-ACK: then the capture started mid-handshake. */
-    int synack = (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
-    f->client = synack ? !pkt->dir : pkt->dir;
-    f->zone[0] = zones_lookup(p->zones, f->key.addr[0]);
-    f->zone[1] = zones_lookup(p->zones, f->key.addr[1]);
+    p->out = out;
+    stage_set_outputs(p->stage, out);
 }
 
-static void track_tcp(struct pipeline *p, struct flow *f, const struct packet *pkt)
+int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, size_t errlen)
 {
-    if (pkt->tcp_flags & TCP_FIN) f->tcp_fin |= (uint8_t)(1u << pkt->dir);
-    if ((pkt->tcp_flags & TCP_RST) || f->tcp_fin == 3)
-        flow_table_set_class(p->ft, f, FLOW_TCP_CLOSED);
-}
-
-/* Whether an alerter tick can close a window: an aggregate opens only
- * with an alert sent and closes one dedup window later, so after a tick at
- * or past that time of the last alert sent there is none left. A tick costs
- * a scan of every aggregate slot, and sparse traffic (a packet every few
- * seconds) would otherwise pay it on every packet. */
-static int alerter_due(struct pipeline *p, uint64_t now_us)
-{
-    struct alerter_stats as;
-    alerter_get_stats(p->alerter, &as);
-    if (as.sent != p->alerts_seen) {
-        p->alerts_seen = as.sent;
-        p->alerts_due_us = now_us + (uint64_t)p->cfg->detect.dedup_window_s * 1000000u;
-        p->alerts_pending = 1;
-    }
-    if (!p->alerts_pending) return 0;
-    if (now_us >= p->alerts_due_us) p->alerts_pending = 0; /* this tick is the last */
-    return 1;
-}
-
-/* Once per second of packet time: idle flows, alert windows, detectors,
- * incident windows. */
-static void second_passed(struct pipeline *p, uint64_t now_us)
-{
-    flow_table_expire(p->ft, now_us);
-    if (alerter_due(p, now_us)) alerter_tick(p->alerter, now_us);
-    detect_tick(&p->detect);
-    correlate_tick(p->corr, now_us);
-}
-
-void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
-                     const uint8_t *data)
-{
-    struct pipeline *p = ud;
-    struct packet pkt;
-
-    p->st.packets++;
-    p->st.bytes += wire_len;
-    /* Packet time drives everything; it never goes backwards. */
-    if (ts_us < p->now_us) ts_us = p->now_us;
-    p->now_us = ts_us;
-    p->detect.now_us = ts_us;
-    if (ts_us >= p->next_expire_us) {
-        if (p->next_expire_us) second_passed(p, ts_us);
-        p->next_expire_us = ts_us + EXPIRE_EVERY_US;
-    }
-
-    enum decode_result r = decode_packet(dlt, data, caplen, &pkt);
-    if (r != DECODE_OK) {
-        p->st.decode[r]++;
-        return;
-    }
-    pkt.ts_us = ts_us;
-    pkt.wire_len = wire_len;
-    p->st.offloaded += pkt.offloaded;
-    p->st.decapsulated += pkt.decapsulated != 0;
-
-    int created;
-    p->extra_mem = *classify_memory(p->cls) + *dissect_memory(p->dissect);
-    struct flow *f = flow_table_get(p->ft, &pkt, &created);
-    if (f && !created && f->fclass == FLOW_TCP_CLOSED &&
-        (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-        /* A new connection reusing the ports of a closed one. */
-        flow_table_end(p->ft, f, FLOW_END_TCP_REUSE);
-        f = flow_table_get(p->ft, &pkt, &created);
-    }
-    if (!f) return; /* table full and nothing evictable: counted there */
-    if (created) {
-        init_flow(p, f, &pkt);
-        detect_flow_start(&p->detect, f);
-    }
-
-    f->pkts[pkt.dir]++;
-    f->bytes[pkt.dir] += wire_len;
-    if (pkt.key.proto == 6) track_tcp(p, f, &pkt);
-    if (!f->cls.done && classify_packet(p->cls, f, &pkt)) classified(p, f);
-    if (!dissect_slot_done(&f->dissect)) feed_dissectors(p, f, &pkt);
-}
-
-void pipeline_tick(struct pipeline *p, uint64_t wall_us)
-{
-    if (p->live && wall_us > p->now_us + EXPIRE_EVERY_US) {
-        p->now_us = p->detect.now_us = wall_us;
-        second_passed(p, wall_us);
-    }
-}
-
-int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
-{
-    flow_table_flush(p->ft, reason);
-    alerter_flush(p->alerter);
-    correlate_flush(p->corr);
-    return p->out ? outputs_flush(p->out) : 0;
+    /* The workers are idle once every batch is merged. */
+    drain(p);
+    if (stage_reload(p->stage, cfg, err, errlen) != 0) return -1;
+    for (unsigned i = 0; i < p->nworkers; i++)
+        worker_set_zones(p->w[i], stage_zones(p->stage));
+    stage_release_old_zones(p->stage);
+    return 0;
 }
 
 int pipeline_write_learned(struct pipeline *p, const char *path, const char *source, char *err,
                            size_t errlen)
 {
-    return learner_write(p->learner, path, source, p->zones, p->cls, err, errlen);
+    return stage_write_learned(p->stage, path, source, err, errlen);
+}
+
+unsigned pipeline_workers(const struct pipeline *p)
+{
+    return p->nworkers;
 }
 
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
 {
-    struct flow_table_stats fs;
-    flow_table_get_stats(p->ft, &fs);
     *st = p->st;
-    st->flows_created = fs.created;
-    st->flows_ended = fs.ended;
-    st->flows_evicted = fs.evicted;
-    st->flows_dropped = fs.dropped;
-    st->flows_active = fs.active;
-    st->mem_bytes = fs.mem_bytes;
-    struct alerter_stats as;
-    alerter_get_stats(p->alerter, &as);
-    st->alerts = as.sent;
-    st->allowed_flows = as.allowed_flows;
-    struct correlate_stats rs;
-    correlate_get_stats(p->corr, &rs);
-    st->incidents = rs.incidents;
-    st->incidents_open = rs.open;
-    st->incident_records = rs.records;
-    struct classify_stats cs;
-    classify_get_stats(p->cls, &cs);
-    st->classifying = cs.active_states;
-    st->dpi_bytes = *classify_memory(p->cls);
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        const struct worker_stats *w = &p->ws[i];
+        st->flows_created += w->flows.created;
+        st->flows_ended += w->flows.ended;
+        st->flows_evicted += w->flows.evicted;
+        st->flows_dropped += w->flows.dropped;
+        st->flows_active += w->flows.active;
+        st->mem_bytes += w->flows.mem_bytes;
+        st->classifying += w->cls.active_states;
+        st->dpi_bytes += w->dpi_bytes;
+        st->dissector_bytes += w->dissector_bytes;
+        st->records_lost += w->records_lost;
+    }
+    struct stage_stats ss;
+    stage_get_stats(p->stage, &ss);
+    st->alerts = ss.alerts;
+    st->allowed_flows = ss.allowed_flows;
+    st->incidents = ss.incidents;
+    st->incidents_open = ss.incidents_open;
+    st->incident_records = ss.incident_records;
+    st->output_errors += ss.output_errors;
 }

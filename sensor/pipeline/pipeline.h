@@ -1,7 +1,9 @@
-/* The data path: capture -> decode -> flow -> classify -> detect ->
- * correlate -> output. One pipeline per capture; it owns the flow table,
- * classifier, detectors and correlator, and hands alerts, incident records
- * and flow records to the outputs its caller opened. */
+/* The data path: capture -> decode -> flow -> classify -> dissect ->
+ * detect -> correlate -> output. One pipeline per capture: it decodes the
+ * packets, hands them to its workers (flow, classify, dissect: worker.h)
+ * and their findings to the correlation stage (detect, correlate: stage.h),
+ * which hands alerts, incident records and flow records to the outputs its
+ * caller opened. docs/workers.md. */
 #ifndef VIGIE_PIPELINE_H
 #define VIGIE_PIPELINE_H
 
@@ -29,11 +31,14 @@ struct pipeline_stats {
     uint64_t incidents, incidents_open, incident_records;
     uint64_t output_errors;
     uint64_t mem_bytes;
+    uint64_t dissector_bytes; /* per-flow dissector state, inside mem_bytes' memcap */
+    uint64_t records_lost;    /* worker records lost (out of memory) */
 };
 
 struct pipeline_options {
     int learn; /* collect cross-zone edges for --learn */
     int live;
+    unsigned workers; /* threads of per-flow work (docs/workers.md); 0: 1 */
 };
 
 struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
@@ -62,6 +67,8 @@ int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, siz
 int pipeline_write_learned(struct pipeline *p, const char *path, const char *source, char *err,
                            size_t errlen);
 
+/* Counters; the workers' as of the last batch merged. */
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st);
+unsigned pipeline_workers(const struct pipeline *p);
 
 #endif

@@ -1,0 +1,58 @@
+/* Batches: how the reader hands packets to the workers and the workers
+ * their records to the correlation stage (docs/workers.md). A batch holds
+ * the frames it was filled with (copied once into its arena, which never
+ * moves, so decoded packets point into it), one list of packets and ticks
+ * per worker, one record buffer per worker, and the ticks in order. */
+#ifndef VIGIE_BATCH_H
+#define VIGIE_BATCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/packet.h"
+#include "flow/flow_table.h"
+#include "record.h"
+#include "worker.h"
+
+#define BATCH_PACKETS 4096u
+#define BATCH_ARENA (8u << 20) /* frames of a batch; more than the largest snaplen */
+#define BATCH_SLOTS 2          /* one being filled and merged, one being processed */
+#define MAX_WORKERS 64
+
+struct batch_item {
+    struct packet pkt; /* a tick: its time only */
+    uint64_t seq;
+    uint8_t tick;
+};
+
+struct batch_tick {
+    uint64_t seq, ts_us;
+};
+
+struct batch_list {
+    struct batch_item *items;
+    uint32_t n;
+};
+
+struct batch {
+    unsigned char *arena;
+    size_t arena_len;
+    uint32_t packets;
+    struct batch_list list[MAX_WORKERS];
+    struct recbuf rec[MAX_WORKERS];
+    struct worker_stats wstats[MAX_WORKERS]; /* as each worker left the batch */
+    struct batch_tick ticks[BATCH_PACKETS + 1];
+    uint32_t nticks;
+    /* The end of the capture: after the lists, every flow ends. */
+    int final;
+    enum flow_end_reason final_reason;
+    uint64_t final_seq, final_ts_us;
+};
+
+/* Wait for *word to reach target (spinning briefly, then on a futex) and
+ * wake those waiting for it. Counters wrap: reached when (int32)(v - t) >= 0. */
+void batch_wait(_Atomic uint32_t *word, uint32_t target);
+void batch_wake(_Atomic uint32_t *word);
+
+#endif
