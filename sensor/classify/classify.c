@@ -17,8 +17,10 @@
 #define POOL_CHUNK 1024
 
 /* nDPI's own allocations are counted so flows under classification count
- * against the memcap. Header keeps the size for ndpi_free. */
-static size_t ndpi_bytes;
+ * against the memcap. Header keeps the size for ndpi_free. Per thread: a
+ * worker's flows are classified in its own thread (docs/workers.md), and
+ * its count starts where that thread's stood at its first packet. */
+static _Thread_local size_t ndpi_bytes;
 
 static void *counting_malloc(size_t size)
 {
@@ -47,7 +49,8 @@ union pool_item {
 struct classifier {
     struct ndpi_detection_module_struct *mod;
     size_t mem;          /* bytes of per-flow nDPI memory, for the memcap */
-    size_t module_bytes; /* ndpi_bytes after module initialisation */
+    size_t module_bytes; /* ndpi_bytes of the classifying thread before its first packet */
+    int module_bytes_set;
     union pool_item *free_list;
     size_t pool_items;
     void **chunks;
@@ -78,7 +81,6 @@ struct classifier *classify_create(char *err, size_t errlen)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->mod, &all);
     ndpi_finalize_initialization(c->mod);
-    c->module_bytes = ndpi_bytes;
     return c;
 }
 
@@ -169,6 +171,10 @@ int classify_packet(struct classifier *c, struct flow *f, const struct packet *p
 {
     struct flow_classification *k = &f->cls;
     if (k->done) return 0;
+    if (!c->module_bytes_set) {
+        c->module_bytes = ndpi_bytes;
+        c->module_bytes_set = 1;
+    }
     if (!k->ndpi) {
         k->ndpi = pool_get(c);
         if (!k->ndpi) {

@@ -32,7 +32,7 @@ void config_defaults(struct config *cfg)
         snprintf(cfg->sensor_name, sizeof(cfg->sensor_name), "vigie");
     cfg->capture.snaplen = 1600;
     cfg->capture.buffer_mb = 64;
-    cfg->capture.workers = 1;
+    cfg->capture.workers = 0; /* one per online CPU */
     cfg->flows.max = 1000000;
     cfg->flows.memcap_mb = 512;
     /* Suricata-like defaults: established TCP 300 s, closed TCP 10 s,

@@ -14,6 +14,7 @@
 
 #define EXPIRE_EVERY_US 1000000u
 #define FINAL_SEQ UINT64_MAX
+#define BATCH_WAIT_US 100000u
 
 struct pipeline;
 
@@ -45,6 +46,7 @@ struct pipeline {
     int live;
     uint64_t seq; /* packets read */
     uint64_t now_us, next_expire_us;
+    uint64_t pending_since_us; /* wall time the batch being filled was first seen */
     struct pipeline_stats st;
     struct worker_stats ws[MAX_WORKERS]; /* as of the last batch merged */
 };
@@ -301,15 +303,22 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)
 {
-    if (!p->live) return;
-    if (wall_us > p->now_us + EXPIRE_EVERY_US) {
+    if (p->live && wall_us > p->now_us + EXPIRE_EVERY_US) {
         /* No packet moved time forward: the wall clock does. */
         p->now_us = wall_us;
         p->next_expire_us = wall_us + EXPIRE_EVERY_US;
         add_tick(p, wall_us);
     }
-    /* A live sensor does not wait for a full batch. */
-    drain(p);
+    /* Packets (live, or a paced replay) do not wait long for a full batch:
+     * what they cause reaches the outputs within BATCH_WAIT_US. */
+    if (!p->cur->packets && !p->cur->nticks) {
+        p->pending_since_us = 0;
+    } else if (!p->pending_since_us) {
+        p->pending_since_us = wall_us;
+    } else if (wall_us - p->pending_since_us >= BATCH_WAIT_US || wall_us < p->pending_since_us) {
+        drain(p);
+        p->pending_since_us = 0;
+    }
 }
 
 int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
