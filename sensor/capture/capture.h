@@ -58,7 +58,9 @@ void capture_close(struct capture *c);
  * handle's own copy, so open and join every handle before the traffic that
  * must be split. Groups are per network namespace; a group is gone when its
  * last handle closes. Each handle has its own kernel ring (buffer_mb each)
- * and its own drop counters (capture_get_stats). Errors: -1 and a message
+ * and its own drop counters (capture_get_stats); no rollover: a packet that
+ * finds its handle's ring full is dropped and counted there, never given to
+ * another handle, so a flow stays on one handle. Errors: -1 and a message
  * (not a live capture, not a Linux packet socket, the group exists with
  * other settings or on another interface, the kernel has no fanout). */
 

@@ -17,7 +17,10 @@
  * received and dropped counters; the flows seen by more than one handle
  * (must be 0) with a few examples; the interface's drops (once). A flow is
  * decode_packet's canonical key (addresses, ports, VLAN, protocol), so both
- * directions are one flow. Exit 1 on a capture error, 2 on bad usage. */
+ * directions are one flow. The kernel counts every packet of a loopback
+ * interface twice (sent and received; libpcap skips the sent copy), so
+ * there received is twice what was read. Exit 1 on a capture error, 2 on
+ * bad usage. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
