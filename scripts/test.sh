@@ -53,6 +53,7 @@ stage "pcapng: interfaces of several link types" run_if_present tests/pcap/pcapn
 stage "benchmark generators" run_if_present tests/bench/generators.py
 stage "nDPI agreement" run_if_present tests/pcap/agreement.sh
 stage "live capture (veth)" run_if_present tests/integration/live_veth.sh
+stage "live capture, fanout handles (veth)" run_if_present tests/integration/live_fanout.sh
 stage "redis end to end" run_if_present tests/integration/redis_e2e.sh
 stage "redis modes (list, stream, channel), stats, health" run_if_present tests/integration/redis_modes.sh
 stage "config reload (SIGHUP)" run_if_present tests/integration/reload.sh

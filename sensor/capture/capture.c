@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 #include "capture.h"
 #include "decode/decode.h"
+#include "fanout_internal.h"
 #include "pcapread.h"
 #include "pcapng.h"
 
@@ -28,7 +31,13 @@ struct capture {
     pcap_t *p;
     int live;
     int dlt;
-    volatile sig_atomic_t stop;
+    atomic_int stop; /* lock-free: set by a signal handler or another thread */
+    int running;     /* capture_run was called: too late to join a fanout group */
+    /* live: the device's name, the fanout group (-1: none), the stats
+     * lock (libpcap's stats accumulate in the handle) */
+    char iface[64];
+    int fanout_group;
+    pthread_mutex_t stats_lock;
     double replay;
     off_t file_size;
     char *read_buffer; /* stdio buffer of the capture file, freed after it */
@@ -280,29 +289,87 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
 struct capture *capture_open_live(const char *iface, int snaplen, int buffer_mb, const char *bpf,
                                   char *err, size_t errlen)
 {
+    struct capture_live_opts o = {
+        .snaplen = snaplen, .buffer_mb = buffer_mb, .bpf = bpf, .immediate = 1};
+    return capture_open_live_opts(iface, &o, err, errlen);
+}
+
+struct capture *capture_open_live_opts(const char *iface, const struct capture_live_opts *o,
+                                       char *err, size_t errlen)
+{
     char perr[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, perr);
     if (!p) {
         snprintf(err, errlen, "%s: %s", iface, perr);
         return NULL;
     }
-    pcap_set_snaplen(p, snaplen);
+    if (o->snaplen > 0) pcap_set_snaplen(p, o->snaplen);
     pcap_set_promisc(p, 1);
-    pcap_set_immediate_mode(p, 1);
+    /* immediate: TPACKET_V2 (libpcap takes V3 only without it) */
+    pcap_set_immediate_mode(p, o->immediate ? 1 : 0);
     pcap_set_timeout(p, 250);
-    pcap_set_buffer_size(p, buffer_mb * 1024 * 1024);
+    if (o->buffer_mb > 0) pcap_set_buffer_size(p, o->buffer_mb * 1024 * 1024);
     int rc = pcap_activate(p);
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", iface, pcap_geterr(p));
         pcap_close(p);
         return NULL;
     }
-    return finish_open(p, 1, bpf, err, errlen);
+    struct capture *c = finish_open(p, 1, o->bpf, err, errlen);
+    if (!c) return NULL;
+    snprintf(c->iface, sizeof(c->iface), "%s", iface);
+    c->fanout_group = -1;
+    pthread_mutex_init(&c->stats_lock, NULL);
+    return c;
+}
+
+static int fanout(struct capture *c, uint16_t id, int new_group, uint16_t *joined, char *err,
+                  size_t errlen)
+{
+    if (!c->live) {
+        snprintf(err, errlen, "fanout needs a live capture, not a file");
+        return -1;
+    }
+    if (c->running) {
+        snprintf(err, errlen, "%s: join the fanout group before the capture runs", c->iface);
+        return -1;
+    }
+    if (c->fanout_group >= 0) {
+        snprintf(err, errlen, "%s: already in fanout group %d", c->iface, c->fanout_group);
+        return -1;
+    }
+    uint16_t got;
+    if (fanout_join_socket(pcap_fileno(c->p), c->iface, id, new_group, &got, err, errlen) != 0)
+        return -1;
+    c->fanout_group = got;
+    if (joined) *joined = got;
+    return 0;
+}
+
+int capture_join_fanout(struct capture *c, uint16_t group_id, char *err, size_t errlen)
+{
+    return fanout(c, group_id, 0, NULL, err, errlen);
+}
+
+int capture_new_fanout(struct capture *c, uint16_t *group_id, char *err, size_t errlen)
+{
+    return fanout(c, capture_fanout_id(), 1, group_id, err, errlen);
+}
+
+int capture_fanout_group(const struct capture *c)
+{
+    return c->live ? c->fanout_group : -1;
+}
+
+int capture_ring_version(const struct capture *c)
+{
+    return c->live ? fanout_ring_version(pcap_fileno(c->p)) : -1;
 }
 
 void capture_close(struct capture *c)
 {
     if (!c) return;
+    if (c->live) pthread_mutex_destroy(&c->stats_lock);
     pcapread_close(c->rd);
     if (c->has_prog) pcap_freecode(&c->prog);
     if (c->p) pcap_close(c->p); /* closes the FILE, so the buffer goes after */
@@ -452,6 +519,7 @@ int capture_run(struct capture *c, capture_fn fn, void *fn_ud, capture_tick_fn t
 {
     c->fn = fn;
     c->ud = fn_ud;
+    c->running = 1;
     if (c->ng) return run_pcapng(c, tick, tick_ud, err, errlen);
     if (c->rd && run_blocks(c, tick, tick_ud, err, errlen) != 0) return -1;
     while (!c->stop) {
@@ -477,7 +545,14 @@ int capture_get_stats(struct capture *c, struct capture_stats *st)
 {
     struct pcap_stat ps;
     memset(st, 0, sizeof(*st));
-    if (!c->live || pcap_stats(c->p, &ps) != 0) return -1;
+    if (!c->live) return -1;
+    /* pcap_stats adds the kernel's counters (reset by each read) to the
+     * handle's totals: two threads at once would lose some. The reading
+     * thread does not touch them. */
+    pthread_mutex_lock(&c->stats_lock);
+    int rc = pcap_stats(c->p, &ps);
+    pthread_mutex_unlock(&c->stats_lock);
+    if (rc != 0) return -1;
     st->received = ps.ps_recv;
     st->dropped = ps.ps_drop;
     st->if_dropped = ps.ps_ifdrop;
