@@ -45,6 +45,11 @@ fuzz_all() {
     return $rc
 }
 
+live_workers() {
+    LIVE_WORKERS=1 run_if_present tests/integration/live_veth.sh &&
+        LIVE_WORKERS=3 run_if_present tests/integration/live_veth.sh
+}
+
 stage "build (Release)" ./scripts/build.sh Release build
 stage "lint (clang-format, file length)" tests/lint.sh
 stage "unit tests" ctest_in build
@@ -53,6 +58,7 @@ stage "pcapng: interfaces of several link types" run_if_present tests/pcap/pcapn
 stage "benchmark generators" run_if_present tests/bench/generators.py
 stage "nDPI agreement" run_if_present tests/pcap/agreement.sh
 stage "live capture (veth)" run_if_present tests/integration/live_veth.sh
+stage "live capture (veth), 1 and 3 workers" live_workers
 stage "live capture, fanout handles (veth)" run_if_present tests/integration/live_fanout.sh
 stage "redis end to end" run_if_present tests/integration/redis_e2e.sh
 stage "redis modes (list, stream, channel), stats, health" run_if_present tests/integration/redis_modes.sh

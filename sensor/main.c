@@ -32,7 +32,9 @@ struct options {
 };
 
 static volatile sig_atomic_t reload_requested, stats_requested;
-static struct capture *running_capture;
+/* The handles a signal stops: one, or one per worker (a fanout group). */
+static struct capture *running_caps[64];
+static volatile sig_atomic_t n_running;
 
 static void usage(FILE *out)
 {
@@ -198,7 +200,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 static void on_signal(int sig)
 {
     (void)sig;
-    if (running_capture) capture_stop(running_capture);
+    for (int i = 0; i < n_running; i++)
+        capture_stop(running_caps[i]);
 }
 
 /* SIGHUP and SIGUSR2 reload the config (USR2 as Suricata reloads its
@@ -256,7 +259,8 @@ static uint64_t now_us(clockid_t clk)
 
 struct run {
     struct pipeline *pipe;
-    struct capture *cap;
+    struct capture **caps;
+    int ncaps;
     const struct options *opt;
     struct config *cfg; /* current, swapped on reload */
     struct outputs *out;
@@ -333,14 +337,14 @@ static void on_tick(void *ud)
         struct pipeline_stats st;
         struct capture_stats cs;
         pipeline_get_stats(r->pipe, &st);
-        capture_get_stats(r->cap, &cs);
+        capture_stats_sum(r->caps, r->ncaps, &cs);
         stats_print_line(stderr, &st, &cs);
     }
     if (r->opt->stats_interval && mono >= r->next_stats_us) {
         struct pipeline_stats st;
         struct capture_stats cs;
         pipeline_get_stats(r->pipe, &st);
-        capture_get_stats(r->cap, &cs);
+        capture_stats_sum(r->caps, r->ncaps, &cs);
         if (r->next_stats_us && !r->opt->quiet) stats_print_line(stderr, &st, &cs);
         publish_stats(r->out, &st, &cs);
         r->next_stats_us = mono + (uint64_t)r->opt->stats_interval * 1000000u;
@@ -349,7 +353,8 @@ static void on_tick(void *ud)
         struct pipeline_stats st;
         pipeline_get_stats(r->pipe, &st);
         fprintf(stderr, "\rvigie: %5.1f%%  %llu packets, %u active flows ",
-                100.0 * capture_progress(r->cap), (unsigned long long)st.packets, st.flows_active);
+                100.0 * capture_progress(r->caps[0]), (unsigned long long)st.packets,
+                st.flows_active);
         r->next_progress_us = mono + 500000u;
     }
 }
@@ -378,30 +383,48 @@ static int load_config(const struct options *opt, struct config *cfg)
     return -1;
 }
 
-static struct capture *open_capture(const struct options *opt, const struct config *cfg,
-                                    int *status)
+/* Opens the capture into caps: a file, one live handle, or with several
+ * workers one live handle per worker in a fanout group (one handle for
+ * them all if the interface has no fanout). Returns the handles, 0 on
+ * failure (*status set). */
+static int open_capture(const struct options *opt, const struct config *cfg, unsigned workers,
+                        struct capture **caps, int *status)
 {
     char err[1024];
     const char *bpf = opt->bpf[0] ? opt->bpf : cfg->capture.bpf;
     const char *iface = opt->interface ? opt->interface : cfg->capture.interface;
     struct capture *cap = NULL;
-    if (opt->read_path)
+    if (opt->read_path) {
         cap = capture_open_file(opt->read_path, bpf, err, sizeof(err));
-    else if (*iface)
+    } else if (*iface && workers > 1) {
+        struct capture_live_opts lo = {cfg->capture.snaplen, cfg->capture.buffer_mb, bpf, 0};
+        if (capture_open_fanout(iface, &lo, workers, caps, err, sizeof(err)) == 0)
+            return (int)workers;
+        fprintf(stderr, "vigie: %s; one capture handle feeds the %u workers\n", err, workers);
+    }
+    if (!opt->read_path && *iface && !cap)
         cap = capture_open_live(iface, cfg->capture.snaplen, cfg->capture.buffer_mb, bpf, err,
                                 sizeof(err));
-    else {
+    else if (!opt->read_path && !*iface) {
         fprintf(stderr, "vigie: nothing to capture: give -i IFACE or -r FILE (see --help)\n");
         *status = EXIT_USAGE;
-        return NULL;
+        return 0;
     }
     if (!cap) {
         fprintf(stderr, "vigie: %s\n", err);
         /* A link type or filter we refuse is a usage error, not a failure. */
         *status = strstr(err, "unsupported link type") || strstr(err, "BPF filter") ? EXIT_USAGE
                                                                                     : EXIT_RUNTIME;
+        return 0;
     }
-    return cap;
+    caps[0] = cap;
+    return 1;
+}
+
+static void close_captures(struct capture **caps, int n)
+{
+    for (int i = 0; i < n; i++)
+        capture_close(caps[i]);
 }
 
 /* The outputs the config and the command line ask for (output.h). */
@@ -458,23 +481,26 @@ int main(int argc, char **argv)
         free(cfg);
         return status;
     }
-    struct capture *cap = open_capture(&opt, cfg, &status);
-    if (!cap) {
+    unsigned workers = workers_wanted(&opt, cfg);
+    struct capture *caps[64];
+    int ncaps = open_capture(&opt, cfg, workers, caps, &status);
+    if (!ncaps) {
         config_free(cfg);
         free(cfg);
         return status;
     }
+    struct capture *cap = caps[0];
     if (opt.replay > 0) capture_set_replay(cap, opt.replay);
 
     struct pipeline_options po = {
         .learn = opt.learn_path != NULL,
         .live = capture_is_live(cap),
-        .workers = workers_wanted(&opt, cfg),
+        .workers = workers,
     };
     struct pipeline *pipe = pipeline_create(cfg, &po, err, sizeof(err));
     if (!pipe) {
         fprintf(stderr, "vigie: %s\n", err);
-        capture_close(cap);
+        close_captures(caps, ncaps);
         config_free(cfg);
         free(cfg);
         return EXIT_RUNTIME;
@@ -484,7 +510,7 @@ int main(int argc, char **argv)
     if (!out || (opt.user && drop_privileges(opt.user) != 0)) {
         outputs_close(out, 0);
         pipeline_destroy(pipe);
-        capture_close(cap);
+        close_captures(caps, ncaps);
         config_free(cfg);
         free(cfg);
         return EXIT_RUNTIME;
@@ -494,13 +520,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "vigie: reading %s (link type %s)\n",
                 opt.read_path ? opt.read_path : "interface", capture_datalink_name(cap));
 
-    running_capture = cap;
+    for (int i = 0; i < ncaps; i++)
+        running_caps[i] = caps[i];
+    n_running = ncaps;
     install_signals();
-    struct run run = {.pipe = pipe, .cap = cap, .opt = &opt, .cfg = cfg, .out = out};
+    struct run run = {
+        .pipe = pipe, .caps = caps, .ncaps = ncaps, .opt = &opt, .cfg = cfg, .out = out};
     run.progress =
         !opt.quiet && !capture_is_live(cap) && isatty(STDERR_FILENO) && capture_progress(cap) >= 0;
     uint64_t t0 = now_us(CLOCK_MONOTONIC);
-    int rc = capture_run(cap, pipeline_packet, pipe, on_tick, &run, err, sizeof(err));
+    int rc = ncaps > 1
+                 ? pipeline_run_live(pipe, caps, (unsigned)ncaps, on_tick, &run, err, sizeof(err))
+                 : capture_run(cap, pipeline_packet, pipe, on_tick, &run, err, sizeof(err));
     if (run.progress) fprintf(stderr, "\r\033[K");
     if (rc != 0) fprintf(stderr, "vigie: %s\n", err);
 
@@ -520,14 +551,14 @@ int main(int argc, char **argv)
     struct pipeline_stats st;
     struct capture_stats cs;
     pipeline_get_stats(pipe, &st);
-    capture_get_stats(cap, &cs);
+    capture_stats_sum(caps, ncaps, &cs);
     publish_stats(out, &st, &cs);
     outputs_close(out, 1);
     stats_print_summary(stderr, &st, &cs, secs);
 
-    running_capture = NULL;
+    n_running = 0;
     pipeline_destroy(pipe);
-    capture_close(cap);
+    close_captures(caps, ncaps);
     config_free(run.cfg);
     free(run.cfg);
     return rc == 0 ? 0 : EXIT_RUNTIME;

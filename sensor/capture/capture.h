@@ -75,6 +75,11 @@ int capture_join_fanout(struct capture *c, uint16_t group_id, char *err, size_t 
  * capture_fanout_id's); *group_id gets it, for capture_join_fanout of the
  * other handles. */
 int capture_new_fanout(struct capture *c, uint16_t *group_id, char *err, size_t errlen);
+/* n handles on iface in one new fanout group (TPACKET_V3 blocks: no drop
+ * at rates where per-packet wakeups drop), into caps. Errors: -1 and a
+ * message, nothing left open. */
+int capture_open_fanout(const char *iface, const struct capture_live_opts *o, unsigned n,
+                        struct capture **caps, char *err, size_t errlen);
 /* The group the handle is in, or -1. */
 int capture_fanout_group(const struct capture *c);
 /* The TPACKET version of a live handle's ring (2 or 3), or -1. */

@@ -130,3 +130,21 @@ int capture_stats_sum(struct capture *const *caps, int n, struct capture_stats *
     }
     return live ? 0 : -1;
 }
+
+int capture_open_fanout(const char *iface, const struct capture_live_opts *o, unsigned n,
+                        struct capture **caps, char *err, size_t errlen)
+{
+    uint16_t group = 0;
+    for (unsigned i = 0; i < n; i++) {
+        caps[i] = capture_open_live_opts(iface, o, err, errlen);
+        int rc = !caps[i] ? -1
+                 : i == 0 ? capture_new_fanout(caps[i], &group, err, errlen)
+                          : capture_join_fanout(caps[i], group, err, errlen);
+        if (rc != 0) {
+            for (unsigned j = 0; j <= i; j++)
+                capture_close(caps[j]);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -9,47 +9,12 @@
 
 #include "batch.h"
 #include "pipeline.h"
+#include "pipeline_internal.h"
 #include "stage.h"
 #include "worker.h"
 
-#define EXPIRE_EVERY_US 1000000u
 #define FINAL_SEQ UINT64_MAX
 #define BATCH_WAIT_US 100000u
-
-struct pipeline;
-
-struct worker_thread {
-    struct pipeline *p;
-    unsigned index;
-    pthread_t thread;
-    int started;
-};
-
-struct pipeline {
-    struct stage *stage;
-    struct outputs *out; /* main's; records are handed to it */
-    struct worker *w[MAX_WORKERS];
-    unsigned nworkers;
-    int threaded;
-    struct worker_thread threads[MAX_WORKERS];
-    struct batch slots[BATCH_SLOTS];
-    /* Batches published to the workers, and done by each (counters). */
-    _Atomic uint32_t published;
-    _Atomic uint32_t done[MAX_WORKERS];
-    _Atomic int quit;
-    uint32_t filling;             /* the batch being filled */
-    uint32_t merged;              /* batches merged */
-    struct batch *cur;            /* slots[filling % BATCH_SLOTS] */
-    const struct record **sorted; /* a tick's flow ends, to sort */
-    size_t sorted_cap;
-    int dlt;
-    int live;
-    uint64_t seq; /* packets read */
-    uint64_t now_us, next_expire_us;
-    uint64_t pending_since_us; /* wall time the batch being filled was first seen */
-    struct pipeline_stats st;
-    struct worker_stats ws[MAX_WORKERS]; /* as of the last batch merged */
-};
 
 /* --- the batch being filled --------------------------------------------- */
 
@@ -233,12 +198,18 @@ static void merge_next(struct pipeline *p)
     p->merged = n + 1;
 }
 
-/* Hands the batch being filled to the workers and starts the next one. */
+static int start_threads(struct pipeline *p);
+
+/* Hands the batch being filled to the workers and starts the next one.
+ * Worker threads start with the first batch; without them (one worker, or
+ * threads refused) the batch runs here, worker after worker. */
 static void submit(struct pipeline *p)
 {
     struct batch *b = p->cur;
+    if (p->threaded && !p->threads[0].started && start_threads(p) != 0) p->threaded = 0;
     if (!p->threaded) {
-        run_list(p->w[0], b, 0);
+        for (unsigned i = 0; i < p->nworkers; i++)
+            run_list(p->w[i], b, i);
         p->filling++;
         merge_next(p);
     } else {
@@ -303,6 +274,7 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)
 {
+    if (p->live_run) return; /* its workers tick themselves (live.c) */
     if (p->live && wall_us > p->now_us + EXPIRE_EVERY_US) {
         /* No packet moved time forward: the wall clock does. */
         p->now_us = wall_us;
@@ -323,6 +295,10 @@ void pipeline_tick(struct pipeline *p, uint64_t wall_us)
 
 int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
 {
+    if (p->live_run) {
+        live_finish(p, reason);
+        return p->out ? outputs_flush(p->out) : 0;
+    }
     p->cur->final = 1;
     p->cur->final_reason = reason;
     p->cur->final_seq = FINAL_SEQ;
@@ -334,28 +310,33 @@ int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
 
 /* --- life cycle --------------------------------------------------------------- */
 
-static int start_threads(struct pipeline *p, char *err, size_t errlen)
-{
-    for (unsigned i = 0; i < p->nworkers; i++) {
-        struct worker_thread *t = &p->threads[i];
-        *t = (struct worker_thread){.p = p, .index = i};
-        int rc = pthread_create(&t->thread, NULL, worker_main, t);
-        if (rc != 0) {
-            snprintf(err, errlen, "cannot start worker %u: %s", i, strerror(rc));
-            return -1;
-        }
-        t->started = 1;
-    }
-    return 0;
-}
-
 static void stop_threads(struct pipeline *p)
 {
     atomic_store_explicit(&p->quit, 1, memory_order_release);
     atomic_fetch_add_explicit(&p->published, 1, memory_order_release);
     batch_wake(&p->published);
     for (unsigned i = 0; i < p->nworkers; i++)
-        if (p->threads[i].started) pthread_join(p->threads[i].thread, NULL);
+        if (p->threads[i].started) {
+            pthread_join(p->threads[i].thread, NULL);
+            p->threads[i].started = 0;
+        }
+}
+
+static int start_threads(struct pipeline *p)
+{
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        struct worker_thread *t = &p->threads[i];
+        *t = (struct worker_thread){.p = p, .index = i};
+        int rc = pthread_create(&t->thread, NULL, worker_main, t);
+        if (rc != 0) {
+            fprintf(stderr, "vigie: cannot start worker thread %u (%s): workers run in turn\n", i,
+                    strerror(rc));
+            stop_threads(p);
+            return -1;
+        }
+        t->started = 1;
+    }
+    return 0;
 }
 
 static int alloc_slots(struct pipeline *p)
@@ -396,7 +377,6 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         goto fail;
     }
     p->cur = &p->slots[0];
-    if (p->threaded && start_threads(p, err, errlen) != 0) goto fail;
     return p;
 fail:
     pipeline_destroy(p);
@@ -406,7 +386,7 @@ fail:
 void pipeline_destroy(struct pipeline *p)
 {
     if (!p) return;
-    if (p->threaded) stop_threads(p);
+    if (p->threads[0].started) stop_threads(p);
     for (unsigned i = 0; i < p->nworkers; i++)
         worker_destroy(p->w[i]);
     stage_destroy(p->stage);
@@ -434,6 +414,7 @@ void pipeline_set_outputs(struct pipeline *p, struct outputs *out)
 
 int pipeline_reload(struct pipeline *p, const struct config *cfg, char *err, size_t errlen)
 {
+    if (p->live_run) return live_reload(p, cfg, err, errlen);
     /* The workers are idle once every batch is merged. */
     drain(p);
     if (stage_reload(p->stage, cfg, err, errlen) != 0) return -1;
@@ -458,6 +439,13 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
 {
     *st = p->st;
     for (unsigned i = 0; i < p->nworkers; i++) {
+        const struct pipeline_stats *l = &p->live_st[i];
+        st->packets += l->packets;
+        st->bytes += l->bytes;
+        for (int k = 0; k < DECODE_RESULT_MAX; k++)
+            st->decode[k] += l->decode[k];
+        st->offloaded += l->offloaded;
+        st->decapsulated += l->decapsulated;
         const struct worker_stats *w = &p->ws[i];
         st->flows_created += w->flows.created;
         st->flows_ended += w->flows.ended;

@@ -52,6 +52,15 @@ void pipeline_set_outputs(struct pipeline *p, struct outputs *out);
 /* capture_fn-compatible: processes one frame. */
 void pipeline_packet(void *p, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                      const uint8_t *data);
+struct capture;
+/* Live capture with one handle per worker, all in one fanout group
+ * (capture.h): each worker thread reads its own handle (n: the workers);
+ * this thread runs the correlation stage and calls tick about every
+ * 100 ms, until every handle is stopped. Then pipeline_finish. Returns 0,
+ * or -1 with a message (a handle that broke). */
+int pipeline_run_live(struct pipeline *p, struct capture *const *caps, unsigned n,
+                      void (*tick)(void *), void *tick_ud, char *err, size_t errlen);
+
 /* Periodic work between batches: on a live capture, expires idle flows by
  * the wall clock when no packet moves time forward. */
 void pipeline_tick(struct pipeline *p, uint64_t wall_us);

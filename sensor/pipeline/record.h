@@ -35,6 +35,7 @@ struct record {
 struct recbuf {
     unsigned char *buf;
     size_t len, cap;
+    size_t max; /* bytes it may grow to; 0: no limit */
     uint64_t records;
     int failed; /* out of memory: records were lost (counted by the owner) */
 };

@@ -69,12 +69,14 @@ echo "live_veth: replaying $src at ${SPEED}x over $TX -> $RX (namespace $NS)"
     { echo "live_veth: offline run failed:"; cat "$tmp/offline.err"; exit 1; }
 
 # live run, inside the namespace
-ip netns exec "$NS" "$VIGIE" -i "$RX" --no-redis --flows "$tmp/live.json" -q 2>"$tmp/live.err" &
+# LIVE_WORKERS=N: --workers N (more than one: a fanout handle per worker)
+ip netns exec "$NS" "$VIGIE" -i "$RX" ${LIVE_WORKERS:+--workers "$LIVE_WORKERS"} --no-redis \
+    --flows "$tmp/live.json" -q 2>"$tmp/live.err" &
 vigie_pid=$!
 # ready once its packet socket exists in the namespace (the file lists them)
 for _ in $(seq 100); do
     kill -0 "$vigie_pid" 2>/dev/null || break
-    [ "$(ip netns exec "$NS" cat /proc/net/packet | wc -l)" -gt 1 ] && break
+    [ "$(ip netns exec "$NS" cat /proc/net/packet | wc -l)" -gt "${LIVE_WORKERS:-1}" ] && break
     sleep 0.1
 done
 if ! kill -0 "$vigie_pid" 2>/dev/null; then
