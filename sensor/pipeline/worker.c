@@ -75,8 +75,12 @@ struct worker *worker_create(const struct config *cfg, unsigned share, const str
     w->zones = z;
     w->phase = PHASE_PACKET;
     if (!(w->cls = classify_create(err, errlen))) goto fail;
+    /* Flows hash to workers unevenly by a few per mille at most: each
+     * worker's table has an eighth more than its share of flows.max. */
+    uint32_t max = cfg->flows.max / share ? cfg->flows.max / share : 1;
+    if (share > 1) max += max / 8;
     struct flow_table_config fc = {
-        .max_flows = cfg->flows.max / share ? cfg->flows.max / share : 1,
+        .max_flows = max,
         .memcap_bytes = ((uint64_t)cfg->flows.memcap_mb << 20) / share,
         .on_end = on_flow_end,
         .ud = w,
