@@ -301,7 +301,7 @@ static void reload(struct run *r)
 
 /* The counters every output that takes stats publishes. */
 static void publish_stats(struct outputs *out, const struct pipeline_stats *st,
-                          const struct capture_stats *cs)
+                          const struct capture_stats *cs, unsigned workers)
 {
     struct output_counters c = {
         .packets = st->packets,
@@ -315,6 +315,8 @@ static void publish_stats(struct outputs *out, const struct pipeline_stats *st,
         .truncated = st->decode[DECODE_TRUNCATED],
         .mem_bytes = st->mem_bytes,
         .offloaded = st->offloaded,
+        .dissector_bytes = st->dissector_bytes,
+        .workers = workers,
     };
     outputs_stats(out, &c);
 }
@@ -346,7 +348,7 @@ static void on_tick(void *ud)
         pipeline_get_stats(r->pipe, &st);
         capture_stats_sum(r->caps, r->ncaps, &cs);
         if (r->next_stats_us && !r->opt->quiet) stats_print_line(stderr, &st, &cs);
-        publish_stats(r->out, &st, &cs);
+        publish_stats(r->out, &st, &cs, pipeline_workers(r->pipe));
         r->next_stats_us = mono + (uint64_t)r->opt->stats_interval * 1000000u;
     }
     if (r->progress && mono >= r->next_progress_us) {
@@ -552,7 +554,7 @@ int main(int argc, char **argv)
     struct capture_stats cs;
     pipeline_get_stats(pipe, &st);
     capture_stats_sum(caps, ncaps, &cs);
-    publish_stats(out, &st, &cs);
+    publish_stats(out, &st, &cs, pipeline_workers(pipe));
     outputs_close(out, 1);
     stats_print_summary(stderr, &st, &cs, secs);
 

@@ -37,7 +37,9 @@ struct output_options {
 struct output_counters {
     uint64_t packets, bytes, drops, flows_active, flows, flows_evicted;
     uint64_t alerts, malformed, truncated, mem_bytes;
-    uint64_t offloaded; /* TSO/GSO frames decoded whole */
+    uint64_t offloaded;       /* TSO/GSO frames decoded whole */
+    uint64_t dissector_bytes; /* per-flow dissector state (inside mem_bytes) */
+    uint64_t workers;
 };
 
 /* What an opened instance takes. */

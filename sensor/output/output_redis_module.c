@@ -163,6 +163,8 @@ static const char *stats_event(struct redis_state *s, const char *ts, uint64_t u
     json_key_u64(w, "truncated", c->truncated);
     json_key_u64(w, "offloaded", c->offloaded);
     json_key_u64(w, "mem_bytes", c->mem_bytes);
+    json_key_u64(w, "dissector_bytes", c->dissector_bytes);
+    json_key_u64(w, "workers", c->workers);
     json_key_u64(w, "redis_sent", rs->alerts_sent);
     json_key_u64(w, "redis_spooled", rs->alerts_spooled);
     json_key_u64(w, "redis_lost", rs->alerts_lost);
@@ -205,6 +207,8 @@ static void publish(struct redis_state *s, const struct output_counters *c)
         {"redis_spooled", rs.alerts_spooled},
         {"redis_sent", rs.alerts_sent},
         {"mem_bytes", c->mem_bytes},
+        {"dissector_bytes", c->dissector_bytes},
+        {"workers", c->workers},
         {"offloaded", c->offloaded},
         {"redis_lost", rs.alerts_lost},
         {"redis_spool_errors", rs.spool_errors},
