@@ -40,21 +40,23 @@ static void add_tick(struct pipeline *p, uint64_t ts_us)
     b->ticks[b->nticks++] = (struct batch_tick){p->seq, ts_us};
 }
 
-/* The worker a flow key goes to: a hash of the canonical key, so both
- * directions agree. */
+/* The worker a flow key goes to: a hash of the canonical key's two
+ * addresses (and VLAN), so both directions agree and every flow between
+ * two hosts is on one worker, with the nDPI caches that name one such flow
+ * from another (docs/workers.md). */
 static unsigned worker_of(const struct pipeline *p, const struct flow_key *k)
 {
     if (p->nworkers == 1) return 0;
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    const uint64_t *w = (const uint64_t *)(const void *)k;
-    for (size_t i = 0; i < sizeof(*k) / 8; i++) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ k->vlan;
+    const uint64_t *w = (const uint64_t *)(const void *)k->addr;
+    for (size_t i = 0; i < sizeof(k->addr) / 8; i++) {
         h ^= w[i];
         h *= 0xff51afd7ed558ccdull;
         h ^= h >> 33;
     }
     return (unsigned)(((h >> 32) * p->nworkers) >> 32);
 }
-_Static_assert(sizeof(struct flow_key) % 8 == 0, "flow keys hash as words");
+_Static_assert(sizeof(((struct flow_key *)0)->addr) % 8 == 0, "addresses hash as words");
 
 /* --- merge: the stage takes the records of a batch in packet order -------- */
 
