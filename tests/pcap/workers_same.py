@@ -298,7 +298,10 @@ def compare_capture(item, sides, flag, keys_only, scratch):
     label, capture, config = item
     runs = []
     for n, side in enumerate(sides):
-        run = run_vigie(capture, config, side if flag else None, "%s.%d" % (scratch, n))
+        try:
+            run = run_vigie(capture, config, side if flag else None, "%s.%d" % (scratch, n))
+        except RuntimeError as e:  # a record that is not JSON
+            return label, False, None, ["--workers %s: %s" % (side, e)]
         bad = trouble(run)
         if bad:
             return label, False, None, ["--workers %s: %s" % (side, bad)]
@@ -428,7 +431,11 @@ def main():
         sys.exit("workers_same: WORKERS_SAME_SIDES needs two or more worker counts, e.g. \"1 2 3\"")
 
     with tempfile.TemporaryDirectory(prefix="workers_same.") as tmp:
-        scenarios = scenario_captures(tmp)
+        try:
+            scenarios = scenario_captures(tmp)
+        except RuntimeError as e:
+            print("workers_same: FAIL %s" % e)
+            return 1
         if not self_test(scenarios[0], flag, tmp):
             print("workers_same: the comparison missed a difference (or saw one that is not there)")
             return 1
