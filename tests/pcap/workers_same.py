@@ -111,7 +111,7 @@ def run_vigie(capture, config, workers, scratch):
     cmd = [VIGIE] + (["-c", config] if config else [])
     cmd += ["-r", capture, "--no-redis", "-q", "-A", alerts, "--flows", flows]
     cmd += ["--workers", str(workers)] if workers is not None else []
-    r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    r = subprocess.run(cmd, capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL)
     records = []
     for path in (alerts, flows):
         if os.path.exists(path):
