@@ -54,6 +54,7 @@ stage "build (Release)" ./scripts/build.sh Release build
 stage "lint (clang-format, file length)" tests/lint.sh
 stage "unit tests" ctest_in build
 stage "pcap tests" run_if_present tests/pcap/run.sh
+WORKERS_SAME_REQUIRE=1 stage "same alerts, incidents and flows with 1, 2 and 3 workers" run_if_present tests/pcap/workers_same.py
 stage "pcapng: interfaces of several link types" run_if_present tests/pcap/pcapng.sh
 stage "benchmark generators" run_if_present tests/bench/generators.py
 stage "nDPI agreement" run_if_present tests/pcap/agreement.sh
