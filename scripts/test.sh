@@ -88,6 +88,7 @@ stage "unit tests (ASan+UBSan)" ctest_in build-asan
 VIGIE="$ROOT/build-asan/vigie" stage "pcap tests (ASan+UBSan)" run_if_present tests/pcap/run.sh
 VIGIE="$ROOT/build-asan/vigie" stage "corpus under ASan+UBSan" run_if_present tests/pcap/corpus_clean.sh
 VIGIE="$ROOT/build-asan/vigie" stage "shipped configs under ASan+UBSan" run_if_present tests/pcap/sanitize_configs.sh
+stage "worker threads under ThreadSanitizer" run_if_present tests/integration/threads_tsan.sh
 stage "fuzzers" fuzz_all
 
 echo
