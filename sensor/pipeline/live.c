@@ -30,7 +30,8 @@ struct live_worker {
     _Atomic uint32_t exited;
     uint32_t zones_gen; /* the reload whose zones this worker uses */
     _Atomic uint32_t zones_taken;
-    uint64_t seq, now_us, next_expire_us, last_handoff_us;
+    uint64_t seq, last_handoff_us;
+    struct packet_clock clock;
     /* Its decode counters and its worker's, as of the last block handed. */
     struct pipeline_stats st, st_handed;
     struct worker_stats ws_handed;
@@ -70,24 +71,9 @@ static void live_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint
 {
     struct live_worker *lw = ud;
     lw->seq++;
-    lw->st.packets++;
-    lw->st.bytes += wire_len;
-    if (ts_us < lw->now_us) ts_us = lw->now_us;
-    lw->now_us = ts_us;
-    if (ts_us >= lw->next_expire_us) {
-        if (lw->next_expire_us) worker_tick(lw->w, lw->seq, ts_us);
-        lw->next_expire_us = ts_us + EXPIRE_EVERY_US;
-    }
+    if (packet_clock_advance(&lw->clock, &ts_us)) worker_tick(lw->w, lw->seq, ts_us);
     struct packet pkt;
-    enum decode_result r = decode_packet(dlt, data, caplen, &pkt);
-    if (r != DECODE_OK) {
-        lw->st.decode[r]++;
-        return;
-    }
-    pkt.ts_us = ts_us;
-    pkt.wire_len = wire_len;
-    lw->st.offloaded += pkt.offloaded;
-    lw->st.decapsulated += pkt.decapsulated != 0;
+    if (!decode_counted(&lw->st, dlt, ts_us, caplen, wire_len, data, &pkt)) return;
     worker_packet(lw->w, &pkt, lw->seq);
 }
 
@@ -103,12 +89,8 @@ static void live_tick(void *ud)
         lw->zones_gen = gen;
         atomic_store_explicit(&lw->zones_taken, gen, memory_order_release);
     }
-    if (now > lw->now_us + EXPIRE_EVERY_US) {
-        /* No packet moved time forward: the wall clock does. */
-        lw->now_us = now;
-        lw->next_expire_us = now + EXPIRE_EVERY_US;
-        worker_tick(lw->w, lw->seq, now);
-    }
+    /* No packet moved time forward: the wall clock does. */
+    if (packet_clock_wall(&lw->clock, now)) worker_tick(lw->w, lw->seq, now);
     if (now - lw->last_handoff_us >= HANDOFF_US || now < lw->last_handoff_us) handoff(lw, now);
 }
 
@@ -136,8 +118,8 @@ static void take_block(struct pipeline *p, struct live_worker *lw)
 
 static void stage_second(struct pipeline *p, uint64_t now)
 {
-    if (now < p->now_us + EXPIRE_EVERY_US) return;
-    p->now_us = now;
+    if (now < p->clock.now_us + EXPIRE_EVERY_US) return;
+    p->clock.now_us = now;
     stage_tick(p->stage, now);
 }
 
@@ -238,7 +220,7 @@ void live_finish(struct pipeline *p, enum flow_end_reason reason)
     struct live *run = p->live_run;
     for (unsigned i = 0; i < run->n; i++) {
         struct live_worker *lw = &run->lw[i];
-        worker_finish(lw->w, reason, lw->seq, lw->now_us);
+        worker_finish(lw->w, reason, lw->seq, lw->clock.now_us);
         const struct record *r;
         for (size_t off = 0; (r = recbuf_at(&lw->rb[lw->cur], off)); off += r->len)
             stage_record(p->stage, r);

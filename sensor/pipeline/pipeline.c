@@ -236,6 +236,23 @@ static void drain(struct pipeline *p)
 
 /* --- the reader ------------------------------------------------------------- */
 
+int decode_counted(struct pipeline_stats *st, int dlt, uint64_t ts_us, uint32_t caplen,
+                   uint32_t wire_len, const uint8_t *data, struct packet *pkt)
+{
+    st->packets++;
+    st->bytes += wire_len;
+    enum decode_result r = decode_packet(dlt, data, caplen, pkt);
+    if (r != DECODE_OK) {
+        st->decode[r]++;
+        return 0;
+    }
+    pkt->ts_us = ts_us;
+    pkt->wire_len = wire_len;
+    st->offloaded += pkt->offloaded;
+    st->decapsulated += pkt->decapsulated != 0;
+    return 1;
+}
+
 void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                      const uint8_t *data)
 {
@@ -246,30 +263,14 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
         b = p->cur;
     }
     p->seq++;
-    p->st.packets++;
-    p->st.bytes += wire_len;
-    /* Packet time drives everything; it never goes backwards. */
-    if (ts_us < p->now_us) ts_us = p->now_us;
-    p->now_us = ts_us;
-    if (ts_us >= p->next_expire_us) {
-        if (p->next_expire_us) add_tick(p, ts_us);
-        p->next_expire_us = ts_us + EXPIRE_EVERY_US;
-    }
+    if (packet_clock_advance(&p->clock, &ts_us)) add_tick(p, ts_us);
     if (caplen > BATCH_ARENA) caplen = BATCH_ARENA; /* never: snaplen is smaller */
     unsigned char *frame = b->arena + b->arena_len;
     memcpy(frame, data, caplen);
     struct packet pkt;
-    enum decode_result r = decode_packet(dlt, frame, caplen, &pkt);
-    if (r != DECODE_OK) {
-        p->st.decode[r]++;
-        return;
-    }
+    if (!decode_counted(&p->st, dlt, ts_us, caplen, wire_len, frame, &pkt)) return;
     b->arena_len += (caplen + 7u) & ~7u;
     b->packets++;
-    pkt.ts_us = ts_us;
-    pkt.wire_len = wire_len;
-    p->st.offloaded += pkt.offloaded;
-    p->st.decapsulated += pkt.decapsulated != 0;
     struct batch_list *l = &b->list[worker_of(p, &pkt.key)];
     l->items[l->n++] = (struct batch_item){.pkt = pkt, .seq = p->seq};
 }
@@ -277,12 +278,8 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)
 {
     if (p->live_run) return; /* its workers tick themselves (live.c) */
-    if (p->live && wall_us > p->now_us + EXPIRE_EVERY_US) {
-        /* No packet moved time forward: the wall clock does. */
-        p->now_us = wall_us;
-        p->next_expire_us = wall_us + EXPIRE_EVERY_US;
-        add_tick(p, wall_us);
-    }
+    /* No packet moved time forward: the wall clock does. */
+    if (p->live && packet_clock_wall(&p->clock, wall_us)) add_tick(p, wall_us);
     /* Packets (live, or a paced replay) do not wait long for a full batch:
      * what they cause reaches the outputs within BATCH_WAIT_US. */
     if (!p->cur->packets && !p->cur->nticks) {
@@ -304,7 +301,7 @@ int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
     p->cur->final = 1;
     p->cur->final_reason = reason;
     p->cur->final_seq = FINAL_SEQ;
-    p->cur->final_ts_us = p->now_us;
+    p->cur->final_ts_us = p->clock.now_us;
     drain(p);
     stage_finish(p->stage);
     return p->out ? outputs_flush(p->out) : 0;

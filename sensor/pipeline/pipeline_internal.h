@@ -16,6 +16,38 @@
 
 struct live;
 
+/* Packet time of one reader (this thread's, or a live worker's): it never
+ * goes back, and a tick is due once a second of it. */
+struct packet_clock {
+    uint64_t now_us, next_expire_us;
+};
+
+/* Clamps *ts_us to the clock; 1 when a second passed (not at the first packet). */
+static inline int packet_clock_advance(struct packet_clock *c, uint64_t *ts_us)
+{
+    if (*ts_us < c->now_us) *ts_us = c->now_us;
+    c->now_us = *ts_us;
+    if (*ts_us < c->next_expire_us) return 0;
+    int due = c->next_expire_us != 0;
+    c->next_expire_us = *ts_us + EXPIRE_EVERY_US;
+    return due;
+}
+
+/* Live, when no packet moved time forward for a second: the wall clock
+ * does; 1 when it did (a tick is due). */
+static inline int packet_clock_wall(struct packet_clock *c, uint64_t wall_us)
+{
+    if (wall_us <= c->now_us + EXPIRE_EVERY_US) return 0;
+    c->now_us = wall_us;
+    c->next_expire_us = wall_us + EXPIRE_EVERY_US;
+    return 1;
+}
+
+/* Decodes a frame into pkt, counted in st (packets, bytes, decode
+ * results, offloaded, decapsulated); 1 if it goes on to a worker. */
+int decode_counted(struct pipeline_stats *st, int dlt, uint64_t ts_us, uint32_t caplen,
+                   uint32_t wire_len, const uint8_t *data, struct packet *pkt);
+
 struct worker_thread {
     struct pipeline *p;
     unsigned index;
@@ -43,7 +75,7 @@ struct pipeline {
     int dlt;
     int live;
     uint64_t seq; /* packets read */
-    uint64_t now_us, next_expire_us;
+    struct packet_clock clock;
     uint64_t pending_since_us; /* wall time the batch being filled was first seen */
     struct pipeline_stats st;
     struct worker_stats ws[MAX_WORKERS];        /* as of the last batch merged */

@@ -28,34 +28,8 @@ SPEED=${LIVE_SPEED:-10}
 FLOWS=${FANOUT_FLOWS:-400}
 PY=/usr/bin/python3
 
-skip() { echo "live_fanout: skipped ($*)"; exit 0; }
-[ "$(id -u)" -eq 0 ] || skip "not root"
-command -v ip >/dev/null || skip "no ip command"
-command -v tcpreplay >/dev/null || skip "no tcpreplay"
-command -v jq >/dev/null || { echo "live_fanout: jq is missing"; exit 1; }
-[ -x "$CHECK" ] || { echo "live_fanout: no binary at $CHECK (build first or set FANOUT_CHECK)"; exit 1; }
-
-NS=vigie-fan-$$
-TX=vgf$$a RX=vgf$$b # interface names stay under IFNAMSIZ (15)
-tmp=$(mktemp -d)
-check_pid=
-cleanup() {
-    [ -n "$check_pid" ] && kill "$check_pid" 2>/dev/null && wait "$check_pid" 2>/dev/null
-    ip link del "$TX" 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
-ip link add "$TX" type veth peer name "$RX" 2>/dev/null || skip "cannot create a veth pair"
-ip link set "$RX" netns "$NS" || skip "cannot move a veth end into the namespace"
-# no IPv6 on either end: the kernel then sends nothing of its own (no ND, MLD)
-sysctl -qw "net.ipv6.conf.$TX.disable_ipv6=1" 2>/dev/null
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$RX.disable_ipv6=1" 2>/dev/null
-ip link set "$TX" up && ip netns exec "$NS" ip link set "$RX" up &&
-    ip netns exec "$NS" ip link set lo up || skip "cannot bring the veth pair up"
+NAME=live_fanout BIN="$CHECK" PREFIX=f
+. "$ROOT/tests/integration/veth_lib.sh"
 
 # The captures: gen-traffic's IPv4 mix, IPv6 flows, fragmented datagrams.
 "$ROOT/scripts/gen-traffic" --out "$tmp/v4.pcap" --flows "$FLOWS" --duration 5 >/dev/null 2>&1 &&
@@ -106,25 +80,25 @@ fail() { echo "live_fanout: FAIL: $*"; failed=1; }
 # start_check ARGS...: fanout_check inside the namespace, ready once it says so
 start_check() {
     ip netns exec "$NS" "$CHECK" "$@" >"$tmp/out.json" 2>"$tmp/err" &
-    check_pid=$!
+    bg_pid=$!
     for _ in $(seq 100); do
         grep -q 'ready' "$tmp/err" 2>/dev/null && return 0
-        kill -0 "$check_pid" 2>/dev/null || break
+        kill -0 "$bg_pid" 2>/dev/null || break
         sleep 0.1
     done
-    wait "$check_pid"; check_pid=
+    wait "$bg_pid"; bg_pid=
     fail "fanout_check $* did not start:"; cat "$tmp/err"
     return 1
 }
 
 # stop_check: SIGTERM, then the JSON report in $tmp/out.json
 stop_check() {
-    kill -TERM "$check_pid"
-    for _ in $(seq 100); do kill -0 "$check_pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$check_pid" 2>/dev/null; then
-        fail "fanout_check still running 10 s after SIGTERM"; kill -KILL "$check_pid"
+    kill -TERM "$bg_pid"
+    for _ in $(seq 100); do kill -0 "$bg_pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$bg_pid" 2>/dev/null; then
+        fail "fanout_check still running 10 s after SIGTERM"; kill -KILL "$bg_pid"
     fi
-    wait "$check_pid"; local rc=$?; check_pid=
+    wait "$bg_pid"; local rc=$?; bg_pid=
     [ $rc -eq 0 ] || { fail "fanout_check exited $rc:"; cat "$tmp/err"; return 1; }
     jq -e . "$tmp/out.json" >/dev/null || { fail "no JSON report:"; cat "$tmp/out.json"; return 1; }
 }

@@ -20,34 +20,8 @@ VIGIE=${VIGIE:-$ROOT/build/vigie}
 SPEED=${LIVE_SPEED:-10}
 PY=/usr/bin/python3
 
-skip() { echo "live_veth: skipped ($*)"; exit 0; }
-[ "$(id -u)" -eq 0 ] || skip "not root"
-command -v ip >/dev/null || skip "no ip command"
-command -v tcpreplay >/dev/null || skip "no tcpreplay"
-command -v jq >/dev/null || { echo "live_veth: jq is missing"; exit 1; }
-[ -x "$VIGIE" ] || { echo "live_veth: no binary at $VIGIE (build first or set VIGIE)"; exit 1; }
-
-NS=vigie-test-$$
-TX=vgt$$a RX=vgt$$b   # interface names stay under IFNAMSIZ (15)
-tmp=$(mktemp -d)
-vigie_pid=
-cleanup() {
-    [ -n "$vigie_pid" ] && kill "$vigie_pid" 2>/dev/null && wait "$vigie_pid" 2>/dev/null
-    ip link del "$TX" 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
-ip link add "$TX" type veth peer name "$RX" 2>/dev/null || skip "cannot create a veth pair"
-ip link set "$RX" netns "$NS" || skip "cannot move a veth end into the namespace"
-# no IPv6 on either end: the kernel then sends nothing of its own (no ND, MLD)
-sysctl -qw "net.ipv6.conf.$TX.disable_ipv6=1" 2>/dev/null
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$RX.disable_ipv6=1" 2>/dev/null
-ip link set "$TX" up && ip netns exec "$NS" ip link set "$RX" up &&
-    ip netns exec "$NS" ip link set lo up || skip "cannot bring the veth pair up"
+NAME=live_veth BIN="$VIGIE" PREFIX=t
+. "$ROOT/tests/integration/veth_lib.sh"
 
 # the capture to replay
 cap=$tmp/live.pcap src=
@@ -72,15 +46,15 @@ echo "live_veth: replaying $src at ${SPEED}x over $TX -> $RX (namespace $NS)"
 # LIVE_WORKERS=N: --workers N (more than one: a fanout handle per worker)
 ip netns exec "$NS" "$VIGIE" -i "$RX" ${LIVE_WORKERS:+--workers "$LIVE_WORKERS"} --no-redis \
     --flows "$tmp/live.json" -q 2>"$tmp/live.err" &
-vigie_pid=$!
+bg_pid=$!
 # ready once its packet socket exists in the namespace (the file lists them)
 for _ in $(seq 100); do
-    kill -0 "$vigie_pid" 2>/dev/null || break
+    kill -0 "$bg_pid" 2>/dev/null || break
     [ "$(ip netns exec "$NS" cat /proc/net/packet | wc -l)" -gt "${LIVE_WORKERS:-1}" ] && break
     sleep 0.1
 done
-if ! kill -0 "$vigie_pid" 2>/dev/null; then
-    wait "$vigie_pid"; rc=$?; vigie_pid=
+if ! kill -0 "$bg_pid" 2>/dev/null; then
+    wait "$bg_pid"; rc=$?; bg_pid=
     echo "live_veth: FAIL: vigie -i $RX exited ($rc) before the replay:"; cat "$tmp/live.err"; exit 1
 fi
 sleep 0.5  # let the filter attach and the capture loop start
@@ -90,12 +64,12 @@ tcpreplay -i "$TX" --multiplier="$SPEED" "$cap" >"$tmp/tcpreplay.out" 2>&1 ||
 sent=$(grep -Eo 'Successful packets: *[0-9]+' "$tmp/tcpreplay.out" | grep -Eo '[0-9]+$')
 sleep 1
 
-kill -TERM "$vigie_pid"
-for _ in $(seq 100); do kill -0 "$vigie_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$vigie_pid" 2>/dev/null; then
-    echo "live_veth: FAIL: vigie still running 10 s after SIGTERM"; kill -KILL "$vigie_pid"; exit 1
+kill -TERM "$bg_pid"
+for _ in $(seq 100); do kill -0 "$bg_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$bg_pid" 2>/dev/null; then
+    echo "live_veth: FAIL: vigie still running 10 s after SIGTERM"; kill -KILL "$bg_pid"; exit 1
 fi
-wait "$vigie_pid"; rc=$?; vigie_pid=
+wait "$bg_pid"; rc=$?; bg_pid=
 
 failed=0
 fail() { echo "live_veth: FAIL: $*"; failed=1; }
