@@ -17,7 +17,7 @@
 
 #define BATCH_PACKETS 4096u
 #define BATCH_ARENA (8u << 20) /* frames of a batch; more than the largest snaplen */
-#define BATCH_SLOTS 2          /* one being filled and merged, one being processed */
+#define BATCH_SLOTS 4          /* filled, merged, and up to three processed meanwhile */
 #define MAX_WORKERS 64
 
 struct batch_item {

@@ -224,6 +224,7 @@ static void submit(struct pipeline *p)
     }
     p->cur = &p->slots[p->filling % BATCH_SLOTS];
     batch_clear(p, p->cur);
+    p->pending_since_us = 0; /* the age of the batch being filled */
 }
 
 /* Every batch submitted is merged: the workers are idle. */
