@@ -27,6 +27,9 @@ struct flow_classification {
     uint16_t master, app, category;
     uint16_t dpi_packets;
     uint8_t done;
+    /* Named by nDPI, its state given back over budget before nDPI was
+     * done: final at the next packet or the end (classify.c). */
+    uint8_t shed;
 };
 
 /* Field order matters: a packet of a classified flow touches the first
