@@ -20,6 +20,11 @@
 #define NONE UINT32_MAX
 #define INDEX_MIN 32
 #define INDEX_START (1u << 16)
+#define EMERGENCY_HIGH_PCT 95
+#define EMERGENCY_LOW_PCT 80
+/* Flows looked at from the old end of each class for one least likely to
+ * matter: a bound on an eviction's cost in emergency mode. */
+#define EMERGENCY_SCAN 16
 
 struct index_entry {
     uint32_t hash;
@@ -40,8 +45,10 @@ struct flow_table {
     size_t index_bytes;
     uint32_t index_mask;
     struct lru lru[FLOW_CLASS_MAX];
-    uint64_t timeout_us[FLOW_CLASS_MAX];
-    int flushing; /* every flow ends: the index is cleared once, after */
+    uint64_t normal_us[FLOW_CLASS_MAX], emergency_us[FLOW_CLASS_MAX];
+    const uint64_t *timeout_us;     /* normal_us, or emergency_us in emergency */
+    uint64_t high_bytes, low_bytes; /* emergency marks */
+    int flushing;                   /* every flow ends: the index is cleared once, after */
     struct flow_table_stats st;
 };
 
@@ -105,8 +112,17 @@ struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *
     ft->free_head = NONE;
     for (int c = 0; c < FLOW_CLASS_MAX; c++) {
         ft->lru[c].head = ft->lru[c].tail = NONE;
-        ft->timeout_us[c] = (uint64_t)cfg->timeout_s[c] * 1000000u;
+        ft->normal_us[c] = (uint64_t)cfg->timeout_s[c] * 1000000u;
+        uint64_t e = cfg->emergency_timeout_s[c] ? (uint64_t)cfg->emergency_timeout_s[c] * 1000000u
+                                                 : ft->normal_us[c] / 10;
+        ft->emergency_us[c] = e < 1000000u ? 1000000u : e;
     }
+    ft->timeout_us = ft->normal_us;
+    unsigned high = cfg->emergency_high_pct ? cfg->emergency_high_pct : EMERGENCY_HIGH_PCT;
+    unsigned low = cfg->emergency_low_pct ? cfg->emergency_low_pct : EMERGENCY_LOW_PCT;
+    if (low > high) low = high;
+    ft->high_bytes = cfg->memcap_bytes / 100 * high;
+    ft->low_bytes = cfg->memcap_bytes / 100 * low;
     ft->st.capacity = ft->capacity;
     return ft;
 }
@@ -257,7 +273,35 @@ static uint64_t mem_in_use(const struct flow_table *ft)
 {
     uint64_t m = (uint64_t)ft->st.active * sizeof(struct flow) + ft->index_bytes;
     if (ft->cfg.extra_mem) m += *ft->cfg.extra_mem;
+    if (ft->cfg.dpi_mem) m += *ft->cfg.dpi_mem;
+    if (ft->cfg.dissector_mem) m += *ft->cfg.dissector_mem;
     return m;
+}
+
+/* Emergency mode starts near the memcap and ends once memory is back under
+ * the low mark, so it does not flap. A full table (flows.max) is no
+ * emergency: its oldest flow makes room, as always. */
+static void emergency_update(struct flow_table *ft)
+{
+    uint64_t m = mem_in_use(ft);
+    if (!ft->st.emergency) {
+        if (m < ft->high_bytes) return;
+        ft->st.emergency = 1;
+        ft->st.emergencies++;
+        ft->timeout_us = ft->emergency_us;
+    } else if (m < ft->low_bytes) {
+        ft->st.emergency = 0;
+        ft->timeout_us = ft->normal_us;
+    }
+}
+
+/* What losing a flow's state costs least: nDPI has decided and no
+ * dissector follows it, or it never carried payload (a probe, a refused
+ * connection). Its record is written either way. */
+static int least_needed(const struct flow *f)
+{
+    int no_dissector = !f->dissect.state || dissect_slot_done(&f->dissect);
+    return (f->cls.done && no_dissector) || !f->payload;
 }
 
 static struct flow *tail_of(struct flow_table *ft, int c)
@@ -265,24 +309,46 @@ static struct flow *tail_of(struct flow_table *ft, int c)
     return ft->lru[c].tail == NONE ? NULL : &ft->slots[ft->lru[c].tail];
 }
 
-/* Evicts the flow nearest to its timeout among the LRU tails, but keep
- * (the flow of the packet at hand, or NULL). */
+static struct flow *prev_of(struct flow_table *ft, const struct flow *f)
+{
+    return f->lru_prev == NONE ? NULL : &ft->slots[f->lru_prev];
+}
+
+/* The flow to evict from class c: its oldest but keep, or in emergency
+ * the oldest least needed among its EMERGENCY_SCAN oldest (NULL if none). */
+static struct flow *candidate(struct flow_table *ft, int c, const struct flow *keep, int emergency)
+{
+    struct flow *f = tail_of(ft, c);
+    for (int n = 0; f; f = prev_of(ft, f)) {
+        if (f == keep) continue;
+        if (!emergency || least_needed(f)) return f;
+        if (++n == EMERGENCY_SCAN) break;
+    }
+    return NULL;
+}
+
+/* Evicts the flow nearest to its timeout among the candidates of each
+ * class, but keep (the flow of the packet at hand, or NULL). In emergency,
+ * the least needed go first; when none is near the old ends, any. */
 static int evict_one(struct flow_table *ft, const struct flow *keep)
 {
     struct flow *victim = NULL;
-    uint64_t best = UINT64_MAX;
-    for (int c = 0; c < FLOW_CLASS_MAX; c++) {
-        struct flow *f = tail_of(ft, c);
-        if (f && f == keep) f = f->lru_prev == NONE ? NULL : &ft->slots[f->lru_prev];
-        if (!f) continue;
-        uint64_t deadline = f->last_us + ft->timeout_us[c];
-        if (deadline < best) {
-            best = deadline;
-            victim = f;
+    int emergency = ft->st.emergency;
+    for (int pass = emergency ? 0 : 1; pass < 2 && !victim; pass++) {
+        uint64_t best = UINT64_MAX;
+        for (int c = 0; c < FLOW_CLASS_MAX; c++) {
+            struct flow *f = candidate(ft, c, keep, pass == 0);
+            if (!f) continue;
+            uint64_t deadline = f->last_us + ft->timeout_us[c];
+            if (deadline < best) {
+                best = deadline;
+                victim = f;
+            }
         }
     }
     if (!victim) return 0;
     ft->st.evicted++;
+    if (emergency) ft->st.emergency_evicted++;
     flow_table_end(ft, victim, FLOW_END_FORCED);
     return 1;
 }
@@ -297,6 +363,7 @@ static uint64_t cost_of_next(const struct flow_table *ft)
 
 static struct flow *alloc_slot(struct flow_table *ft)
 {
+    emergency_update(ft);
     while (ft->st.active >= ft->capacity ||
            mem_in_use(ft) + cost_of_next(ft) > ft->cfg.memcap_bytes)
         if (!evict_one(ft, NULL)) return NULL;
@@ -370,8 +437,11 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
         note_packet(f, pkt);
         /* Live flows grow too (their dissector state): over the memcap,
          * the least recently used others go. */
-        while (mem_in_use(ft) > ft->cfg.memcap_bytes && evict_one(ft, f))
-            ;
+        if (mem_in_use(ft) > ft->high_bytes) {
+            emergency_update(ft);
+            while (mem_in_use(ft) > ft->cfg.memcap_bytes && evict_one(ft, f))
+                ;
+        }
         return f;
     }
 
@@ -404,11 +474,15 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
 
 void flow_table_expire(struct flow_table *ft, uint64_t now_us)
 {
+    emergency_update(ft); /* memory may have gone down since the last call */
     for (int c = 0; c < FLOW_CLASS_MAX; c++) {
         struct flow *f;
-        while ((f = tail_of(ft, c)) && f->last_us + ft->timeout_us[c] <= now_us)
+        while ((f = tail_of(ft, c)) && f->last_us + ft->timeout_us[c] <= now_us) {
+            if (f->last_us + ft->normal_us[c] > now_us) ft->st.emergency_expired++;
             flow_table_end(ft, f, FLOW_END_TIMEOUT);
+        }
     }
+    emergency_update(ft);
 }
 
 static int by_last_seen(const void *a, const void *b)
@@ -456,6 +530,8 @@ void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *
 {
     *st = ft->st;
     st->mem_bytes = mem_in_use(ft);
+    st->dpi_bytes = ft->cfg.dpi_mem ? *ft->cfg.dpi_mem : 0;
+    st->dissector_bytes = ft->cfg.dissector_mem ? *ft->cfg.dissector_mem : 0;
 }
 
 _Static_assert(offsetof(struct flow, bytes) == 64, "per-packet fields fill the first cache line");
