@@ -22,8 +22,9 @@ struct classify_stats {
     uint64_t mem_bytes; /* = *classify_memory() */
 };
 
-/* Default budget of per-flow nDPI memory: 16 MiB (see classify_set_budget). */
-#define CLASSIFY_BUDGET_DEFAULT ((size_t)16 << 20)
+/* Default budget of per-flow nDPI memory: 8 MiB, some 10,000 flows named
+ * and waiting at once (see classify_set_budget). */
+#define CLASSIFY_BUDGET_DEFAULT ((size_t)8 << 20)
 
 struct classifier *classify_create(char *err, size_t errlen);
 void classify_destroy(struct classifier *c);

@@ -485,38 +485,64 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_us)
     emergency_update(ft);
 }
 
-static int by_last_seen(const void *a, const void *b)
+static int by_last_seen(const void *a, const void *b, void *arg)
 {
-    const struct flow *x = *(struct flow *const *)a, *y = *(struct flow *const *)b;
+    const struct flow *slots = arg;
+    const struct flow *x = &slots[*(const uint32_t *)a], *y = &slots[*(const uint32_t *)b];
     if (x->last_us != y->last_us) return x->last_us < y->last_us ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* The flows whose last packet is in the oldest second still live (each
+ * LRU list is in that order from its tail, to the second), into *buf
+ * (grown as needed); returns how many, or -1 when out of memory. */
+static long oldest_second(struct flow_table *ft, uint32_t **buf, size_t *cap)
+{
+    uint32_t sec = UINT32_MAX;
+    for (int c = 0; c < FLOW_CLASS_MAX; c++)
+        if (ft->lru[c].tail != NONE && ft->slots[ft->lru[c].tail].lru_s < sec)
+            sec = ft->slots[ft->lru[c].tail].lru_s;
+    size_t n = 0;
+    for (int c = 0; c < FLOW_CLASS_MAX; c++)
+        for (uint32_t s = ft->lru[c].tail; s != NONE && ft->slots[s].lru_s == sec;
+             s = ft->slots[s].lru_prev) {
+            if (n == *cap) {
+                uint32_t *b = realloc(*buf, 2 * *cap * sizeof(**buf));
+                if (!b) return -1;
+                *buf = b;
+                *cap *= 2;
+            }
+            (*buf)[n++] = s;
+        }
+    return (long)n;
+}
+
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
 {
-    /* Oldest first, exactly, so records come out in a stable order. */
-    size_t n = 0;
-    struct flow **all = malloc((size_t)ft->st.active * sizeof(*all) + 1);
-    if (all) {
-        for (int c = 0; c < FLOW_CLASS_MAX; c++)
-            for (uint32_t s = ft->lru[c].head; s != NONE; s = ft->slots[s].lru_next)
-                all[n++] = &ft->slots[s];
-        qsort(all, n, sizeof(*all), by_last_seen);
-        /* No lookup happens while flows end, so the index entries are not
-         * removed one by one (a cache miss each) but cleared at once. */
-        ft->flushing = 1;
-        for (size_t i = 0; i < n; i++)
-            flow_table_end(ft, all[i], reason);
-        ft->flushing = 0;
-        /* An anonymous mapping reads as zeros again after MADV_DONTNEED. */
-        if (madvise(ft->index, ft->index_bytes, MADV_DONTNEED) != 0)
-            memset(ft->index, 0, ft->index_bytes);
-        free(all);
+    /* Oldest first, exactly (packet time going back aside), so records
+     * come out in a stable order: one second of last packets at a time,
+     * sorted, so that the buffer holds a second's flows, not all of them
+     * (8 MB and as much for the sort at a million flows). */
+    size_t cap = 4096;
+    uint32_t *buf = malloc(cap * sizeof(*buf));
+    long n = 0;
+    /* No lookup happens while flows end, so the index entries are not
+     * removed one by one (a cache miss each) but cleared at once. */
+    ft->flushing = 1;
+    while (buf && ft->st.active && (n = oldest_second(ft, &buf, &cap)) > 0) {
+        qsort_r(buf, (size_t)n, sizeof(*buf), by_last_seen, ft->slots);
+        for (long i = 0; i < n; i++)
+            flow_table_end(ft, &ft->slots[buf[i]], reason);
     }
     /* Out of memory for the sort: tails, per class. */
     for (int c = 0; c < FLOW_CLASS_MAX; c++)
         while (ft->lru[c].tail != NONE)
             flow_table_end(ft, &ft->slots[ft->lru[c].tail], reason);
+    ft->flushing = 0;
+    /* An anonymous mapping reads as zeros again after MADV_DONTNEED. */
+    if (madvise(ft->index, ft->index_bytes, MADV_DONTNEED) != 0)
+        memset(ft->index, 0, ft->index_bytes);
+    free(buf);
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(struct flow *f, void *ud), void *ud)
