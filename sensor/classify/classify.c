@@ -21,8 +21,9 @@
  * against the memcap, at what they really take from libc: the block
  * malloc_usable_size() reports plus its chunk header, with our size header
  * inside. The header keeps that figure for ndpi_free. nDPI 4.2 takes its
- * allocator globally, hence one counter for every classifier; each one
- * reads its share as the difference over its own calls into nDPI. */
+ * allocator globally, hence one counter per thread (a worker's classifier
+ * is fed by its one thread); each classifier reads its share as the
+ * difference over its own calls into nDPI. */
 #define HEADER 16
 static _Thread_local size_t ndpi_bytes;
 
