@@ -111,8 +111,8 @@ struct dissect_event {
  * no malloc once the lists hold a working set. The lists keep at most
  * cache_max bytes; beyond, blocks go back to libc. in_use counts the bytes
  * handed out as glibc takes them (chunk headers included), which the flow
- * memcap covers; cached the bytes on the lists, a bounded overhead. A NULL pool is plain calloc/free
- * (parsers driven directly, as by tests). */
+ * memcap covers; cached the bytes on the lists, a bounded overhead. A NULL pool is plain
+ * calloc/free (parsers driven directly, as by tests). */
 #define DISSECT_MEM_CLASSES 17
 #define DISSECT_MEM_CACHE_MAX (4u << 20)
 
