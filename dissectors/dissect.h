@@ -104,14 +104,15 @@ struct dissect_event {
     } u;
 };
 
-/* Where dissector state comes from: blocks in size classes (16 bytes to
- * 4 KiB, steps of 1.5x and 2x), a freed block kept on its class's free list
+/* Where dissector state comes from: blocks in size classes (24 bytes to
+ * 4 KiB, most of them 16k - 8 bytes, which glibc's chunks hold without
+ * waste; see dissect_mem.c), a freed block kept on its class's free list
  * for the next request of that class, so that flows coming and going cost
  * no malloc once the lists hold a working set. The lists keep at most
  * cache_max bytes; beyond, blocks go back to libc. in_use counts the bytes
- * handed out (class sizes), which the flow memcap covers; cached the bytes
- * on the lists, a bounded overhead. A NULL pool is plain calloc/free
- * (parsers driven directly, as by tests). */
+ * handed out as glibc takes them (chunk headers included), which the flow
+ * memcap covers; cached the bytes on the lists, a bounded overhead. A NULL pool is plain
+ * calloc/free (parsers driven directly, as by tests). */
 #define DISSECT_MEM_CLASSES 17
 #define DISSECT_MEM_CACHE_MAX (4u << 20)
 

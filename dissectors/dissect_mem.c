@@ -1,14 +1,31 @@
 /* The dissectors' pool (dissect.h): size classes and free lists. Requests
  * are few and small (a table of a few entries, a reassembly buffer), so a
- * class is found by a short scan; larger requests go to libc as they are. */
+ * class is found by a short scan; larger requests go to libc as they are.
+ *
+ * Blocks come from glibc's malloc, whose chunk is the request plus an
+ * 8-byte header, rounded up to 16: a class of 16k - 8 bytes wastes
+ * nothing, one of 16k bytes wastes 16 per block. Most classes are
+ * therefore 16k - 8 (a flow's state: 120 bytes for HTTP, 152 for SMB; a
+ * million HTTP flows take 128 MB, not 144); the reassembly buffers, which
+ * the engine sizes in powers of two and holds only while a record is
+ * incomplete, have their own classes. The counters are in glibc's bytes,
+ * chunk headers included: what the memcap sees is what the flows take. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dissect.h"
 
 static const uint32_t class_size[DISSECT_MEM_CLASSES] = {
-    16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096,
+    24, 40, 56, 88, 120, 152, 184, 248, 256, 376, 504, 512, 1016, 1024, 2040, 2048, 4096,
 };
+
+/* What a glibc chunk of n requested bytes takes (malloc/malloc.c:
+ * request2size, 64 bits). */
+static size_t chunk_bytes(size_t n)
+{
+    size_t c = (n + sizeof(size_t) + 15) & ~(size_t)15;
+    return c < 32 ? 32 : c;
+}
 
 /* The smallest class that holds n bytes, or -1 beyond the largest. */
 static int class_of(size_t n)
@@ -18,7 +35,7 @@ static int class_of(size_t n)
     return -1;
 }
 
-/* What a request of n bytes takes from the pool. */
+/* The block size a request of n bytes is given. */
 static size_t taken(size_t n)
 {
     int c = class_of(n);
@@ -56,14 +73,14 @@ void *dissect_alloc(struct dissect_mem *m, size_t n)
     void *p = c < 0 ? NULL : m->free_list[c];
     if (p) {
         memcpy(&m->free_list[c], p, sizeof(void *));
-        m->cached -= sz;
+        m->cached -= chunk_bytes(sz);
         m->reused++;
         memset(p, 0, sz);
     } else if (!(p = calloc(1, sz))) {
         m->failed++;
         return NULL;
     }
-    m->in_use += sz;
+    m->in_use += chunk_bytes(sz);
     return p;
 }
 
@@ -76,7 +93,7 @@ void dissect_free(struct dissect_mem *m, void *p, size_t n)
         return;
     }
     int c = class_of(n);
-    size_t sz = c < 0 ? n : class_size[c];
+    size_t sz = chunk_bytes(c < 0 ? n : class_size[c]);
     m->in_use -= sz;
     if (c < 0 || m->cached + sz > m->cache_max) {
         free(p);

@@ -2,6 +2,7 @@
  * of ndpiReader 4.2's packet_processing(), so that the protocol named for a
  * flow is the one ndpiReader names on the same capture. */
 #include <ctype.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,41 +18,51 @@
 #define POOL_CHUNK 1024
 
 /* nDPI's own allocations are counted so flows under classification count
- * against the memcap. Header keeps the size for ndpi_free. Per thread: a
- * worker's flows are classified in its own thread (docs/workers.md), and
- * its count starts where that thread's stood at its first packet. */
+ * against the memcap, at what they really take from libc: the block
+ * malloc_usable_size() reports plus its chunk header, with our size header
+ * inside. The header keeps that figure for ndpi_free. nDPI 4.2 takes its
+ * allocator globally, hence one counter per thread (a worker's classifier
+ * is fed by its one thread); each classifier reads its share as the
+ * difference over its own calls into nDPI. */
+#define HEADER 16
 static _Thread_local size_t ndpi_bytes;
 
 static void *counting_malloc(size_t size)
 {
-    size_t *p = malloc(size + 16);
+    size_t *p = malloc(size + HEADER);
     if (!p) return NULL;
-    *p = size;
-    ndpi_bytes += size;
-    return (char *)p + 16;
+    *p = malloc_usable_size(p) + sizeof(size_t);
+    ndpi_bytes += *p;
+    return (char *)p + HEADER;
 }
 
 static void counting_free(void *ptr)
 {
     if (!ptr) return;
-    size_t *p = (size_t *)((char *)ptr - 16);
+    size_t *p = (size_t *)((char *)ptr - HEADER);
     ndpi_bytes -= *p;
     free(p);
 }
 
 /* Freed nDPI flow states are recycled, so a steady stream of new flows
- * costs no malloc or page fault. */
-union pool_item {
-    union pool_item *next;
-    struct ndpi_flow_struct flow;
+ * costs no malloc or page fault. A state in use knows its flow and, while
+ * nDPI has named the flow's application but still wants packets (a
+ * response, a certificate), sits in the waiting list, oldest at the tail:
+ * the states given up first when over budget. */
+struct pool_item {
+    struct ndpi_flow_struct flow; /* first: the pointer nDPI and the flow hold */
+    struct flow *owner;
+    struct pool_item *prev, *next; /* waiting list; next: free list too */
+    int waiting;
 };
 
 struct classifier {
     struct ndpi_detection_module_struct *mod;
-    size_t mem;          /* bytes of per-flow nDPI memory, for the memcap */
-    size_t module_bytes; /* ndpi_bytes of the classifying thread before its first packet */
-    int module_bytes_set;
-    union pool_item *free_list;
+    size_t mem;   /* bytes of per-flow nDPI memory, for the memcap */
+    size_t inner; /* of which allocated by nDPI inside flow states */
+    size_t budget;
+    struct pool_item *free_list;
+    struct pool_item *wait_head, *wait_tail;
     size_t pool_items;
     void **chunks;
     size_t nchunks;
@@ -81,7 +92,13 @@ struct classifier *classify_create(char *err, size_t errlen)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->mod, &all);
     ndpi_finalize_initialization(c->mod);
+    c->budget = CLASSIFY_BUDGET_DEFAULT;
     return c;
+}
+
+void classify_set_budget(struct classifier *c, size_t bytes)
+{
+    c->budget = bytes;
 }
 
 void classify_destroy(struct classifier *c)
@@ -94,13 +111,18 @@ void classify_destroy(struct classifier *c)
     free(c);
 }
 
-static struct ndpi_flow_struct *pool_get(struct classifier *c)
+static struct pool_item *item_of(struct ndpi_flow_struct *f)
+{
+    return (struct pool_item *)(void *)f;
+}
+
+static struct ndpi_flow_struct *pool_get(struct classifier *c, struct flow *owner)
 {
     if (!c->free_list) {
         void **chunks = realloc(c->chunks, (c->nchunks + 1) * sizeof(*chunks));
         if (!chunks) return NULL;
         c->chunks = chunks;
-        union pool_item *items = malloc(POOL_CHUNK * sizeof(*items));
+        struct pool_item *items = malloc(POOL_CHUNK * sizeof(*items));
         if (!items) return NULL;
         c->chunks[c->nchunks++] = items;
         for (size_t i = 0; i < POOL_CHUNK; i++) {
@@ -109,23 +131,57 @@ static struct ndpi_flow_struct *pool_get(struct classifier *c)
         }
         c->pool_items += POOL_CHUNK;
     }
-    union pool_item *it = c->free_list;
+    struct pool_item *it = c->free_list;
     c->free_list = it->next;
-    memset(&it->flow, 0, sizeof(it->flow));
+    memset(it, 0, sizeof(*it));
+    it->owner = owner;
     return &it->flow;
 }
 
-static void pool_put(struct classifier *c, struct ndpi_flow_struct *f)
+static void wait_unlink(struct classifier *c, struct pool_item *it)
 {
-    ndpi_free_flow_data(f); /* what nDPI allocated inside the flow */
-    union pool_item *it = (union pool_item *)f;
-    it->next = c->free_list;
-    c->free_list = it;
+    if (!it->waiting) return;
+    if (it->prev)
+        it->prev->next = it->next;
+    else
+        c->wait_head = it->next;
+    if (it->next)
+        it->next->prev = it->prev;
+    else
+        c->wait_tail = it->prev;
+    it->prev = it->next = NULL;
+    it->waiting = 0;
+}
+
+static void wait_push_head(struct classifier *c, struct pool_item *it)
+{
+    it->prev = NULL;
+    it->next = c->wait_head;
+    if (c->wait_head) c->wait_head->prev = it;
+    c->wait_head = it;
+    if (!c->wait_tail) c->wait_tail = it;
+    it->waiting = 1;
 }
 
 static void update_mem(struct classifier *c)
 {
-    c->mem = (size_t)c->st.active_states * sizeof(union pool_item) + (ndpi_bytes - c->module_bytes);
+    c->mem = (size_t)c->st.active_states * sizeof(struct pool_item) + c->inner;
+    c->st.mem_bytes = c->mem;
+}
+
+static void pool_put(struct classifier *c, struct ndpi_flow_struct *f)
+{
+    struct pool_item *it = item_of(f);
+    if (it->waiting) c->st.waiting--;
+    wait_unlink(c, it);
+    size_t before = ndpi_bytes;
+    ndpi_free_flow_data(f); /* what nDPI allocated inside the flow */
+    c->inner += ndpi_bytes - before;
+    it->owner = NULL;
+    it->next = c->free_list;
+    c->free_list = it;
+    c->st.active_states--;
+    update_mem(c);
 }
 
 /* The decision is final: keep what the flow record needs, recycle the
@@ -140,15 +196,39 @@ static void settle(struct classifier *c, struct flow *f, ndpi_protocol p)
     k->done = 1;
     pool_put(c, k->ndpi);
     k->ndpi = NULL;
-    c->st.active_states--;
-    update_mem(c);
+}
+
+/* Over budget: the flows nDPI named longest ago and still feeds (for a
+ * response, a certificate) keep what nDPI named and give their state back.
+ * Their decision becomes final at their next packet or their end, where
+ * the caller learns of it as of any other (classify_packet returns 1,
+ * classify_finish). Flows nDPI has not named yet keep their state: the
+ * flow table's memcap bounds them. */
+static void shed(struct classifier *c, const struct flow *keep)
+{
+    while (c->mem > c->budget && c->wait_tail) {
+        struct pool_item *it = c->wait_tail;
+        if (it->owner == keep) {
+            if (!it->prev) return;
+            it = it->prev;
+        }
+        struct flow_classification *k = &it->owner->cls;
+        k->risk = it->flow.risk;
+        k->shed = 1;
+        k->ndpi = NULL;
+        c->st.shed++;
+        pool_put(c, &it->flow);
+    }
 }
 
 static ndpi_protocol give_up(struct classifier *c, struct flow *f)
 {
     uint8_t guessed = 0;
     c->st.given_up++;
-    return ndpi_detection_giveup(c->mod, f->cls.ndpi, 1, &guessed);
+    size_t before = ndpi_bytes;
+    ndpi_protocol p = ndpi_detection_giveup(c->mod, f->cls.ndpi, 1, &guessed);
+    c->inner += ndpi_bytes - before;
+    return p;
 }
 
 /* A copy of an offloaded (TSO/GSO) datagram whose length field says what
@@ -167,16 +247,21 @@ static const uint8_t *offload_fixed(struct classifier *c, const struct packet *p
     return c->offload_copy;
 }
 
+/* A flow whose state was shed: what nDPI named is final now. */
+static int settle_shed(struct classifier *c, struct flow *f)
+{
+    f->cls.done = 1;
+    c->st.classified++;
+    return 1;
+}
+
 int classify_packet(struct classifier *c, struct flow *f, const struct packet *pkt)
 {
     struct flow_classification *k = &f->cls;
     if (k->done) return 0;
-    if (!c->module_bytes_set) {
-        c->module_bytes = ndpi_bytes;
-        c->module_bytes_set = 1;
-    }
+    if (k->shed) return settle_shed(c, f);
     if (!k->ndpi) {
-        k->ndpi = pool_get(c);
+        k->ndpi = pool_get(c, f);
         if (!k->ndpi) {
             c->st.pool_exhausted++;
             k->done = 1;
@@ -191,7 +276,9 @@ int classify_packet(struct classifier *c, struct flow *f, const struct packet *p
 
     unsigned short len = pkt->l3_len > 65535 ? 65535 : (unsigned short)pkt->l3_len;
     const uint8_t *l3 = pkt->offloaded ? offload_fixed(c, pkt, len) : pkt->l3;
+    size_t before = ndpi_bytes;
     ndpi_protocol p = ndpi_detection_process_packet(c->mod, k->ndpi, l3, len, ms);
+    c->inner += ndpi_bytes - before;
     c->st.dpi_packets++;
     k->dpi_packets++;
 
@@ -201,13 +288,20 @@ int classify_packet(struct classifier *c, struct flow *f, const struct packet *p
     int enough = f->pkts[0] + f->pkts[1] > limit;
     if (!enough && p.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
         update_mem(c);
+        shed(c, f);
         return 0;
     }
     if (!enough && ndpi_extra_dissection_possible(c->mod, k->ndpi)) {
         /* Named, but nDPI wants more (certificate, DNS answer...). */
         k->master = p.master_protocol;
         k->app = p.app_protocol;
+        k->category = (uint16_t)p.category;
+        struct pool_item *it = item_of(k->ndpi);
+        if (!it->waiting) c->st.waiting++;
+        wait_unlink(c, it);
+        wait_push_head(c, it);
         update_mem(c);
+        shed(c, f);
         return 0;
     }
     if (p.app_protocol == NDPI_PROTOCOL_UNKNOWN)
@@ -221,6 +315,10 @@ int classify_packet(struct classifier *c, struct flow *f, const struct packet *p
 void classify_finish(struct classifier *c, struct flow *f)
 {
     if (f->cls.done) return;
+    if (f->cls.shed) {
+        settle_shed(c, f);
+        return;
+    }
     if (!f->cls.ndpi) {
         f->cls.done = 1;
         return;

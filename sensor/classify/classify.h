@@ -14,11 +14,31 @@ struct classifier;
 
 struct classify_stats {
     uint64_t dpi_packets, classified, given_up, pool_exhausted;
+    /* Flows named by nDPI whose state was given back over budget before
+     * nDPI's extra dissection ended (see classify_set_budget). */
+    uint64_t shed;
     uint32_t active_states;
+    uint32_t waiting;   /* of which named, nDPI still dissecting */
+    uint64_t mem_bytes; /* = *classify_memory() */
 };
+
+/* Default budget of per-flow nDPI memory: 8 MiB, some 10,000 flows named
+ * and waiting at once (see classify_set_budget). */
+#define CLASSIFY_BUDGET_DEFAULT ((size_t)8 << 20)
 
 struct classifier *classify_create(char *err, size_t errlen);
 void classify_destroy(struct classifier *c);
+
+/* Bytes of per-flow nDPI state (the states and what nDPI allocated in
+ * them) above which flows nDPI has already named, but would still feed
+ * for details (an HTTP response, a certificate), give their state back,
+ * the one named longest ago first: their classification becomes final
+ * with what nDPI named (counted in shed). A flow nDPI has not named keeps
+ * its state whatever the budget (the flow table's memcap bounds those). An
+ * nDPI state costs about 700 bytes plus what nDPI allocates in it, a flow
+ * slot 160: without a budget, a million flows waiting for their answers
+ * would hold 0.9 GB. */
+void classify_set_budget(struct classifier *c, size_t bytes);
 
 /* Feeds one packet of a flow whose classification is not final. Returns 1
  * when this packet made it final. */

@@ -2,8 +2,7 @@
  *
  * Slots live in one anonymous mapping sized for the maximum flow count;
  * pages are only touched as flows are created, so the resident size follows
- * the number of live flows. The index is an open-addressing array of
- * (hash, slot) pairs with linear probing and backward-shift deletion, kept
+ * the number of live flows. The index (flow_index_internal.h) is kept
  * at most half full. Each timeout class has its own LRU list, ordered to
  * the second: a flow moves to the head of its list at most once per second
  * of packet time (when its last packet's second changes), not on every
@@ -15,16 +14,17 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "flow_index_internal.h"
 #include "flow_table.h"
 
 #define NONE UINT32_MAX
 #define INDEX_MIN 32
 #define INDEX_START (1u << 16)
-
-struct index_entry {
-    uint32_t hash;
-    uint32_t slot; /* slot + 1; 0 = empty */
-};
+#define EMERGENCY_HIGH_PCT 95
+#define EMERGENCY_LOW_PCT 80
+/* Flows looked at from the old end of each class for one least likely to
+ * matter: a bound on an eviction's cost in emergency mode. */
+#define EMERGENCY_SCAN 16
 
 struct lru {
     uint32_t head, tail;
@@ -36,25 +36,14 @@ struct flow_table {
     size_t slots_bytes;
     uint32_t capacity, used_hw; /* slots ever handed out */
     uint32_t free_head;         /* freed slots, linked through lru_next */
-    struct index_entry *index;
-    size_t index_bytes;
-    uint32_t index_mask;
+    struct flow_index index;
     struct lru lru[FLOW_CLASS_MAX];
-    uint64_t timeout_us[FLOW_CLASS_MAX];
-    int flushing; /* every flow ends: the index is cleared once, after */
+    uint64_t normal_us[FLOW_CLASS_MAX], emergency_us[FLOW_CLASS_MAX];
+    const uint64_t *timeout_us;     /* normal_us, or emergency_us in emergency */
+    uint64_t high_bytes, low_bytes; /* emergency marks */
+    int flushing;                   /* every flow ends: the index is cleared once, after */
     struct flow_table_stats st;
 };
-
-static void *map_zeroed(size_t bytes)
-{
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (p == MAP_FAILED) return NULL;
-    /* Flow lookups are random accesses over the whole table: huge pages
-     * spare a TLB miss per packet once it holds millions of flows. */
-    if (bytes >= (8u << 20)) madvise(p, bytes, MADV_HUGEPAGE);
-    return p;
-}
 
 const char *flow_end_reason_name(enum flow_end_reason r)
 {
@@ -65,7 +54,7 @@ const char *flow_end_reason_name(enum flow_end_reason r)
 struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *err, size_t errlen)
 {
     static struct flow_table zero;
-    struct flow_table *ft = map_zeroed(sizeof(*ft));
+    struct flow_table *ft = flow_map_zeroed(sizeof(*ft));
     if (!ft) {
         snprintf(err, errlen, "flow table: out of memory");
         return NULL;
@@ -75,9 +64,10 @@ struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *
 
     /* The memcap bounds slots + index: each flow costs its slot and at
      * most four index entries (the index is between 1/4 and 1/2 full). */
-    uint64_t per_flow = sizeof(struct flow) + 4 * sizeof(struct index_entry);
+    uint64_t per_flow = sizeof(struct flow) + 4 * sizeof(uint32_t);
     uint64_t cap = cfg->max_flows;
     if (cfg->memcap_bytes / per_flow < cap) cap = cfg->memcap_bytes / per_flow;
+    if (cap > FLOW_INDEX_SLOTS_MAX) cap = FLOW_INDEX_SLOTS_MAX;
     if (cap < 16) {
         snprintf(err, errlen, "flow table: memcap of %llu bytes is too small",
                  (unsigned long long)cfg->memcap_bytes);
@@ -92,21 +82,27 @@ struct flow_table *flow_table_create(const struct flow_table_config *cfg, char *
 
     ft->capacity = (uint32_t)cap;
     ft->slots_bytes = (size_t)cap * sizeof(struct flow);
-    ft->index_bytes = (size_t)isize * sizeof(struct index_entry);
-    ft->index_mask = isize - 1;
-    ft->slots = map_zeroed(ft->slots_bytes);
-    ft->index = map_zeroed(ft->index_bytes);
-    if (!ft->slots || !ft->index) {
+    ft->slots = flow_map_zeroed(ft->slots_bytes);
+    if (!ft->slots || flow_index_init(&ft->index, isize, (uint32_t)cap) != 0) {
         snprintf(err, errlen, "flow table: cannot map %zu bytes",
-                 ft->slots_bytes + ft->index_bytes);
+                 ft->slots_bytes + (size_t)isize * sizeof(uint32_t));
         flow_table_destroy(ft);
         return NULL;
     }
     ft->free_head = NONE;
     for (int c = 0; c < FLOW_CLASS_MAX; c++) {
         ft->lru[c].head = ft->lru[c].tail = NONE;
-        ft->timeout_us[c] = (uint64_t)cfg->timeout_s[c] * 1000000u;
+        ft->normal_us[c] = (uint64_t)cfg->timeout_s[c] * 1000000u;
+        uint64_t e = cfg->emergency_timeout_s[c] ? (uint64_t)cfg->emergency_timeout_s[c] * 1000000u
+                                                 : ft->normal_us[c] / 10;
+        ft->emergency_us[c] = e < 1000000u ? 1000000u : e;
     }
+    ft->timeout_us = ft->normal_us;
+    unsigned high = cfg->emergency_high_pct ? cfg->emergency_high_pct : EMERGENCY_HIGH_PCT;
+    unsigned low = cfg->emergency_low_pct ? cfg->emergency_low_pct : EMERGENCY_LOW_PCT;
+    if (low > high) low = high;
+    ft->high_bytes = cfg->memcap_bytes / 100 * high;
+    ft->low_bytes = cfg->memcap_bytes / 100 * low;
     ft->st.capacity = ft->capacity;
     return ft;
 }
@@ -115,38 +111,8 @@ void flow_table_destroy(struct flow_table *ft)
 {
     if (!ft) return;
     if (ft->slots) munmap(ft->slots, ft->slots_bytes);
-    if (ft->index) munmap(ft->index, ft->index_bytes);
+    flow_index_free(&ft->index);
     munmap(ft, sizeof(*ft));
-}
-
-/* Key is 40 bytes = 5 words; a multiply-xorshift mix per word is enough to
- * spread addresses and ports and costs a handful of cycles. */
-static uint32_t key_hash(const struct flow_key *k)
-{
-    uint64_t w[5];
-    memcpy(w, k, sizeof(w));
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (int i = 0; i < 5; i++) {
-        h ^= w[i];
-        h *= 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 31;
-    }
-    h *= 0x94D049BB133111EBull;
-    h ^= h >> 29;
-    return (uint32_t)h;
-}
-
-_Static_assert(sizeof(struct flow_key) == 40, "flow_key must stay 40 bytes, no padding");
-
-/* Five word compares, inlined: memcmp is a library call per probe. */
-static inline int key_eq(const struct flow_key *a, const struct flow_key *b)
-{
-    uint64_t x[5], y[5], d = 0;
-    memcpy(x, a, sizeof(x));
-    memcpy(y, b, sizeof(y));
-    for (int i = 0; i < 5; i++)
-        d |= x[i] ^ y[i];
-    return d == 0;
 }
 
 static inline uint32_t slot_of(const struct flow_table *ft, const struct flow *f)
@@ -187,56 +153,22 @@ void flow_table_set_class(struct flow_table *ft, struct flow *f, enum flow_class
     lru_push_head(ft, f);
 }
 
-static void index_remove(struct flow_table *ft, uint32_t pos)
-{
-    /* Backward-shift deletion keeps probe chains intact without tombstones. */
-    uint32_t mask = ft->index_mask;
-    uint32_t hole = pos;
-    for (uint32_t i = (pos + 1) & mask;; i = (i + 1) & mask) {
-        struct index_entry *e = &ft->index[i];
-        if (!e->slot) break;
-        uint32_t home = e->hash & mask;
-        /* Move e into the hole if its home is not in (hole, i]. */
-        if (((i - home) & mask) >= ((i - hole) & mask)) {
-            ft->index[hole] = *e;
-            hole = i;
-        }
-    }
-    ft->index[hole].slot = 0;
-    ft->index[hole].hash = 0;
-}
-
-static uint32_t index_find(const struct flow_table *ft, const struct flow_key *key, uint32_t h,
-                           int *found)
-{
-    uint32_t mask = ft->index_mask;
-    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
-        const struct index_entry *e = &ft->index[i];
-        if (!e->slot) {
-            *found = 0;
-            return i;
-        }
-        if (e->hash == h && key_eq(&ft->slots[e->slot - 1].key, key)) {
-            *found = 1;
-            return i;
-        }
-    }
-}
-
 struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key)
 {
     int found;
-    uint32_t h = key_hash(key);
-    uint32_t pos = index_find(ft, key, h, &found);
-    return found ? &ft->slots[ft->index[pos].slot - 1] : NULL;
+    uint32_t dist;
+    uint32_t pos = flow_index_find(&ft->index, ft->slots, key, flow_key_hash(key), &found, &dist);
+    return found ? &ft->slots[flow_index_slot(&ft->index, pos)] : NULL;
 }
 
 static void release(struct flow_table *ft, struct flow *f)
 {
     if (!ft->flushing) {
         int found;
-        uint32_t pos = index_find(ft, &f->key, key_hash(&f->key), &found);
-        if (found) index_remove(ft, pos);
+        uint32_t dist;
+        uint32_t pos =
+            flow_index_find(&ft->index, ft->slots, &f->key, flow_key_hash(&f->key), &found, &dist);
+        if (found) flow_index_remove(&ft->index, pos);
     }
     lru_unlink(ft, f);
     f->lru_next = ft->free_head;
@@ -255,9 +187,37 @@ void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason 
  * which the owner of extra_mem keeps current, also while flows end. */
 static uint64_t mem_in_use(const struct flow_table *ft)
 {
-    uint64_t m = (uint64_t)ft->st.active * sizeof(struct flow) + ft->index_bytes;
+    uint64_t m = (uint64_t)ft->st.active * sizeof(struct flow) + ft->index.bytes;
     if (ft->cfg.extra_mem) m += *ft->cfg.extra_mem;
+    if (ft->cfg.dpi_mem) m += *ft->cfg.dpi_mem;
+    if (ft->cfg.dissector_mem) m += *ft->cfg.dissector_mem;
     return m;
+}
+
+/* Emergency mode starts near the memcap and ends once memory is back under
+ * the low mark, so it does not flap. A full table (flows.max) is no
+ * emergency: its oldest flow makes room, as always. */
+static void emergency_update(struct flow_table *ft)
+{
+    uint64_t m = mem_in_use(ft);
+    if (!ft->st.emergency) {
+        if (m < ft->high_bytes) return;
+        ft->st.emergency = 1;
+        ft->st.emergencies++;
+        ft->timeout_us = ft->emergency_us;
+    } else if (m < ft->low_bytes) {
+        ft->st.emergency = 0;
+        ft->timeout_us = ft->normal_us;
+    }
+}
+
+/* What losing a flow's state costs least: nDPI has decided and no
+ * dissector follows it, or it never carried payload (a probe, a refused
+ * connection). Its record is written either way. */
+static int least_needed(const struct flow *f)
+{
+    int no_dissector = !f->dissect.state || dissect_slot_done(&f->dissect);
+    return (f->cls.done && no_dissector) || !f->payload;
 }
 
 static struct flow *tail_of(struct flow_table *ft, int c)
@@ -265,24 +225,46 @@ static struct flow *tail_of(struct flow_table *ft, int c)
     return ft->lru[c].tail == NONE ? NULL : &ft->slots[ft->lru[c].tail];
 }
 
-/* Evicts the flow nearest to its timeout among the LRU tails, but keep
- * (the flow of the packet at hand, or NULL). */
+static struct flow *prev_of(struct flow_table *ft, const struct flow *f)
+{
+    return f->lru_prev == NONE ? NULL : &ft->slots[f->lru_prev];
+}
+
+/* The flow to evict from class c: its oldest but keep, or in emergency
+ * the oldest least needed among its EMERGENCY_SCAN oldest (NULL if none). */
+static struct flow *candidate(struct flow_table *ft, int c, const struct flow *keep, int emergency)
+{
+    struct flow *f = tail_of(ft, c);
+    for (int n = 0; f; f = prev_of(ft, f)) {
+        if (f == keep) continue;
+        if (!emergency || least_needed(f)) return f;
+        if (++n == EMERGENCY_SCAN) break;
+    }
+    return NULL;
+}
+
+/* Evicts the flow nearest to its timeout among the candidates of each
+ * class, but keep (the flow of the packet at hand, or NULL). In emergency,
+ * the least needed go first; when none is near the old ends, any. */
 static int evict_one(struct flow_table *ft, const struct flow *keep)
 {
     struct flow *victim = NULL;
-    uint64_t best = UINT64_MAX;
-    for (int c = 0; c < FLOW_CLASS_MAX; c++) {
-        struct flow *f = tail_of(ft, c);
-        if (f && f == keep) f = f->lru_prev == NONE ? NULL : &ft->slots[f->lru_prev];
-        if (!f) continue;
-        uint64_t deadline = f->last_us + ft->timeout_us[c];
-        if (deadline < best) {
-            best = deadline;
-            victim = f;
+    int emergency = ft->st.emergency;
+    for (int pass = emergency ? 0 : 1; pass < 2 && !victim; pass++) {
+        uint64_t best = UINT64_MAX;
+        for (int c = 0; c < FLOW_CLASS_MAX; c++) {
+            struct flow *f = candidate(ft, c, keep, pass == 0);
+            if (!f) continue;
+            uint64_t deadline = f->last_us + ft->timeout_us[c];
+            if (deadline < best) {
+                best = deadline;
+                victim = f;
+            }
         }
     }
     if (!victim) return 0;
     ft->st.evicted++;
+    if (emergency) ft->st.emergency_evicted++;
     flow_table_end(ft, victim, FLOW_END_FORCED);
     return 1;
 }
@@ -291,12 +273,13 @@ static int evict_one(struct flow_table *ft, const struct flow *keep)
  * would pass half full. */
 static uint64_t cost_of_next(const struct flow_table *ft)
 {
-    int grows = 2 * (ft->st.active + 1) > ft->index_mask + 1;
-    return sizeof(struct flow) + (grows ? ft->index_bytes : 0);
+    int grows = 2 * (ft->st.active + 1) > ft->index.mask + 1;
+    return sizeof(struct flow) + (grows ? ft->index.bytes : 0);
 }
 
 static struct flow *alloc_slot(struct flow_table *ft)
 {
+    emergency_update(ft);
     while (ft->st.active >= ft->capacity ||
            mem_in_use(ft) + cost_of_next(ft) > ft->cfg.memcap_bytes)
         if (!evict_one(ft, NULL)) return NULL;
@@ -311,30 +294,6 @@ static struct flow *alloc_slot(struct flow_table *ft)
 static enum flow_class class_for(uint8_t proto)
 {
     return proto == 6 ? FLOW_TCP : proto == 17 ? FLOW_UDP : FLOW_OTHER;
-}
-
-/* Doubles the index when it would pass half full. Rare (log2 of the peak
- * flow count times per run) and O(live flows). */
-static int index_grow(struct flow_table *ft)
-{
-    size_t nsize = (size_t)(ft->index_mask + 1) * 2;
-    size_t nbytes = nsize * sizeof(struct index_entry);
-    struct index_entry *n = map_zeroed(nbytes);
-    if (!n) return -1;
-    uint32_t mask = (uint32_t)nsize - 1;
-    for (uint32_t i = 0; i <= ft->index_mask; i++) {
-        struct index_entry e = ft->index[i];
-        if (!e.slot) continue;
-        uint32_t j = e.hash & mask;
-        while (n[j].slot)
-            j = (j + 1) & mask;
-        n[j] = e;
-    }
-    munmap(ft->index, ft->index_bytes);
-    ft->index = n;
-    ft->index_bytes = nbytes;
-    ft->index_mask = mask;
-    return 0;
 }
 
 /* What the flow record says of the packets beyond counts: the TCP flags
@@ -357,11 +316,12 @@ static inline void note_packet(struct flow *f, const struct packet *pkt)
 struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int *created)
 {
     int found;
-    uint32_t h = key_hash(&pkt->key);
-    uint32_t pos = index_find(ft, &pkt->key, h, &found);
+    uint32_t dist;
+    uint32_t h = flow_key_hash(&pkt->key);
+    uint32_t pos = flow_index_find(&ft->index, ft->slots, &pkt->key, h, &found, &dist);
     *created = 0;
     if (found) {
-        struct flow *f = &ft->slots[ft->index[pos].slot - 1];
+        struct flow *f = &ft->slots[flow_index_slot(&ft->index, pos)];
         f->last_us = pkt->ts_us;
         if ((uint32_t)(pkt->ts_us / 1000000u) != f->lru_s) {
             lru_unlink(ft, f);
@@ -370,8 +330,11 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
         note_packet(f, pkt);
         /* Live flows grow too (their dissector state): over the memcap,
          * the least recently used others go. */
-        while (mem_in_use(ft) > ft->cfg.memcap_bytes && evict_one(ft, f))
-            ;
+        if (mem_in_use(ft) > ft->high_bytes) {
+            emergency_update(ft);
+            while (mem_in_use(ft) > ft->cfg.memcap_bytes && evict_one(ft, f))
+                ;
+        }
         return f;
     }
 
@@ -382,8 +345,21 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
         return NULL;
     }
     /* Eviction or growth moved entries: find the insertion point again. */
-    if (2 * (ft->st.active + 1) > ft->index_mask + 1 && index_grow(ft) == 0) before = UINT32_MAX;
-    if (ft->st.active != before) pos = index_find(ft, &pkt->key, h, &found);
+    if (2 * (ft->st.active + 1) > ft->index.mask + 1 && flow_index_grow(&ft->index, ft->slots) == 0)
+        before = UINT32_MAX;
+    if (ft->st.active != before)
+        pos = flow_index_find(&ft->index, ft->slots, &pkt->key, h, &found, &dist);
+    while (dist > ft->index.dist_max) {
+        /* A probe chain too long for an entry's distance bits (a table
+         * of 2^27 slots has 5): spread the entries over a larger index. */
+        if (flow_index_grow(&ft->index, ft->slots) != 0) {
+            f->lru_next = ft->free_head; /* the slot, unused, back */
+            ft->free_head = slot_of(ft, f);
+            ft->st.dropped++;
+            return NULL;
+        }
+        pos = flow_index_find(&ft->index, ft->slots, &pkt->key, h, &found, &dist);
+    }
 
     memset(f, 0, sizeof(*f));
     f->key = pkt->key;
@@ -392,8 +368,7 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
     /* Flow ids: stable for a given flow and start time, below 2^51 so
      * JSON consumers that parse numbers as doubles keep them exact. */
     f->id = (((uint64_t)h << 20) ^ pkt->ts_us) & ((1ull << 51) - 1);
-    ft->index[pos].hash = h;
-    ft->index[pos].slot = slot_of(ft, f) + 1;
+    flow_index_set(&ft->index, pos, slot_of(ft, f), dist);
     lru_push_head(ft, f);
     note_packet(f, pkt);
     ft->st.active++;
@@ -404,45 +379,73 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int
 
 void flow_table_expire(struct flow_table *ft, uint64_t now_us)
 {
+    emergency_update(ft); /* memory may have gone down since the last call */
     for (int c = 0; c < FLOW_CLASS_MAX; c++) {
         struct flow *f;
-        while ((f = tail_of(ft, c)) && f->last_us + ft->timeout_us[c] <= now_us)
+        while ((f = tail_of(ft, c)) && f->last_us + ft->timeout_us[c] <= now_us) {
+            if (f->last_us + ft->normal_us[c] > now_us) ft->st.emergency_expired++;
             flow_table_end(ft, f, FLOW_END_TIMEOUT);
+        }
     }
+    emergency_update(ft);
 }
 
-static int by_last_seen(const void *a, const void *b)
+static int by_last_seen(const void *a, const void *b, void *arg)
 {
-    const struct flow *x = *(struct flow *const *)a, *y = *(struct flow *const *)b;
+    const struct flow *slots = arg;
+    const struct flow *x = &slots[*(const uint32_t *)a], *y = &slots[*(const uint32_t *)b];
     if (x->last_us != y->last_us) return x->last_us < y->last_us ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* The flows whose last packet is in the oldest second still live (each
+ * LRU list is in that order from its tail, to the second), into *buf
+ * (grown as needed); returns how many, or -1 when out of memory. */
+static long oldest_second(struct flow_table *ft, uint32_t **buf, size_t *cap)
+{
+    uint32_t sec = UINT32_MAX;
+    for (int c = 0; c < FLOW_CLASS_MAX; c++)
+        if (ft->lru[c].tail != NONE && ft->slots[ft->lru[c].tail].lru_s < sec)
+            sec = ft->slots[ft->lru[c].tail].lru_s;
+    size_t n = 0;
+    for (int c = 0; c < FLOW_CLASS_MAX; c++)
+        for (uint32_t s = ft->lru[c].tail; s != NONE && ft->slots[s].lru_s == sec;
+             s = ft->slots[s].lru_prev) {
+            if (n == *cap) {
+                uint32_t *b = realloc(*buf, 2 * *cap * sizeof(**buf));
+                if (!b) return -1;
+                *buf = b;
+                *cap *= 2;
+            }
+            (*buf)[n++] = s;
+        }
+    return (long)n;
+}
+
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
 {
-    /* Oldest first, exactly, so records come out in a stable order. */
-    size_t n = 0;
-    struct flow **all = malloc((size_t)ft->st.active * sizeof(*all) + 1);
-    if (all) {
-        for (int c = 0; c < FLOW_CLASS_MAX; c++)
-            for (uint32_t s = ft->lru[c].head; s != NONE; s = ft->slots[s].lru_next)
-                all[n++] = &ft->slots[s];
-        qsort(all, n, sizeof(*all), by_last_seen);
-        /* No lookup happens while flows end, so the index entries are not
-         * removed one by one (a cache miss each) but cleared at once. */
-        ft->flushing = 1;
-        for (size_t i = 0; i < n; i++)
-            flow_table_end(ft, all[i], reason);
-        ft->flushing = 0;
-        /* An anonymous mapping reads as zeros again after MADV_DONTNEED. */
-        if (madvise(ft->index, ft->index_bytes, MADV_DONTNEED) != 0)
-            memset(ft->index, 0, ft->index_bytes);
-        free(all);
+    /* Oldest first, exactly (packet time going back aside), so records
+     * come out in a stable order: one second of last packets at a time,
+     * sorted, so that the buffer holds a second's flows, not all of them
+     * (8 MB and as much for the sort at a million flows). */
+    size_t cap = 4096;
+    uint32_t *buf = malloc(cap * sizeof(*buf));
+    long n = 0;
+    /* No lookup happens while flows end, so the index entries are not
+     * removed one by one (a cache miss each) but cleared at once. */
+    ft->flushing = 1;
+    while (buf && ft->st.active && (n = oldest_second(ft, &buf, &cap)) > 0) {
+        qsort_r(buf, (size_t)n, sizeof(*buf), by_last_seen, ft->slots);
+        for (long i = 0; i < n; i++)
+            flow_table_end(ft, &ft->slots[buf[i]], reason);
     }
     /* Out of memory for the sort: tails, per class. */
     for (int c = 0; c < FLOW_CLASS_MAX; c++)
         while (ft->lru[c].tail != NONE)
             flow_table_end(ft, &ft->slots[ft->lru[c].tail], reason);
+    ft->flushing = 0;
+    flow_index_clear(&ft->index);
+    free(buf);
 }
 
 void flow_table_foreach(struct flow_table *ft, void (*fn)(struct flow *f, void *ud), void *ud)
@@ -456,6 +459,8 @@ void flow_table_get_stats(const struct flow_table *ft, struct flow_table_stats *
 {
     *st = ft->st;
     st->mem_bytes = mem_in_use(ft);
+    st->dpi_bytes = ft->cfg.dpi_mem ? *ft->cfg.dpi_mem : 0;
+    st->dissector_bytes = ft->cfg.dissector_mem ? *ft->cfg.dissector_mem : 0;
 }
 
 _Static_assert(offsetof(struct flow, bytes) == 64, "per-packet fields fill the first cache line");

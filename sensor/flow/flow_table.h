@@ -2,7 +2,8 @@
  * LRU list per timeout class. Nothing is allocated per packet; memory is
  * bounded by flows.max and flows.memcap_mb (slots, index and the flows'
  * nDPI and dissector state), the least recently used flow being evicted
- * when either is reached. */
+ * when either is reached; near them, emergency mode (see
+ * flow_table_config). */
 #ifndef VIGIE_FLOW_TABLE_H
 #define VIGIE_FLOW_TABLE_H
 
@@ -27,6 +28,9 @@ struct flow_classification {
     uint16_t master, app, category;
     uint16_t dpi_packets;
     uint8_t done;
+    /* Named by nDPI, its state given back over budget before nDPI was
+     * done: final at the next packet or the end (classify.c). */
+    uint8_t shed;
 };
 
 /* Field order matters: a packet of a classified flow touches the first
@@ -77,12 +81,30 @@ struct flow_table_config {
      * evicted, the least recently used first, when one is created or when
      * live ones grew past it. */
     const size_t *extra_mem;
+    /* The same, kept apart so stats can tell them (any may be NULL; all
+     * that are set count): the flows' nDPI state (classify_memory()) and
+     * their dissector state (dissect_memory()). */
+    const size_t *dpi_mem, *dissector_mem;
+    /* Emergency mode, as Suricata's flow emergency: entered when the
+     * memory in use reaches emergency_high_pct % of the memcap, left when
+     * it is back under emergency_low_pct % (0: 95 and 80).
+     * Meanwhile flows time out after emergency_timeout_s (0: a tenth of
+     * timeout_s, at least 1 s), and an eviction takes first, among the
+     * oldest flows of each class, one least likely to matter: classified
+     * with no dissector attached, or that never carried payload. */
+    uint8_t emergency_high_pct, emergency_low_pct;
+    uint32_t emergency_timeout_s[FLOW_CLASS_MAX];
 };
 
 struct flow_table_stats {
     uint64_t created, ended, evicted, dropped;
     uint32_t active, capacity;
-    uint64_t mem_bytes;
+    uint64_t mem_bytes;                  /* slots, index and all the flows' other state */
+    uint64_t dpi_bytes, dissector_bytes; /* of which *dpi_mem, *dissector_mem */
+    uint64_t emergencies;                /* times emergency mode was entered */
+    uint64_t emergency_evicted;          /* evictions while in it (also in evicted) */
+    uint64_t emergency_expired;          /* ended by an emergency timeout */
+    uint32_t emergency;                  /* 1 while in emergency mode */
 };
 
 struct flow_table;

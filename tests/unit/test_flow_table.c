@@ -333,6 +333,56 @@ static void test_flush_oldest_first(void **state)
     flow_table_destroy(ft);
 }
 
+/* Flush: within a second, the LRU lists are not in last-packet order; the
+ * flush is, also with more flows in one second than its first buffer. */
+struct order_check {
+    uint64_t last_us;
+    int n, out_of_order;
+};
+
+static void check_order(struct flow *f, enum flow_end_reason reason, void *ud)
+{
+    struct order_check *oc = ud;
+    (void)reason;
+    if (f->last_us < oc->last_us) oc->out_of_order++;
+    oc->last_us = f->last_us;
+    oc->n++;
+}
+
+static void test_flush_exact_within_a_second(void **state)
+{
+    (void)state;
+    struct order_check oc = {0};
+    struct flow_table_config cfg = {
+        .max_flows = 10000, .memcap_bytes = 1u << 30, .on_end = check_order, .ud = &oc};
+    memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
+    char err[128];
+    struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));
+    assert_non_null(ft);
+    enum { N = 6000 };
+    int created;
+    for (int i = 0; i < N; i++) {
+        struct packet p = mkpkt((i & 1) ? 6 : 17, (uint16_t)i, 1, 2, T0 + (uint64_t)i);
+        get_new(ft, &p);
+    }
+    /* Packets in the same second, newest flow first: last-packet order is
+     * the reverse of the lists'. */
+    for (int i = N - 1; i >= 0; i--) {
+        struct packet p = mkpkt((i & 1) ? 6 : 17, (uint16_t)i, 1, 2, T0 + 10000 + (N - 1 - i));
+        flow_table_get(ft, &p, &created);
+    }
+    /* And a few flows of the next second. */
+    for (int i = 0; i < 3; i++) {
+        struct packet p = mkpkt(17, (uint16_t)(N + i), 1, 2, T0 + SEC(1) + 10 - (uint64_t)i);
+        get_new(ft, &p);
+    }
+    flow_table_flush(ft, FLOW_END_EOF);
+    assert_int_equal(oc.n, N + 3);
+    assert_int_equal(oc.out_of_order, 0);
+    assert_int_equal(stats(ft).active, 0);
+    flow_table_destroy(ft);
+}
+
 static void test_end_reason_names(void **state)
 {
     (void)state;
@@ -496,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_memcap),
         cmocka_unit_test(test_memcap_live_growth),
         cmocka_unit_test(test_flush_oldest_first),
+        cmocka_unit_test(test_flush_exact_within_a_second),
         cmocka_unit_test(test_end_reason_names),
         cmocka_unit_test(test_stress),
     };
