@@ -317,6 +317,9 @@ static void publish_stats(struct outputs *out, const struct pipeline_stats *st,
         .offloaded = st->offloaded,
         .dissector_bytes = st->dissector_bytes,
         .workers = workers,
+        .emergency = st->emergency,
+        .emergencies = st->emergencies,
+        .emergency_evicted = st->emergency_evicted,
     };
     outputs_stats(out, &c);
 }

@@ -40,6 +40,8 @@ struct output_counters {
     uint64_t offloaded;       /* TSO/GSO frames decoded whole */
     uint64_t dissector_bytes; /* per-flow dissector state (inside mem_bytes) */
     uint64_t workers;
+    uint64_t emergency; /* workers in flow emergency mode (0: none) */
+    uint64_t emergencies, emergency_evicted;
 };
 
 /* What an opened instance takes. */

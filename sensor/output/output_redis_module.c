@@ -165,6 +165,9 @@ static const char *stats_event(struct redis_state *s, const char *ts, uint64_t u
     json_key_u64(w, "mem_bytes", c->mem_bytes);
     json_key_u64(w, "dissector_bytes", c->dissector_bytes);
     json_key_u64(w, "workers", c->workers);
+    json_key_u64(w, "emergency", c->emergency);
+    json_key_u64(w, "emergencies", c->emergencies);
+    json_key_u64(w, "emergency_evicted", c->emergency_evicted);
     json_key_u64(w, "redis_sent", rs->alerts_sent);
     json_key_u64(w, "redis_spooled", rs->alerts_spooled);
     json_key_u64(w, "redis_lost", rs->alerts_lost);
@@ -209,6 +212,9 @@ static void publish(struct redis_state *s, const struct output_counters *c)
         {"mem_bytes", c->mem_bytes},
         {"dissector_bytes", c->dissector_bytes},
         {"workers", c->workers},
+        {"emergency", c->emergency},
+        {"emergencies", c->emergencies},
+        {"emergency_evicted", c->emergency_evicted},
         {"offloaded", c->offloaded},
         {"redis_lost", rs.alerts_lost},
         {"redis_spool_errors", rs.spool_errors},

@@ -457,6 +457,11 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *st)
         st->dpi_bytes += w->dpi_bytes;
         st->dissector_bytes += w->dissector_bytes;
         st->records_lost += w->records_lost;
+        st->emergencies += w->flows.emergencies;
+        st->emergency_evicted += w->flows.emergency_evicted;
+        st->emergency_expired += w->flows.emergency_expired;
+        st->emergency += w->flows.emergency;
+        st->dpi_shed += w->cls.shed;
     }
     struct stage_stats ss;
     stage_get_stats(p->stage, &ss);

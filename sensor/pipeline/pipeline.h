@@ -33,6 +33,11 @@ struct pipeline_stats {
     uint64_t mem_bytes;
     uint64_t dissector_bytes; /* per-flow dissector state, inside mem_bytes' memcap */
     uint64_t records_lost;    /* worker records lost (out of memory) */
+    /* Emergency mode near the memcap (flow_table.h), over the workers:
+     * times entered, evictions and expiries while in it, workers in it. */
+    uint64_t emergencies, emergency_evicted, emergency_expired;
+    uint32_t emergency;
+    uint64_t dpi_shed; /* flows whose nDPI state went back over budget (classify.h) */
 };
 
 struct pipeline_options {

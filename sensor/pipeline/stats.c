@@ -32,7 +32,8 @@ void stats_print_line(FILE *out, const struct pipeline_stats *st, const struct c
             "evicted=%llu alerts=%llu incidents=%llu incidents_open=%llu allowed_flows=%llu "
             "malformed=%llu truncated=%llu offloaded=%llu mem_bytes=%llu "
             "classifying=%u "
-            "dpi_bytes=%llu dissector_bytes=%llu\n",
+            "dpi_bytes=%llu dissector_bytes=%llu dpi_shed=%llu emergency=%u emergencies=%llu "
+            "emergency_evicted=%llu emergency_expired=%llu\n",
             (unsigned long long)st->packets, (unsigned long long)st->bytes,
             (unsigned long long)stats_drops(st, cs), st->flows_active,
             (unsigned long long)st->flows_created, (unsigned long long)st->flows_evicted,
@@ -41,5 +42,7 @@ void stats_print_line(FILE *out, const struct pipeline_stats *st, const struct c
             (unsigned long long)st->decode[DECODE_MALFORMED],
             (unsigned long long)st->decode[DECODE_TRUNCATED], (unsigned long long)st->offloaded,
             (unsigned long long)st->mem_bytes, st->classifying, (unsigned long long)st->dpi_bytes,
-            (unsigned long long)st->dissector_bytes);
+            (unsigned long long)st->dissector_bytes, (unsigned long long)st->dpi_shed,
+            st->emergency, (unsigned long long)st->emergencies,
+            (unsigned long long)st->emergency_evicted, (unsigned long long)st->emergency_expired);
 }

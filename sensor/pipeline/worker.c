@@ -11,7 +11,6 @@ struct worker {
     struct classifier *cls;
     struct dissect_engine *dissect;
     const struct zones *zones;
-    size_t extra_mem; /* nDPI + dissector memory, for the flow memcap */
     struct recbuf *out;
     /* The packet (or tick) being processed: its records' place. */
     uint64_t seq, ts_us;
@@ -42,11 +41,6 @@ static void on_dissect_event(void *ud, void *flow, const struct dissect_event *e
     emit(ud, REC_EVENT, flow, ev, 0);
 }
 
-static void update_extra_mem(struct worker *w)
-{
-    w->extra_mem = *classify_memory(w->cls) + *dissect_memory(w->dissect);
-}
-
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     struct worker *w = ud;
@@ -58,8 +52,6 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
     /* Its events are stamped with the flow's last packet time, as the
      * dissector reports them. */
     dissect_flow_end(w->dissect, &f->dissect, &fi, f, f->last_us);
-    /* Freed now: an eviction loop of the flow table reads it next. */
-    update_extra_mem(w);
     emit(w, REC_FLOW_END, f, NULL, reason);
 }
 
@@ -75,23 +67,29 @@ struct worker *worker_create(const struct config *cfg, unsigned share, const str
     w->zones = z;
     w->phase = PHASE_PACKET;
     if (!(w->cls = classify_create(err, errlen))) goto fail;
+    if (!(w->dissect = dissect_create(on_dissect_event, w))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    uint64_t memcap = ((uint64_t)cfg->flows.memcap_mb << 20) / share;
+    /* nDPI states of flows it named but still dissects: a sixty-fourth of
+     * the memcap (classify_set_budget). */
+    classify_set_budget(w->cls, (size_t)(memcap / 64));
     /* Flows hash to workers unevenly by a few per mille at most: each
      * worker's table has an eighth more than its share of flows.max. */
     uint32_t max = cfg->flows.max / share ? cfg->flows.max / share : 1;
     if (share > 1) max += max / 8;
     struct flow_table_config fc = {
         .max_flows = max,
-        .memcap_bytes = ((uint64_t)cfg->flows.memcap_mb << 20) / share,
+        .memcap_bytes = memcap,
         .on_end = on_flow_end,
         .ud = w,
-        .extra_mem = &w->extra_mem,
+        /* Live counters: the table reads them as it evicts. */
+        .dpi_mem = classify_memory(w->cls),
+        .dissector_mem = dissect_memory(w->dissect),
     };
     memcpy(fc.timeout_s, cfg->flows.timeout_s, sizeof(fc.timeout_s));
     if (!(w->ft = flow_table_create(&fc, err, errlen))) goto fail;
-    if (!(w->dissect = dissect_create(on_dissect_event, w))) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
     return w;
 fail:
     worker_destroy(w);
@@ -148,7 +146,6 @@ void worker_packet(struct worker *w, const struct packet *pkt, uint64_t seq)
     w->ts_us = pkt->ts_us;
     w->phase = PHASE_PACKET;
     int created;
-    update_extra_mem(w);
     struct flow *f = flow_table_get(w->ft, pkt, &created);
     if (f && !created && f->fclass == FLOW_TCP_CLOSED &&
         (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
