@@ -448,6 +448,17 @@ void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
     free(buf);
 }
 
+void flow_table_closing(struct flow_table *ft)
+{
+    ft->flushing = 1;
+}
+
+void flow_table_closed(struct flow_table *ft)
+{
+    ft->flushing = 0;
+    flow_index_clear(&ft->index);
+}
+
 void flow_table_foreach(struct flow_table *ft, void (*fn)(struct flow *f, void *ud), void *ud)
 {
     for (int c = 0; c < FLOW_CLASS_MAX; c++)

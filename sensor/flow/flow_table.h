@@ -124,6 +124,11 @@ void flow_table_set_class(struct flow_table *ft, struct flow *f, enum flow_class
 void flow_table_expire(struct flow_table *ft, uint64_t now_us);
 /* Ends every flow (end of file or shutdown). */
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason);
+/* A caller ending every flow itself, in its own order (flow_table_end on
+ * each): between these two no lookup may happen, and the index is cleared
+ * once at the end rather than entry by entry. */
+void flow_table_closing(struct flow_table *ft);
+void flow_table_closed(struct flow_table *ft);
 /* Ends one flow now. */
 void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason reason);
 

@@ -15,9 +15,9 @@
 #include "record.h"
 #include "worker.h"
 
-#define BATCH_PACKETS 4096u
+#define BATCH_PACKETS 2048u
 #define BATCH_ARENA (8u << 20) /* frames of a batch; more than the largest snaplen */
-#define BATCH_SLOTS 4          /* filled, merged, and up to three processed meanwhile */
+#define BATCH_SLOTS 3 /* filled and merged, and up to two processed meanwhile */
 #define MAX_WORKERS 64
 
 struct batch_item {
@@ -44,10 +44,6 @@ struct batch {
     struct worker_stats wstats[MAX_WORKERS]; /* as each worker left the batch */
     struct batch_tick ticks[BATCH_PACKETS + 1];
     uint32_t nticks;
-    /* The end of the capture: after the lists, every flow ends. */
-    int final;
-    enum flow_end_reason final_reason;
-    uint64_t final_seq, final_ts_us;
 };
 
 /* Wait for *word to reach target (spinning briefly, then on a futex) and

@@ -218,15 +218,13 @@ int live_reload(struct pipeline *p, const struct config *cfg, char *err, size_t 
 void live_finish(struct pipeline *p, enum flow_end_reason reason)
 {
     struct live *run = p->live_run;
+    uint64_t now = 0;
+    for (unsigned i = 0; i < run->n; i++)
+        if (run->lw[i].clock.now_us > now) now = run->lw[i].clock.now_us;
+    pipeline_end_all(p, reason, now);
     for (unsigned i = 0; i < run->n; i++) {
-        struct live_worker *lw = &run->lw[i];
-        worker_finish(lw->w, reason, lw->seq, lw->clock.now_us);
-        const struct record *r;
-        for (size_t off = 0; (r = recbuf_at(&lw->rb[lw->cur], off)); off += r->len)
-            stage_record(p->stage, r);
-        recbuf_free(&lw->rb[0]);
-        recbuf_free(&lw->rb[1]);
-        worker_get_stats(lw->w, &p->ws[i]);
+        recbuf_free(&run->lw[i].rb[0]);
+        recbuf_free(&run->lw[i].rb[1]);
     }
     stage_finish(p->stage);
     p->live_run = NULL;

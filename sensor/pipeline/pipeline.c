@@ -23,7 +23,6 @@ static void batch_clear(struct pipeline *p, struct batch *b)
     b->arena_len = 0;
     b->packets = 0;
     b->nticks = 0;
-    b->final = 0;
     for (unsigned i = 0; i < p->nworkers; i++) {
         b->list[i].n = 0;
         recbuf_reset(&b->rec[i]);
@@ -156,7 +155,6 @@ static void merge(struct pipeline *p, struct batch *b)
         stage_tick(p->stage, b->ticks[t].ts_us);
     }
     merge_packets(p, c, FINAL_SEQ);
-    if (b->final) merge_tick_ends(p, c, FINAL_SEQ);
 }
 
 /* --- running a batch ------------------------------------------------------ */
@@ -172,7 +170,6 @@ static void run_list(struct worker *w, struct batch *b, unsigned i)
         else
             worker_packet(w, &it->pkt, it->seq);
     }
-    if (b->final) worker_finish(w, b->final_reason, FINAL_SEQ, b->final_ts_us);
     worker_get_stats(w, &b->wstats[i]);
 }
 
@@ -230,7 +227,7 @@ static void submit(struct pipeline *p)
 /* Every batch submitted is merged: the workers are idle. */
 static void drain(struct pipeline *p)
 {
-    if (p->cur->packets || p->cur->nticks || p->cur->final) submit(p);
+    if (p->cur->packets || p->cur->nticks) submit(p);
     while (p->merged != p->filling)
         merge_next(p);
 }
@@ -293,17 +290,75 @@ void pipeline_tick(struct pipeline *p, uint64_t wall_us)
     }
 }
 
+static int cmp_flow(const void *a, const void *b)
+{
+    const struct flow *x = *(const struct flow *const *)a, *y = *(const struct flow *const *)b;
+    if (x->first_us != y->first_us) return x->first_us < y->first_us ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The head of worker i's list, NULL when it is done. */
+static struct flow *next_flow(struct flow **const *l, const uint32_t *n, const uint32_t *at,
+                              unsigned i)
+{
+    return at[i] < n[i] ? l[i][at[i]] : NULL;
+}
+
+void pipeline_end_all(struct pipeline *p, enum flow_end_reason reason, uint64_t ts_us)
+{
+    struct flow **l[MAX_WORKERS] = {0};
+    uint32_t n[MAX_WORKERS] = {0}, at[MAX_WORKERS] = {0};
+    struct recbuf rb = {0};
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        uint32_t active = worker_active(p->w[i]);
+        if (active && !(l[i] = malloc(active * sizeof(*l[i])))) {
+            /* Out of memory for the order: this worker's flows as its
+             * table lists them. */
+            worker_set_records(p->w[i], &rb);
+            worker_finish(p->w[i], reason, FINAL_SEQ, ts_us);
+            continue;
+        }
+        n[i] = active ? worker_live_flows(p->w[i], l[i]) : 0;
+        qsort(l[i], n[i], sizeof(*l[i]), cmp_flow);
+        worker_set_records(p->w[i], &rb);
+        worker_closing(p->w[i], FINAL_SEQ, ts_us);
+    }
+    const struct record *r;
+    for (size_t off = 0; (r = recbuf_at(&rb, off)); off += r->len)
+        stage_record(p->stage, r);
+    recbuf_reset(&rb);
+    /* Oldest first across the workers, one flow's records at a time: as
+     * many tables as workers, one order, and no more records held than
+     * one flow's. */
+    for (;;) {
+        unsigned best = p->nworkers;
+        for (unsigned i = 0; i < p->nworkers; i++) {
+            struct flow *f = next_flow(l, n, at, i);
+            if (f && (best == p->nworkers || cmp_flow(&f, &l[best][at[best]]) < 0)) best = i;
+        }
+        if (best == p->nworkers) break;
+        worker_end_flow(p->w[best], l[best][at[best]++], reason);
+        for (size_t off = 0; (r = recbuf_at(&rb, off)); off += r->len)
+            stage_record(p->stage, r);
+        recbuf_reset(&rb);
+    }
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        if (l[i]) worker_closed(p->w[i]);
+        free(l[i]);
+        worker_get_stats(p->w[i], &p->ws[i]);
+    }
+    recbuf_free(&rb);
+}
+
 int pipeline_finish(struct pipeline *p, enum flow_end_reason reason)
 {
     if (p->live_run) {
         live_finish(p, reason);
         return p->out ? outputs_flush(p->out) : 0;
     }
-    p->cur->final = 1;
-    p->cur->final_reason = reason;
-    p->cur->final_seq = FINAL_SEQ;
-    p->cur->final_ts_us = p->clock.now_us;
+    /* Every batch merged: the workers are idle, their tables ours. */
     drain(p);
+    pipeline_end_all(p, reason, p->clock.now_us);
     stage_finish(p->stage);
     return p->out ? outputs_flush(p->out) : 0;
 }

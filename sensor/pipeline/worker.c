@@ -183,6 +183,50 @@ void worker_finish(struct worker *w, enum flow_end_reason reason, uint64_t seq, 
     w->phase = PHASE_PACKET;
 }
 
+uint32_t worker_active(const struct worker *w)
+{
+    struct flow_table_stats st;
+    flow_table_get_stats(w->ft, &st);
+    return st.active;
+}
+
+struct collect {
+    struct flow **f;
+    uint32_t n;
+};
+
+static void collect(struct flow *f, void *ud)
+{
+    struct collect *c = ud;
+    c->f[c->n++] = f;
+}
+
+uint32_t worker_live_flows(struct worker *w, struct flow **f)
+{
+    struct collect c = {f, 0};
+    flow_table_foreach(w->ft, collect, &c);
+    return c.n;
+}
+
+void worker_closing(struct worker *w, uint64_t seq, uint64_t ts_us)
+{
+    w->seq = seq;
+    w->ts_us = ts_us;
+    w->phase = PHASE_TICK_END;
+    flow_table_closing(w->ft);
+}
+
+void worker_end_flow(struct worker *w, struct flow *f, enum flow_end_reason reason)
+{
+    flow_table_end(w->ft, f, reason);
+}
+
+void worker_closed(struct worker *w)
+{
+    flow_table_closed(w->ft);
+    w->phase = PHASE_PACKET;
+}
+
 static void rezone(struct flow *f, void *ud)
 {
     const struct zones *z = ud;

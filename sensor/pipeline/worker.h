@@ -42,6 +42,16 @@ void worker_tick(struct worker *w, uint64_t seq, uint64_t ts_us);
 /* Ends every flow (end of capture, at packet time ts_us). */
 void worker_finish(struct worker *w, enum flow_end_reason reason, uint64_t seq, uint64_t ts_us);
 
+/* The end of the capture, flow by flow in an order across workers (the
+ * caller's, docs/workers.md): worker_live_flows fills f (room for
+ * worker_active(w)) with every live flow and returns how many, then each is
+ * ended by worker_end_flow, between worker_closing and worker_closed. */
+uint32_t worker_active(const struct worker *w);
+uint32_t worker_live_flows(struct worker *w, struct flow **f);
+void worker_closing(struct worker *w, uint64_t seq, uint64_t ts_us);
+void worker_end_flow(struct worker *w, struct flow *f, enum flow_end_reason reason);
+void worker_closed(struct worker *w);
+
 /* SIGHUP: flows are looked up again in new zones (the worker is idle). */
 void worker_set_zones(struct worker *w, const struct zones *z);
 
