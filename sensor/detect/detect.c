@@ -6,12 +6,44 @@
 #include "config/config.h"
 #include "detect.h"
 
+enum hook { HOOK_START, HOOK_CLASSIFIED, HOOK_EVENT, HOOK_END, HOOK_TICK, HOOK_MAX };
+
 struct detect_engine {
     size_t n;
     void *state[DETECT_MAX]; /* by registry position; shared ones repeat */
     uint8_t enabled[DETECT_MAX];
     uint32_t params[DETECT_MAX][DETECT_MAX_PARAMS];
+    /* Per hook, the enabled detectors that have it, in registry order: a
+     * flow's records cost a call per detector that wants them, no more. */
+    uint8_t hooked[HOOK_MAX][DETECT_MAX];
+    uint8_t nhooked[HOOK_MAX];
 };
+
+static int has_hook(const struct detector *d, enum hook h)
+{
+    switch (h) {
+    case HOOK_START:
+        return d->on_start != NULL;
+    case HOOK_CLASSIFIED:
+        return d->on_classified != NULL;
+    case HOOK_EVENT:
+        return d->on_event != NULL;
+    case HOOK_END:
+        return d->on_end != NULL;
+    default:
+        return d->tick != NULL;
+    }
+}
+
+static void index_hooks(struct detect_engine *e)
+{
+    for (int h = 0; h < HOOK_MAX; h++) {
+        e->nhooked[h] = 0;
+        for (size_t i = 0; i < e->n; i++)
+            if (e->enabled[i] && has_hook(detect_get(i), (enum hook)h))
+                e->hooked[h][e->nhooked[h]++] = (uint8_t)i;
+    }
+}
 
 /* The instance made for ops by an earlier detector, if any. */
 static void *shared_state(const struct detect_engine *e, size_t i)
@@ -65,6 +97,7 @@ void detect_configure(struct detect_engine *e, const struct config *cfg)
         for (size_t j = 0; j < DETECT_MAX_PARAMS && d->params[j].name; j++)
             e->params[i][j] = s ? s->thresholds[j].value : d->params[j].def;
     }
+    index_hooks(e);
 }
 
 int detect_enabled(const struct detect_engine *e, size_t i)
@@ -72,46 +105,51 @@ int detect_enabled(const struct detect_engine *e, size_t i)
     return i < e->n && e->enabled[i];
 }
 
-/* Points ctx at detector i; 1 if it is to be called. */
-static int enter(struct detect_ctx *ctx, size_t i)
+/* Points ctx at detector i. */
+static const struct detector *enter(struct detect_ctx *ctx, size_t i)
 {
     struct detect_engine *e = ctx->engine;
-    if (!e->enabled[i]) return 0;
     ctx->self = detect_get(i);
     ctx->index = (unsigned)i;
     ctx->state = e->state[i];
     ctx->params = e->params[i];
-    return 1;
+    return ctx->self;
+}
+
+/* Detector k of hook h, ctx pointed at it. */
+static const struct detector *hooked(struct detect_ctx *ctx, enum hook h, uint8_t k)
+{
+    return enter(ctx, ctx->engine->hooked[h][k]);
 }
 
 void detect_flow_start(struct detect_ctx *ctx, struct flow *f)
 {
-    for (size_t i = 0; i < ctx->engine->n; i++)
-        if (detect_get(i)->on_start && enter(ctx, i)) ctx->self->on_start(ctx, f);
+    for (uint8_t k = 0; k < ctx->engine->nhooked[HOOK_START]; k++)
+        hooked(ctx, HOOK_START, k)->on_start(ctx, f);
 }
 
 void detect_classified(struct detect_ctx *ctx, struct flow *f)
 {
-    for (size_t i = 0; i < ctx->engine->n; i++)
-        if (detect_get(i)->on_classified && enter(ctx, i)) ctx->self->on_classified(ctx, f);
+    for (uint8_t k = 0; k < ctx->engine->nhooked[HOOK_CLASSIFIED]; k++)
+        hooked(ctx, HOOK_CLASSIFIED, k)->on_classified(ctx, f);
 }
 
 void detect_event(struct detect_ctx *ctx, struct flow *f, const struct dissect_event *ev)
 {
-    for (size_t i = 0; i < ctx->engine->n; i++)
-        if (detect_get(i)->on_event && enter(ctx, i)) ctx->self->on_event(ctx, f, ev);
+    for (uint8_t k = 0; k < ctx->engine->nhooked[HOOK_EVENT]; k++)
+        hooked(ctx, HOOK_EVENT, k)->on_event(ctx, f, ev);
 }
 
 void detect_flow_end(struct detect_ctx *ctx, struct flow *f)
 {
-    for (size_t i = 0; i < ctx->engine->n; i++)
-        if (detect_get(i)->on_end && enter(ctx, i)) ctx->self->on_end(ctx, f);
+    for (uint8_t k = 0; k < ctx->engine->nhooked[HOOK_END]; k++)
+        hooked(ctx, HOOK_END, k)->on_end(ctx, f);
 }
 
 void detect_tick(struct detect_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->engine->n; i++)
-        if (detect_get(i)->tick && enter(ctx, i)) ctx->self->tick(ctx);
+    for (uint8_t k = 0; k < ctx->engine->nhooked[HOOK_TICK]; k++)
+        hooked(ctx, HOOK_TICK, k)->tick(ctx);
 }
 
 uint32_t detect_param(const struct detect_ctx *ctx, size_t i)
