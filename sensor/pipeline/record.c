@@ -22,11 +22,11 @@ void recbuf_free(struct recbuf *rb)
  * largest batch it never moves again). */
 static int reserve(struct recbuf *rb, size_t n)
 {
-    if (rb->len + n <= rb->cap) return 0;
     if (rb->max && rb->len + n > rb->max) {
         rb->failed = 1;
         return -1;
     }
+    if (rb->len + n <= rb->cap) return 0;
     size_t cap = rb->cap ? rb->cap : 64 * 1024;
     while (cap < rb->len + n)
         cap *= 2;
