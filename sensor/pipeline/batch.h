@@ -17,7 +17,7 @@
 
 #define BATCH_PACKETS 2048u
 #define BATCH_ARENA (8u << 20) /* frames of a batch; more than the largest snaplen */
-#define BATCH_SLOTS 3 /* filled and merged, and up to two processed meanwhile */
+#define BATCH_SLOTS 3          /* filled and merged, and up to two processed meanwhile */
 #define MAX_WORKERS 64
 
 struct batch_item {
