@@ -319,7 +319,7 @@ void pipeline_end_all(struct pipeline *p, enum flow_end_reason reason, uint64_t 
             continue;
         }
         n[i] = active ? worker_live_flows(p->w[i], l[i]) : 0;
-        qsort(l[i], n[i], sizeof(*l[i]), cmp_flow);
+        if (n[i]) qsort(l[i], n[i], sizeof(*l[i]), cmp_flow); /* (qsort wants a list) */
         worker_set_records(p->w[i], &rb);
         worker_closing(p->w[i], FINAL_SEQ, ts_us);
     }
