@@ -251,10 +251,45 @@ int decode_counted(struct pipeline_stats *st, int dlt, uint64_t ts_us, uint32_t 
     return 1;
 }
 
+/* One worker: it runs in this thread on each packet as it comes, decoded
+ * in the capture's buffer (no copy, no batch), and the stage takes its
+ * records at once, a tick's flow ends sorted as with several workers. */
+static void take_inline(struct pipeline *p, uint64_t seq)
+{
+    if (!p->inline_rb.len) return;
+    struct cursor c = {&p->inline_rb, 0};
+    merge_tick_ends(p, &c, seq);
+    merge_packets(p, &c, FINAL_SEQ);
+    recbuf_reset(&p->inline_rb);
+}
+
+static void tick_inline(struct pipeline *p, uint64_t ts_us)
+{
+    worker_tick(p->w[0], p->seq, ts_us);
+    take_inline(p, p->seq);
+    stage_tick(p->stage, ts_us);
+    worker_get_stats(p->w[0], &p->ws[0]);
+}
+
+static void packet_inline(struct pipeline *p, int dlt, uint64_t ts_us, uint32_t caplen,
+                          uint32_t wire_len, const uint8_t *data)
+{
+    p->seq++;
+    if (packet_clock_advance(&p->clock, &ts_us)) tick_inline(p, ts_us);
+    struct packet pkt;
+    if (!decode_counted(&p->st, dlt, ts_us, caplen, wire_len, data, &pkt)) return;
+    worker_packet(p->w[0], &pkt, p->seq);
+    take_inline(p, p->seq);
+}
+
 void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
                      const uint8_t *data)
 {
     struct pipeline *p = ud;
+    if (p->nworkers == 1) {
+        packet_inline(p, dlt, ts_us, caplen, wire_len, data);
+        return;
+    }
     struct batch *b = p->cur;
     if (b->packets + b->nticks >= BATCH_PACKETS || b->arena_len + caplen > BATCH_ARENA) {
         submit(p);
@@ -277,7 +312,16 @@ void pipeline_tick(struct pipeline *p, uint64_t wall_us)
 {
     if (p->live_run) return; /* its workers tick themselves (live.c) */
     /* No packet moved time forward: the wall clock does. */
-    if (p->live && packet_clock_wall(&p->clock, wall_us)) add_tick(p, wall_us);
+    if (p->live && packet_clock_wall(&p->clock, wall_us)) {
+        if (p->nworkers == 1)
+            tick_inline(p, wall_us);
+        else
+            add_tick(p, wall_us);
+    }
+    if (p->nworkers == 1) {
+        worker_get_stats(p->w[0], &p->ws[0]);
+        return;
+    }
     /* Packets (live, or a paced replay) do not wait long for a full batch:
      * what they cause reaches the outputs within BATCH_WAIT_US. */
     if (!p->cur->packets && !p->cur->nticks) {
@@ -427,11 +471,12 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
     for (unsigned i = 1; i < p->nworkers; i++)
         if (!(p->w[i] = worker_create(cfg, p->nworkers, stage_zones(p->stage), err, errlen)))
             goto fail;
-    if (alloc_slots(p) != 0) {
+    if (p->nworkers > 1 && alloc_slots(p) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
     p->cur = &p->slots[0];
+    worker_set_records(p->w[0], &p->inline_rb);
     return p;
 fail:
     pipeline_destroy(p);
@@ -452,6 +497,7 @@ void pipeline_destroy(struct pipeline *p)
             recbuf_free(&p->slots[s].rec[i]);
         }
     }
+    recbuf_free(&p->inline_rb);
     free(p->sorted);
     free(p);
 }

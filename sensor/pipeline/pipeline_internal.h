@@ -70,6 +70,7 @@ struct pipeline {
     uint32_t filling;             /* the batch being filled */
     uint32_t merged;              /* batches merged */
     struct batch *cur;            /* slots[filling % BATCH_SLOTS] */
+    struct recbuf inline_rb;      /* one worker: its records, taken at once */
     const struct record **sorted; /* a tick's flow ends, to sort */
     size_t sorted_cap;
     int dlt;
