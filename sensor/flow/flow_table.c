@@ -448,6 +448,19 @@ void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
     free(buf);
 }
 
+long flow_table_oldest(struct flow_table *ft, uint32_t **buf, size_t *cap)
+{
+    if (!ft->st.active) return 0;
+    long n = oldest_second(ft, buf, cap);
+    if (n > 0) qsort_r(*buf, (size_t)n, sizeof(**buf), by_last_seen, ft->slots);
+    return n;
+}
+
+struct flow *flow_table_slot(struct flow_table *ft, uint32_t i)
+{
+    return &ft->slots[i];
+}
+
 void flow_table_closing(struct flow_table *ft)
 {
     ft->flushing = 1;

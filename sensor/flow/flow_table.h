@@ -124,6 +124,13 @@ void flow_table_set_class(struct flow_table *ft, struct flow *f, enum flow_class
 void flow_table_expire(struct flow_table *ft, uint64_t now_us);
 /* Ends every flow (end of file or shutdown). */
 void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason);
+/* The live flows whose last packet is in the oldest second, as slots
+ * (flow_table_slot) sorted by last packet then flow id, into *buf (cap
+ * entries, grown as needed: *cap > 0 on entry); returns how many, 0 when
+ * none is left, -1 when out of memory. End them all before the next call:
+ * call after call, every flow comes out in that order. */
+long flow_table_oldest(struct flow_table *ft, uint32_t **buf, size_t *cap);
+struct flow *flow_table_slot(struct flow_table *ft, uint32_t i);
 /* A caller ending every flow itself, in its own order (flow_table_end on
  * each): between these two no lookup may happen, and the index is cleared
  * once at the end rather than entry by entry. */

@@ -334,62 +334,73 @@ void pipeline_tick(struct pipeline *p, uint64_t wall_us)
     }
 }
 
-static int cmp_flow(const void *a, const void *b)
+/* The order flows end in at the end: last packet, then flow id (each
+ * worker gives its flows in it, a second at a time). */
+static int ends_before(const struct flow *x, const struct flow *y)
 {
-    const struct flow *x = *(const struct flow *const *)a, *y = *(const struct flow *const *)b;
-    if (x->first_us != y->first_us) return x->first_us < y->first_us ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
+    if (x->last_us != y->last_us) return x->last_us < y->last_us;
+    return x->id < y->id;
 }
 
-/* The head of worker i's list, NULL when it is done. */
-static struct flow *next_flow(struct flow **const *l, const uint32_t *n, const uint32_t *at,
-                              unsigned i)
+struct ending {
+    uint32_t *slots;
+    size_t cap;
+    long n, at; /* n < 0: out of memory */
+};
+
+/* Worker i's next flow to end, its next second's flows fetched when its
+ * last ones have ended; NULL when it has none left. */
+static struct flow *next_ending(struct pipeline *p, struct ending *e, unsigned i)
 {
-    return at[i] < n[i] ? l[i][at[i]] : NULL;
+    if (e->n >= 0 && e->at == e->n) {
+        e->n = worker_oldest(p->w[i], &e->slots, &e->cap);
+        e->at = 0;
+    }
+    return e->n > 0 ? worker_slot(p->w[i], e->slots[e->at]) : NULL;
+}
+
+static void take_records(struct pipeline *p, struct recbuf *rb)
+{
+    const struct record *r;
+    for (size_t off = 0; (r = recbuf_at(rb, off)); off += r->len)
+        stage_record(p->stage, r);
+    recbuf_reset(rb);
 }
 
 void pipeline_end_all(struct pipeline *p, enum flow_end_reason reason, uint64_t ts_us)
 {
-    struct flow **l[MAX_WORKERS] = {0};
-    uint32_t n[MAX_WORKERS] = {0}, at[MAX_WORKERS] = {0};
+    struct ending e[MAX_WORKERS];
     struct recbuf rb = {0};
     for (unsigned i = 0; i < p->nworkers; i++) {
-        uint32_t active = worker_active(p->w[i]);
-        if (active && !(l[i] = malloc(active * sizeof(*l[i])))) {
-            /* Out of memory for the order: this worker's flows as its
-             * table lists them. */
-            worker_set_records(p->w[i], &rb);
-            worker_finish(p->w[i], reason, FINAL_SEQ, ts_us);
-            continue;
-        }
-        n[i] = active ? worker_live_flows(p->w[i], l[i]) : 0;
-        if (n[i]) qsort(l[i], n[i], sizeof(*l[i]), cmp_flow); /* (qsort wants a list) */
+        e[i] = (struct ending){.cap = 1024};
+        e[i].slots = malloc(e[i].cap * sizeof(*e[i].slots));
+        if (!e[i].slots) e[i].n = -1;
         worker_set_records(p->w[i], &rb);
         worker_closing(p->w[i], FINAL_SEQ, ts_us);
     }
-    const struct record *r;
-    for (size_t off = 0; (r = recbuf_at(&rb, off)); off += r->len)
-        stage_record(p->stage, r);
-    recbuf_reset(&rb);
     /* Oldest first across the workers, one flow's records at a time: as
-     * many tables as workers, one order, and no more records held than
-     * one flow's. */
+     * many tables as workers, one order, and no more held than a second's
+     * flows of each worker. */
     for (;;) {
         unsigned best = p->nworkers;
+        struct flow *bf = NULL;
         for (unsigned i = 0; i < p->nworkers; i++) {
-            struct flow *f = next_flow(l, n, at, i);
-            if (f && (best == p->nworkers || cmp_flow(&f, &l[best][at[best]]) < 0)) best = i;
+            struct flow *f = next_ending(p, &e[i], i);
+            if (f && (!bf || ends_before(f, bf))) best = i, bf = f;
         }
-        if (best == p->nworkers) break;
-        worker_end_flow(p->w[best], l[best][at[best]++], reason);
-        for (size_t off = 0; (r = recbuf_at(&rb, off)); off += r->len)
-            stage_record(p->stage, r);
-        recbuf_reset(&rb);
+        if (!bf) break;
+        e[best].at++;
+        worker_end_flow(p->w[best], bf, reason);
+        take_records(p, &rb);
     }
     for (unsigned i = 0; i < p->nworkers; i++) {
-        if (l[i]) worker_closed(p->w[i]);
-        free(l[i]);
+        worker_closed(p->w[i]);
+        /* Out of memory for the order: the rest as the table lists them. */
+        if (e[i].n < 0) worker_finish(p->w[i], reason, FINAL_SEQ, ts_us);
+        take_records(p, &rb);
+        free(e[i].slots);
         worker_get_stats(p->w[i], &p->ws[i]);
+        worker_set_records(p->w[i], &p->inline_rb);
     }
     recbuf_free(&rb);
 }

@@ -183,29 +183,14 @@ void worker_finish(struct worker *w, enum flow_end_reason reason, uint64_t seq, 
     w->phase = PHASE_PACKET;
 }
 
-uint32_t worker_active(const struct worker *w)
+long worker_oldest(struct worker *w, uint32_t **buf, size_t *cap)
 {
-    struct flow_table_stats st;
-    flow_table_get_stats(w->ft, &st);
-    return st.active;
+    return flow_table_oldest(w->ft, buf, cap);
 }
 
-struct collect {
-    struct flow **f;
-    uint32_t n;
-};
-
-static void collect(struct flow *f, void *ud)
+struct flow *worker_slot(struct worker *w, uint32_t i)
 {
-    struct collect *c = ud;
-    c->f[c->n++] = f;
-}
-
-uint32_t worker_live_flows(struct worker *w, struct flow **f)
-{
-    struct collect c = {f, 0};
-    flow_table_foreach(w->ft, collect, &c);
-    return c.n;
+    return flow_table_slot(w->ft, i);
 }
 
 void worker_closing(struct worker *w, uint64_t seq, uint64_t ts_us)

@@ -43,12 +43,12 @@ void worker_tick(struct worker *w, uint64_t seq, uint64_t ts_us);
 void worker_finish(struct worker *w, enum flow_end_reason reason, uint64_t seq, uint64_t ts_us);
 
 /* The end of the capture, flow by flow in an order across workers (the
- * caller's, docs/workers.md): worker_live_flows fills f (room for
- * worker_active(w)) with every live flow and returns how many, then each is
- * ended by worker_end_flow, between worker_closing and worker_closed. */
-uint32_t worker_active(const struct worker *w);
-uint32_t worker_live_flows(struct worker *w, struct flow **f);
+ * caller's, docs/workers.md): between worker_closing and worker_closed,
+ * worker_oldest gives the live flows of the oldest second (as
+ * flow_table_oldest), each ended by worker_end_flow before the next call. */
 void worker_closing(struct worker *w, uint64_t seq, uint64_t ts_us);
+long worker_oldest(struct worker *w, uint32_t **buf, size_t *cap);
+struct flow *worker_slot(struct worker *w, uint32_t i);
 void worker_end_flow(struct worker *w, struct flow *f, enum flow_end_reason reason);
 void worker_closed(struct worker *w);
 
