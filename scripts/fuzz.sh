@@ -10,13 +10,16 @@
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh 0       (10M executions each, no time cap)
 #
 # FUZZ_RUNS stops each target after that many executions; SECONDS still caps
-# it (0: no cap). One target at a time, one process: run it under nice.
+# it (0: no cap). Targets run one at a time; FUZZ_JOBS=N runs that one target
+# in N processes (libFuzzer -fork=N). FUZZ_FLAGS adds libFuzzer flags. On a
+# shared machine run it under nice -n 19.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
-runs=${FUZZ_RUNS:-}
-case "$runs$secs" in *[!0-9]*) echo "fuzz: SECONDS and FUZZ_RUNS are counts"; exit 2 ;; esac
+runs=${FUZZ_RUNS:-} jobs=${FUZZ_JOBS:-1}
+read -ra flags <<<"${FUZZ_FLAGS:-}"
+case "$runs$secs$jobs" in *[!0-9]*) echo "fuzz: SECONDS, FUZZ_RUNS and FUZZ_JOBS are counts"; exit 2 ;; esac
 command -v clang >/dev/null || { echo "fuzz: clang is needed (scripts/setup.sh installs it)"; exit 1; }
 CC=clang cmake -S . -B build-fuzz -DVIGIE_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
     cmake --build build-fuzz -j"$(nproc)" >/dev/null || { echo "fuzz: build failed"; exit 1; }
@@ -35,12 +38,17 @@ for t in "${targets[@]}"; do
     log=build-fuzz/$t.long.log
     before=$(find "$regress" -type f | wc -l)
     start=$SECONDS
-    "$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -print_final_stats=1 \
-        -artifact_prefix="$regress/" "$corpus" \
+    fork=() && [ "$jobs" -le 1 ] || fork=(-fork="$jobs")
+    "$bin" "${fork[@]}" -max_total_time="$secs" ${runs:+-runs="$runs"} -print_final_stats=1 \
+        -artifact_prefix="$regress/" "${flags[@]}" "$corpus" \
         ${seeds:+$( [ -d "$seeds/$t" ] && echo "$seeds/$t")} >"$log" 2>&1 || rc=1
     took=$((SECONDS - start))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    if [ -n "${fork[*]}" ]; then # no final stats: the last "#N: cov: ..." line
+        execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
+        [ -z "$execs" ] || rate=$((execs / (took > 0 ? took : 1)))
+    fi
     printf '%-14s %8s %12s %10s %8s\n' "$t" "$took" "${execs:-?}" "${rate:-?}" \
         "$(($(find "$regress" -type f | wc -l) - before))"
     [ "$rc" -eq 0 ] || tail -30 "$log"
