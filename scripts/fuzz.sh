@@ -14,6 +14,7 @@
 # in N processes (libFuzzer -fork=N). FUZZ_FLAGS adds libFuzzer flags. On a
 # shared machine run it under nice -n 19.
 set -uo pipefail
+{ # read whole before it runs: an edit of this file mid-campaign is harmless
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
@@ -55,3 +56,4 @@ for t in "${targets[@]}"; do
 done
 [ "$rc" -eq 0 ] && echo "fuzz: no crash" || echo "fuzz: crash inputs kept in tests/fuzz/regressions/"
 exit $rc
+}
