@@ -13,8 +13,8 @@
 #define OPT_IF_TSRESOL 9
 #define OPT_IF_TSOFFSET 14
 
-#define BUFFER_START (1u << 20)
-#define BUFFER_MAX (16u << 20) /* a bigger block is taken for corruption */
+#define BUFFER_START (64u << 10) /* grows by doubling up to BUFFER_MAX */
+#define BUFFER_MAX (16u << 20)   /* a bigger block is taken for corruption */
 #define MAX_IFACES 256
 
 struct iface {
