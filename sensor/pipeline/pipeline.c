@@ -65,7 +65,8 @@ static int cmp_tick_end(const void *a, const void *b)
                         *y = *(const struct record *const *)b;
     if (x->flow.first_us != y->flow.first_us) return x->flow.first_us < y->flow.first_us ? -1 : 1;
     if (x->flow.id != y->flow.id) return x->flow.id < y->flow.id ? -1 : 1;
-    return x < y ? -1 : x > y; /* one worker's records of one flow keep their order */
+    /* One worker's records of one flow keep their order. */
+    return (uintptr_t)x < (uintptr_t)y ? -1 : (uintptr_t)x > (uintptr_t)y;
 }
 
 struct cursor {
