@@ -6,16 +6,14 @@
 
 #include "batch.h"
 
-#define SPINS 4000
-
 static int reached(uint32_t v, uint32_t target)
 {
     return (int32_t)(v - target) >= 0;
 }
 
-void batch_wait(_Atomic uint32_t *word, uint32_t target)
+void batch_wait(_Atomic uint32_t *word, uint32_t target, unsigned spins)
 {
-    for (int i = 0; i < SPINS; i++) {
+    for (unsigned i = 0; i < spins; i++) {
         if (reached(atomic_load_explicit(word, memory_order_acquire), target)) return;
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();

@@ -46,9 +46,11 @@ struct batch {
     uint32_t nticks;
 };
 
-/* Wait for *word to reach target (spinning briefly, then on a futex) and
- * wake those waiting for it. Counters wrap: reached when (int32)(v - t) >= 0. */
-void batch_wait(_Atomic uint32_t *word, uint32_t target);
+/* Wait for *word to reach target (spinning up to spins pauses, then on a
+ * futex) and wake those waiting for it. Counters wrap: reached when
+ * (int32)(v - t) >= 0. */
+#define BATCH_SPINS 4000
+void batch_wait(_Atomic uint32_t *word, uint32_t target, unsigned spins);
 void batch_wake(_Atomic uint32_t *word);
 
 #endif

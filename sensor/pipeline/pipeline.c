@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "pipeline.h"
@@ -179,7 +180,7 @@ static void *worker_main(void *arg)
     struct worker_thread *t = arg;
     struct pipeline *p = t->p;
     for (uint32_t n = 0;; n++) {
-        batch_wait(&p->published, n + 1);
+        batch_wait(&p->published, n + 1, p->spins);
         if (atomic_load_explicit(&p->quit, memory_order_acquire)) return NULL;
         run_list(p->w[t->index], &p->slots[n % BATCH_SLOTS], t->index);
         atomic_store_explicit(&p->done[t->index], n + 1, memory_order_release);
@@ -193,7 +194,7 @@ static void merge_next(struct pipeline *p)
     uint32_t n = p->merged;
     if (p->threaded)
         for (unsigned i = 0; i < p->nworkers; i++)
-            batch_wait(&p->done[i], n + 1);
+            batch_wait(&p->done[i], n + 1, p->spins);
     merge(p, &p->slots[n % BATCH_SLOTS]);
     p->merged = n + 1;
 }
@@ -435,6 +436,11 @@ static void stop_threads(struct pipeline *p)
 
 static int start_threads(struct pipeline *p)
 {
+    /* The workers, the reader (with the stage) and the file's read-ahead:
+     * on fewer CPUs a spinning thread takes the time of the one it waits
+     * for (on 2 CPUs, 2 workers ran 8% faster without spinning). */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    p->spins = cpus > (long)p->nworkers + 2 ? BATCH_SPINS : 0;
     for (unsigned i = 0; i < p->nworkers; i++) {
         struct worker_thread *t = &p->threads[i];
         *t = (struct worker_thread){.p = p, .index = i};

@@ -3,7 +3,8 @@
  * gives: every packet with its time, lengths and bytes, in both byte
  * orders and both time resolutions, with a BPF filter, and on a file cut
  * at every length or holding a record over the snapshot length the same
- * packets before the same error. */
+ * packets before the same error; and so does a file of several read
+ * blocks, whose records straddle the blocks read ahead. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,12 +184,119 @@ static void test_record_over_snaplen(void **state)
     }
 }
 
+/* Files of several of pcapread.c's blocks (4 MiB, read ahead by its
+ * thread): every packet's time, lengths and bytes, folded into a digest. */
+#define BIG_SNAPLEN 9216
+#define BIG_PKTS 2400
+
+struct digest {
+    int n;
+    uint64_t h;
+};
+
+static void fold(struct digest *d, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+                 const uint8_t *data)
+{
+    uint64_t h = d->h ^ ts_us ^ (uint64_t)caplen << 32 ^ wire_len;
+    for (uint32_t i = 0; i < caplen; i++)
+        h = (h ^ data[i]) * 0x100000001b3ull;
+    d->h = h * 0x100000001b3ull;
+    d->n++;
+}
+
+static void on_fold(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wire_len,
+                    const uint8_t *data)
+{
+    (void)dlt;
+    fold(ud, ts_us, caplen, wire_len, data);
+}
+
+/* BIG_PKTS frames of 60 to 9,076 bytes, their bytes numbered; big: one
+ * record over the snapshot length, at that index; extra: bytes added to
+ * the first frame, which move every later record. */
+static size_t build_big(uint8_t *f, int big, uint32_t extra)
+{
+    put32(f, 0xA1B2C3D4u, 0);
+    f[4] = 2, f[6] = 4;
+    memset(f + 8, 0, 8);
+    put32(f + 16, BIG_SNAPLEN, 0);
+    put32(f + 20, 1, 0);
+    size_t pos = 24;
+    for (uint32_t i = 0; i < BIG_PKTS; i++) {
+        uint32_t cap = 60 + (i * 7919u) % 9017u + (i ? 0 : extra);
+        if (i == (uint32_t)big) cap = BIG_SNAPLEN + 1;
+        put32(f + pos, 1700000000u + i / 10, 0);
+        put32(f + pos + 4, (i * 4099u) % 1000000u, 0);
+        put32(f + pos + 8, cap, 0);
+        put32(f + pos + 12, cap + i % 5, 0);
+        for (uint32_t k = 0; k < cap; k++)
+            f[pos + 16 + k] = (uint8_t)(i + k);
+        pos += 16 + cap;
+    }
+    return pos;
+}
+
+static void big_same_as_libpcap(const uint8_t *f, size_t len)
+{
+    const char *path = write_tmp(f, len);
+    struct digest a = {0}, b = {0};
+    char perr[PCAP_ERRBUF_SIZE], ma[512] = "", err[512] = "";
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    assert_non_null(p);
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    int rc;
+    while ((rc = pcap_next_ex(p, &h, &d)) == 1)
+        fold(&a, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec, h->caplen, h->len, d);
+    if (rc == PCAP_ERROR) snprintf(ma, sizeof(ma), "%s", pcap_geterr(p));
+    pcap_close(p);
+    struct capture *c = capture_open_file(path, NULL, err, sizeof(err));
+    assert_non_null(c);
+    int rb = capture_run(c, on_fold, &b, NULL, NULL, err, sizeof(err));
+    capture_close(c);
+    unlink(path);
+    assert_int_equal(rb, rc == PCAP_ERROR ? -1 : 0);
+    assert_int_equal(b.n, a.n);
+    assert_true(a.h == b.h);
+    const char *m = strstr(err, "): ");
+    if (rb < 0) assert_string_equal(m ? m + 3 : err, ma);
+}
+
+static void test_across_blocks(void **state)
+{
+    (void)state;
+    uint8_t *f = malloc(24 + (size_t)BIG_PKTS * (16 + BIG_SNAPLEN + 1));
+    assert_non_null(f);
+    size_t len = build_big(f, -1, 0);
+    assert_true(len > (10u << 20)); /* three blocks at least */
+    big_same_as_libpcap(f, len);
+    /* the second block's start t bytes into a record header (0: at it) */
+    const size_t edge = 24 + (4u << 20);
+    for (size_t t = 0; t < 16; t += 5) {
+        size_t at = 24, next;
+        while ((next = at + 16 + f[at + 8] + ((size_t)f[at + 9] << 8)) <= edge - t)
+            at = next;
+        len = build_big(f, -1, (uint32_t)(edge - t - at));
+        big_same_as_libpcap(f, len);
+        build_big(f, -1, 0);
+    }
+    /* cut inside a record at and around each block's end */
+    for (size_t b = 1; b <= 2; b++)
+        for (size_t d = 0; d < 24; d += 7)
+            big_same_as_libpcap(f, 24 + b * (4u << 20) + d - 12);
+    /* a record libpcap judges, after two blocks */
+    len = build_big(f, BIG_PKTS - 100, 0);
+    big_same_as_libpcap(f, len);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_cut_everywhere),
         cmocka_unit_test(test_record_over_snaplen),
+        cmocka_unit_test(test_across_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
