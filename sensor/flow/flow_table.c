@@ -184,11 +184,10 @@ void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason 
 }
 
 /* Slots, index and the memory of the flows' other state (nDPI, dissectors),
- * which the owner of extra_mem keeps current, also while flows end. */
+ * which their owners keep current, also while flows end. */
 static uint64_t mem_in_use(const struct flow_table *ft)
 {
     uint64_t m = (uint64_t)ft->st.active * sizeof(struct flow) + ft->index.bytes;
-    if (ft->cfg.extra_mem) m += *ft->cfg.extra_mem;
     if (ft->cfg.dpi_mem) m += *ft->cfg.dpi_mem;
     if (ft->cfg.dissector_mem) m += *ft->cfg.dissector_mem;
     return m;

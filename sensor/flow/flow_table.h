@@ -75,15 +75,13 @@ struct flow_table_config {
     uint32_t timeout_s[FLOW_CLASS_MAX];
     flow_end_fn on_end; /* called before a flow's slot is reused */
     void *ud;
-    /* Other per-flow memory (nDPI, dissector state) to count against the
-     * memcap, kept current by its owner, also from on_end (an eviction
-     * loop reads it after each flow it ends): over the memcap, flows are
-     * evicted, the least recently used first, when one is created or when
-     * live ones grew past it. */
-    const size_t *extra_mem;
-    /* The same, kept apart so stats can tell them (any may be NULL; all
-     * that are set count): the flows' nDPI state (classify_memory()) and
-     * their dissector state (dissect_memory()). */
+    /* Other per-flow memory to count against the memcap, kept current by
+     * its owner, also from on_end (an eviction loop reads it after each
+     * flow it ends): the flows' nDPI state (classify_memory()) and their
+     * dissector state (dissect_memory()), apart so stats can tell them
+     * (either may be NULL). Over the memcap, flows are evicted, the least
+     * recently used first, when one is created or when live ones grew
+     * past it. */
     const size_t *dpi_mem, *dissector_mem;
     /* Emergency mode, as Suricata's flow emergency: entered when the
      * memory in use reaches emergency_high_pct % of the memcap, left when

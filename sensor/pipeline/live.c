@@ -4,6 +4,7 @@
  * the correlation stage on them as they come (there is no packet number
  * across handles) and the caller's periodic work. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -126,16 +127,20 @@ static void stage_second(struct pipeline *p, uint64_t now)
 int pipeline_run_live(struct pipeline *p, struct capture *const *caps, unsigned n,
                       void (*tick)(void *), void *tick_ud, char *err, size_t errlen)
 {
-    static struct live run;
     if (n != p->nworkers || n > MAX_WORKERS) {
         snprintf(err, errlen, "%u capture handles for %u workers", n, p->nworkers);
         return -1;
     }
-    memset(&run, 0, sizeof(run));
-    run.n = n;
-    p->live_run = &run;
+    /* The run's, until live_finish (or pipeline_destroy) frees it. */
+    struct live *run = calloc(1, sizeof(*run));
+    if (!run) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    run->n = n;
+    p->live_run = run;
     for (unsigned i = 0; i < n; i++) {
-        struct live_worker *lw = &run.lw[i];
+        struct live_worker *lw = &run->lw[i];
         *lw = (struct live_worker){.p = p, .index = i, .cap = caps[i], .w = p->w[i]};
         lw->rb[0].max = lw->rb[1].max = RECORDS_MAX;
         worker_set_records(lw->w, &lw->rb[0]);
@@ -153,7 +158,7 @@ int pipeline_run_live(struct pipeline *p, struct capture *const *caps, unsigned 
     while (running) {
         running = 0;
         for (unsigned i = 0; i < n; i++) {
-            struct live_worker *lw = &run.lw[i];
+            struct live_worker *lw = &run->lw[i];
             take_block(p, lw);
             running += !atomic_load_explicit(&lw->exited, memory_order_acquire);
         }
@@ -166,8 +171,8 @@ int pipeline_run_live(struct pipeline *p, struct capture *const *caps, unsigned 
         if (running) nanosleep(&(struct timespec){0, STAGE_SLEEP_NS}, NULL);
     }
     int rc = 0;
-    for (unsigned i = 0; i < run.n; i++) {
-        struct live_worker *lw = &run.lw[i];
+    for (unsigned i = 0; i < run->n; i++) {
+        struct live_worker *lw = &run->lw[i];
         if (!lw->started) {
             rc = -1;
             continue;
@@ -222,10 +227,18 @@ void live_finish(struct pipeline *p, enum flow_end_reason reason)
     for (unsigned i = 0; i < run->n; i++)
         if (run->lw[i].clock.now_us > now) now = run->lw[i].clock.now_us;
     pipeline_end_all(p, reason, now);
+    stage_finish(p->stage);
+    live_free(p);
+}
+
+void live_free(struct pipeline *p)
+{
+    struct live *run = p->live_run;
+    if (!run) return;
     for (unsigned i = 0; i < run->n; i++) {
         recbuf_free(&run->lw[i].rb[0]);
         recbuf_free(&run->lw[i].rb[1]);
     }
-    stage_finish(p->stage);
+    free(run);
     p->live_run = NULL;
 }

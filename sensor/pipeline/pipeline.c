@@ -505,6 +505,7 @@ void pipeline_destroy(struct pipeline *p)
 {
     if (!p) return;
     if (p->threads[0].started) stop_threads(p);
+    live_free(p);
     for (unsigned i = 0; i < p->nworkers; i++)
         worker_destroy(p->w[i]);
     stage_destroy(p->stage);

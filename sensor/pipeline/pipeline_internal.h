@@ -87,11 +87,13 @@ struct pipeline {
     _Atomic uint32_t zones_gen;
 };
 
-/* Ends every flow of every (idle) worker, oldest first across them (first
- * seen, then flow id), the stage taking each flow's records at once. */
+/* Ends every flow of every (idle) worker, oldest first across them (last
+ * packet, then flow id), the stage taking each flow's records at once. */
 void pipeline_end_all(struct pipeline *p, enum flow_end_reason reason, uint64_t ts_us);
 /* live.c: the flows of every live worker end, then aggregates and incidents. */
 void live_finish(struct pipeline *p, enum flow_end_reason reason);
+/* The run's memory, if live_finish did not free it (pipeline_destroy). */
+void live_free(struct pipeline *p);
 /* live.c: SIGHUP while the live workers run; each takes the new zones at
  * its next tick. */
 int live_reload(struct pipeline *p, const struct config *cfg, char *err, size_t errlen);

@@ -217,7 +217,7 @@ static void on_fold(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t
 static size_t build_big(uint8_t *f, int big, uint32_t extra)
 {
     put32(f, 0xA1B2C3D4u, 0);
-    f[4] = 2, f[6] = 4;
+    f[4] = 2, f[5] = 0, f[6] = 4, f[7] = 0;
     memset(f + 8, 0, 8);
     put32(f + 16, BIG_SNAPLEN, 0);
     put32(f + 20, 1, 0);
@@ -242,7 +242,7 @@ static void big_same_as_libpcap(const uint8_t *f, size_t len)
     struct digest a = {0}, b = {0};
     char perr[PCAP_ERRBUF_SIZE], ma[512] = "", err[512] = "";
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
-    assert_non_null(p);
+    if (!p) fail_msg("libpcap: %s (%zu bytes)", perr, len);
     struct pcap_pkthdr *h;
     const u_char *d;
     int rc;

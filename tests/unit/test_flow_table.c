@@ -231,7 +231,7 @@ static void test_memcap(void **state)
 }
 
 /* Per-flow state that grows after creation (dissector tables) and is
- * freed when the flow ends, as the pipeline keeps extra_mem current. */
+ * freed when the flow ends, as the pipeline keeps dissector_mem current. */
 struct grower {
     size_t extra;
     size_t per_flow[64]; /* by client host */
@@ -258,7 +258,7 @@ static void test_memcap_live_growth(void **state)
     struct grower g = {0};
     struct flow_table_config cfg = {
         .max_flows = 64, .memcap_bytes = 1u << 20, .on_end = grower_end, .ud = &g};
-    cfg.extra_mem = &g.extra;
+    cfg.dissector_mem = &g.extra;
     memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
     char err[128];
     struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));

@@ -34,7 +34,7 @@ static inline struct flow_table *make_table(uint32_t max_flows, uint64_t memcap,
         .memcap_bytes = memcap,
         .on_end = record_end,
         .ud = rec,
-        .extra_mem = extra,
+        .dissector_mem = extra,
     };
     memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
     char err[128] = "";

@@ -167,7 +167,7 @@ static void test_emergency_config(void **state)
                                     .memcap_bytes = MEMCAP,
                                     .on_end = record_end,
                                     .ud = &rec,
-                                    .extra_mem = &extra,
+                                    .dissector_mem = &extra,
                                     .emergency_high_pct = 50,
                                     .emergency_low_pct = 30,
                                     .emergency_timeout_s = {0, 0, 7, 0}};
