@@ -47,28 +47,45 @@ static uint32_t slot(const struct correlator *c, const struct incident *inc)
     return (uint32_t)(inc - c->incs);
 }
 
-/* Rule 1: the oldest open incident where S acts (origin or pivot), else
- * the oldest where S was the destination of lateral movement (*pivot set:
- * S becomes a pivot there). */
+/* Rule 1, in order: the open incidents where S acts as a pivot or with a
+ * technique; where S was the destination of lateral movement (S becomes a
+ * pivot there: *pivot set); where S is the origin of policy alerts only.
+ * The oldest of the first kind found wins. */
+enum { TIER_ACTS, TIER_REACHED, TIER_POLICY, TIERS };
+
 static struct incident *find_incident(struct correlator *c, const struct corr_host *s,
                                       uint32_t *host, int *pivot)
 {
-    struct incident *act = NULL, *dst = NULL;
-    uint32_t act_h = CORR_NONE, dst_h = CORR_NONE;
+    struct incident *best[TIERS] = {NULL};
+    uint32_t best_h[TIERS];
     const struct corr_member *mem = c->index.members;
     for (uint32_t m = corr_index_first(&c->index, s->family, s->addr); m != CORR_NONE;
          m = mem[m].next) {
         struct incident *inc = &c->incs[mem[m].inc];
         const struct inc_host *h = &inc->hosts[mem[m].host];
-        if (h->role != ROLE_TARGET) {
-            if (!act || older(inc, act)) act = inc, act_h = mem[m].host;
-        } else if (h->lateral) {
-            if (!dst || older(inc, dst)) dst = inc, dst_h = mem[m].host;
-        }
+        int tier = h->role == ROLE_PIVOT || (h->role == ROLE_ORIGIN && h->acted) ? TIER_ACTS
+                   : h->role == ROLE_ORIGIN                                      ? TIER_POLICY
+                   : h->lateral                                                  ? TIER_REACHED
+                                                                                 : TIERS;
+        if (tier == TIERS) continue;
+        if (!best[tier] || older(inc, best[tier])) best[tier] = inc, best_h[tier] = mem[m].host;
     }
-    *pivot = !act && dst;
-    *host = act ? act_h : dst_h;
-    return act ? act : dst;
+    for (int t = 0; t < TIERS; t++)
+        if (best[t]) {
+            *pivot = t == TIER_REACHED;
+            *host = best_h[t];
+            return best[t];
+        }
+    *pivot = 0;
+    *host = CORR_NONE;
+    return NULL;
+}
+
+static int has_technique(const struct corr_event *ev)
+{
+    for (size_t i = 0; i < ev->ntechniques && i < CORR_MAX_TECHNIQUES; i++)
+        if (is_technique(ev->techniques[i])) return 1;
+    return 0;
 }
 
 static void add_zone(struct incident *inc, uint16_t zone)
@@ -218,6 +235,7 @@ static void merge(struct correlator *c, struct incident *I, struct incident *J, 
         }
         if (x != CORR_NONE) {
             I->hosts[x].lateral |= h->lateral;
+            I->hosts[x].acted |= h->acted;
             activate(c, I, x);
         }
         map[j] = x;
@@ -353,6 +371,7 @@ static void apply(struct correlator *c, struct incident *inc, uint32_t sh,
     }
     if (alert) {
         int sev = ev->severity < 1 ? 1 : ev->severity > 3 ? 3 : ev->severity;
+        if (sh != CORR_NONE && has_technique(ev)) inc->hosts[sh].acted = 1;
         inc->alerts++;
         if (ev->probe) inc->probes++;
         if (sev < inc->severity) inc->severity = sev;

@@ -49,6 +49,7 @@ enum corr_state { ST_FREE, ST_OPEN, ST_CLOSED, ST_MERGED };
 struct inc_host {
     uint8_t family, role;
     uint8_t lateral; /* destination of a lateral-movement technique here */
+    uint8_t acted;   /* source of an alert with an ATT&CK technique here */
     uint8_t active;  /* on its address's chain, at link */
     uint8_t addr[16];
     uint16_t zone;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "flow/orient.h"
 #include "worker.h"
 
 struct worker {
@@ -112,10 +113,7 @@ void worker_set_records(struct worker *w, struct recbuf *rb)
 
 static void init_flow(struct worker *w, struct flow *f, const struct packet *pkt)
 {
-    /* The client is the sender of the first packet, unless that packet
-     * is a SYN-ACK: then the capture started mid-handshake. */
-    int synack = (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
-    f->client = synack ? !pkt->dir : pkt->dir;
+    f->client = orient_first_is_server(pkt) ? !pkt->dir : pkt->dir;
     f->zone[0] = zones_lookup(w->zones, f->key.addr[0]);
     f->zone[1] = zones_lookup(w->zones, f->key.addr[1]);
 }

@@ -276,7 +276,8 @@ def case_bad_ihl():
 def case_midstream():
     """Sessions whose SYN was not captured: one starts at the server's SYN-ACK (the
     client is still the SYN-ACK's receiver), one at a client data packet, one at a
-    server data packet (no SYN at all: the first sender counts as the client)."""
+    server data packet (no SYN at all: sent from port 80, a server port, to an
+    ephemeral one, so its receiver is the client, as Zeek's likely_server_ports)."""
     a = http_session(sport=40060)[1:]
     b = http_session(sport=40061, t0=T0 + 1)[3:]
     c = http_session(sport=40062, t0=T0 + 2)[5:]

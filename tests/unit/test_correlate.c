@@ -422,6 +422,46 @@ static void test_oldest_wins(void **state)
     harness_close(&h);
 }
 
+/* A host whose own incident holds only policy alerts, then reached by
+ * lateral movement from another origin, moves on in the attacker's
+ * incident, as its pivot; one that acted with a technique stays in its own. */
+static void test_pivot_over_policy_origin(void **state)
+{
+    (void)state;
+    struct harness h;
+    harness_open(&h, 3600, 64);
+    char own[CORR_ID_LEN], atk[CORR_ID_LEN], id[CORR_ID_LEN];
+    struct corr_event p = event(h.z, CORR_ALERT, T0, "10.2.0.7", "10.3.0.9", "policy", POLICY);
+    assert_int_equal(feed(&h, &p, own), 1);
+    struct corr_event a =
+        event(h.z, CORR_ALERT, T0 + SEC, "10.1.0.5", "10.2.0.7", "smb_admin_share", SMB);
+    assert_int_equal(feed(&h, &a, atk), 1);
+    assert_string_not_equal(own, atk); /* no late-report merge: p came first */
+    struct corr_event b = event(h.z, CORR_ALERT, T0 + 2 * SEC, "10.2.0.7", "10.3.0.8", "wmi", WMI);
+    assert_int_equal(feed(&h, &b, id), 1);
+    assert_string_equal(id, atk);
+    struct jv *v = rec(&h.r, h.r.n - 1);
+    assert_string_equal(jstr(v, "incident.hosts.1.ip"), "10.2.0.7");
+    assert_string_equal(jstr(v, "incident.hosts.1.role"), "pivot");
+    jfree(v);
+    /* Its next policy alert goes there too: it is a pivot of that one. */
+    p.ts_us = T0 + 3 * SEC;
+    assert_int_equal(feed(&h, &p, id), 1);
+    assert_string_equal(id, atk);
+
+    /* The same with a technique in the host's own incident: it stays. */
+    struct corr_event q =
+        event(h.z, CORR_ALERT, T0 + 3 * SEC + 1, "10.2.0.17", "10.3.0.9", "wmi", WMI);
+    assert_int_equal(feed(&h, &q, own), 1);
+    struct corr_event c =
+        event(h.z, CORR_ALERT, T0 + 4 * SEC, "10.1.0.6", "10.2.0.17", "smb_admin_share", SMB);
+    assert_int_equal(feed(&h, &c, atk), 1);
+    q.ts_us = T0 + 5 * SEC;
+    assert_int_equal(feed(&h, &q, id), 1);
+    assert_string_equal(id, own);
+    harness_close(&h);
+}
+
 static void test_disabled(void **state)
 {
     (void)state;
@@ -456,7 +496,8 @@ int main(void)
         cmocka_unit_test(test_fan_out),           cmocka_unit_test(test_two_attackers_one_server),
         cmocka_unit_test(test_late_report_merge), cmocka_unit_test(test_no_merge_when_later),
         cmocka_unit_test(test_allowed_flows),     cmocka_unit_test(test_unmapped_alerts),
-        cmocka_unit_test(test_oldest_wins),       cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_oldest_wins),       cmocka_unit_test(test_pivot_over_policy_origin),
+        cmocka_unit_test(test_disabled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,20 @@
+/* Which endpoint of a new flow is its client. */
+#ifndef VIGIE_ORIENT_H
+#define VIGIE_ORIENT_H
+
+#include <stdint.h>
+
+#include "decode/packet.h"
+
+/* 1 when the sender of a flow's first packet is its server: a SYN-ACK
+ * (the capture started mid-handshake), an ICMP echo reply, or a flow
+ * picked up midstream (TCP without a SYN, UDP) sent from a port servers
+ * listen on to one they do not, as Zeek flips a connection by its
+ * likely_server_ports. Otherwise the first sender is the client. */
+int orient_first_is_server(const struct packet *pkt);
+
+/* A port servers of the services seen on municipal networks listen on
+ * (Windows and directory, mail, web, files, databases, remote access). */
+int orient_server_port(uint16_t port);
+
+#endif
