@@ -255,14 +255,20 @@ static int spare(const struct smb_file *f)
     return !f->is_pipe && !f->maybe_pipe && !f->name[0];
 }
 
+/* A free open, else a new one, else the least recently used of the spare
+ * opens, then of the files; a pipe only when every open is one: a burst of
+ * file opens (ransomware, a copy) must not take the pipe whose DCE-RPC
+ * creates a service or a task. */
 static struct smb_file *file_slot(struct smb_state *st)
 {
-    struct smb_file *best = NULL;
+    struct smb_file *spare_lru = NULL, *file_lru = NULL;
     for (size_t i = 0; i < st->nfiles; i++) {
         struct smb_file *f = &st->files[i];
         if (!f->used) return f;
-        if (spare(f) && (!best || f->lru < best->lru)) best = f;
+        if (spare(f) && (!spare_lru || f->lru < spare_lru->lru)) spare_lru = f;
+        if (!f->is_pipe && !f->maybe_pipe && (!file_lru || f->lru < file_lru->lru)) file_lru = f;
     }
+    struct smb_file *best = spare_lru ? spare_lru : file_lru;
     if (best) {
         struct smb_file *n = grow(st, (const struct table[]){FILES(st)});
         return n ? n : best; /* not grown: best has not moved */

@@ -29,6 +29,45 @@ static void test_tables_bounded(void **state)
     assert_string_equal(find(EV_SMB_WRITE, 1)->a, "(null)");
 }
 
+/* A pipe outlives a burst of file opens that fills the table: its
+ * DCE-RPC still names it and its interface. */
+static void test_pipe_outlives_file_burst(void **state)
+{
+    (void)state;
+    open_file("IPC$", "svcctl", 1, 0, 9);
+    B.n = 0;
+    FRAME(write_req(200, 7, 9, 0, rpc_bind, sizeof(rpc_bind), 0));
+    FRAME(tree_req(201, "\\\\srv\\C$"));
+    feed(1, B.b, B.n);
+    B.n = 0;
+    FRAME(tree_rsp(201, 8, 0));
+    feed(0, B.b, B.n);
+    for (uint64_t i = 0; i < 3 * SMB_FILES; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "doc%llu", (unsigned long long)i);
+        B.n = 0;
+        FRAME(create_req(300 + i, 8, name, 1, 0, 0));
+        feed(1, B.b, B.n);
+        B.n = 0;
+        FRAME(create_rsp(300 + i, 8, 0, 1000 + i));
+        feed(0, B.b, B.n);
+    }
+    B.n = 0;
+    FRAME(ioctl_req(400, 7, 9, rpc_request, sizeof(rpc_request)));
+    feed(1, B.b, B.n);
+    const struct ev *r = find(EV_DCERPC_REQUEST, 0);
+    assert_non_null(r);
+    assert_string_equal(r->c, "svcctl");
+    assert_int_equal(r->uuid_known, 1);
+    /* the most recent file is still known, the oldest made room */
+    B.n = 0;
+    FRAME(write_req(401, 8, 1000 + 3 * SMB_FILES - 1, 0, "x", 1, 0));
+    FRAME(write_req(402, 8, 1000, 0, "x", 1, 0));
+    feed(1, B.b, B.n);
+    assert_string_equal(find(EV_SMB_WRITE, 0)->a, "doc47");
+    assert_string_equal(find(EV_SMB_WRITE, 1)->a, "(null)");
+}
+
 /* Ends a compounded command started at h: padded to 8 bytes, its
  * NextCommand (MS-SMB2 2.2.1) pointing after it. */
 static void chain_next(size_t h)
@@ -255,6 +294,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tables_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compound_close_frees_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pipe_outlives_file_burst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_related_close_after_fid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_write_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_segments_and_gap, setup, teardown),
