@@ -1,4 +1,6 @@
 /* Flow orientation (orient.h). */
+#include <string.h>
+
 #include "orient.h"
 
 /* Ports servers listen on, sorted: those of the services seen on
@@ -30,6 +32,45 @@ int orient_server_port(uint16_t port)
     return 0;
 }
 
+/* What the first payload of a flow picked up midstream says of its
+ * sender: 1 a server, 0 a client, -1 nothing. Only a payload that starts
+ * with a message of one of these protocols says anything. */
+static int payload_from_server(const uint8_t *p, uint32_t n)
+{
+    /* DCE-RPC connection-oriented PDU header (C706 12.6.3.1): version 5.0
+     * or 5.1, then the type; 2 response, 3 fault, 12 bind_ack, 13
+     * bind_nak, 15 alter_context_resp from a server; 0 request, 11 bind,
+     * 14 alter_context from a client. */
+    if (n >= 16 && p[0] == 5 && p[1] <= 1 && (p[4] == 0x10 || p[4] == 0x00)) {
+        switch (p[2]) {
+        case 2:
+        case 3:
+        case 12:
+        case 13:
+        case 15:
+            return 1;
+        case 0:
+        case 11:
+        case 14:
+            return 0;
+        }
+    }
+    /* SMB over NetBIOS session service (RFC 1002 message type 0): SMB2
+     * Flags bit SERVER_TO_REDIR (MS-SMB2 2.2.1), SMB1 Flags REPLY
+     * (MS-CIFS 2.2.3.1). */
+    if (n >= 4 + 20 && p[0] == 0 && memcmp(p + 4, "\xfeSMB", 4) == 0) return p[4 + 16] & 1;
+    if (n >= 4 + 10 && p[0] == 0 && memcmp(p + 4, "\xffSMB", 4) == 0) return (p[4 + 9] & 0x80) != 0;
+    /* HTTP/1.x: a status line from a server. */
+    if (n >= 8 && memcmp(p, "HTTP/1.", 7) == 0) return 1;
+    /* TLS handshake record (RFC 8446 5.1, 4): ClientHello from a client,
+     * ServerHello or Certificate from a server. */
+    if (n >= 6 && p[0] == 22 && p[1] == 3 && p[2] <= 4) {
+        if (p[5] == 1) return 0;
+        if (p[5] == 2 || p[5] == 11) return 1;
+    }
+    return -1;
+}
+
 int orient_first_is_server(const struct packet *pkt)
 {
     uint16_t sport = pkt->key.port[pkt->dir], dport = pkt->key.port[!pkt->dir];
@@ -45,6 +86,10 @@ int orient_first_is_server(const struct packet *pkt)
         return pkt->icmp_type == 129;
     default:
         return 0;
+    }
+    if (pkt->payload && pkt->payload_len) {
+        int said = payload_from_server(pkt->payload, pkt->payload_len);
+        if (said >= 0) return said;
     }
     return orient_server_port(sport) && !orient_server_port(dport);
 }

@@ -7,10 +7,13 @@
 #include "decode/packet.h"
 
 /* 1 when the sender of a flow's first packet is its server: a SYN-ACK
- * (the capture started mid-handshake), an ICMP echo reply, or a flow
- * picked up midstream (TCP without a SYN, UDP) sent from a port servers
- * listen on to one they do not, as Zeek flips a connection by its
- * likely_server_ports. Otherwise the first sender is the client. */
+ * (the capture started mid-handshake), an ICMP echo reply, or, for a flow
+ * picked up midstream (TCP without a SYN, UDP), a payload that starts with
+ * a server's message (a DCE-RPC response or bind_ack, an SMB response, an
+ * HTTP status line, a TLS ServerHello or Certificate), else a packet sent
+ * from a port servers listen on to one they do not, as Zeek flips a
+ * connection by its likely_server_ports. Otherwise the first sender is the
+ * client. */
 int orient_first_is_server(const struct packet *pkt);
 
 /* A port servers of the services seen on municipal networks listen on

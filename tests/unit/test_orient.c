@@ -60,6 +60,45 @@ static void test_midstream(void **state)
     assert_int_equal(first_is_server(17, 0, 706, 1048), 0);
 }
 
+/* The first payload decides before the ports: a DCE-RPC response on
+ * dynamic ports, an SMB response, an HTTP status line, a TLS ServerHello. */
+static void test_payload(void **state)
+{
+    (void)state;
+    static const uint8_t rpc_response[16] = {5, 0, 2, 3, 0x10, 0, 0, 0, 16};
+    static const uint8_t rpc_bind[16] = {5, 0, 11, 3, 0x10, 0, 0, 0, 16};
+    static const uint8_t rpc_bind_ack[16] = {5, 0, 12, 3, 0x10, 0, 0, 0, 16};
+    uint8_t smb2[4 + 64] = {0, 0, 0, 64, 0xfe, 'S', 'M', 'B'};
+    uint8_t smb1[4 + 32] = {0, 0, 0, 32, 0xff, 'S', 'M', 'B'};
+    static const uint8_t tls_sh[6] = {22, 3, 3, 0, 80, 2}, tls_ch[6] = {22, 3, 1, 0, 80, 1};
+    static const uint8_t random4[16] = {5, 0, 2, 3, 0x77};
+    struct {
+        const uint8_t *p;
+        uint32_t n;
+        uint16_t sport, dport;
+        int want;
+    } cases[] = {
+        {rpc_response, 16, 49670, 49852, 1}, /* ports say nothing */
+        {rpc_bind_ack, 16, 49670, 49852, 1},
+        {rpc_bind, 16, 49852, 49670, 0},
+        {rpc_bind, 16, 135, 49852, 0},       /* the payload wins over the ports */
+        {random4, 16, 49670, 49852, 0},      /* no DCE-RPC data representation */
+        {smb2, sizeof(smb2), 445, 50000, 0}, /* a request from port 445 */
+        {smb1, sizeof(smb1), 50000, 445, 1},
+        {(const uint8_t *)"HTTP/1.1 200 OK\r\n", 17, 8081, 8080, 1},
+        {(const uint8_t *)"GET / HTTP/1.1\r\n", 16, 80, 50000, 1}, /* a method: ports */
+        {tls_sh, 6, 50000, 50001, 1},
+        {tls_ch, 6, 443, 50001, 0},
+    };
+    smb1[4 + 9] = 0x80;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct packet p = pkt(6, TCP_ACK | TCP_PSH, cases[i].sport, cases[i].dport);
+        p.payload = cases[i].p;
+        p.payload_len = cases[i].n;
+        assert_int_equal(orient_first_is_server(&p), cases[i].want);
+    }
+}
+
 static void test_icmp(void **state)
 {
     (void)state;
@@ -90,9 +129,8 @@ static void test_server_ports(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_handshake),
-        cmocka_unit_test(test_midstream),
-        cmocka_unit_test(test_icmp),
+        cmocka_unit_test(test_handshake),    cmocka_unit_test(test_midstream),
+        cmocka_unit_test(test_payload),      cmocka_unit_test(test_icmp),
         cmocka_unit_test(test_server_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
