@@ -8,6 +8,9 @@ file written into OUTDIR, MODE one of:
   from-bind    the frames from the first DCE-RPC bind carried over SMB on: the tree
                connects and creates of its pipes are cut away, and so are the TCP
                handshakes (the sensor picks the flows up midstream)
+  from-response the frames from the first DCE-RPC response on a connection of its
+               own (not over SMB, not the endpoint mapper's) on: that connection is
+               picked up at a server's packet, on dynamic ports both sides
   client-only  the frames the SMB client sends (its address taken from the first SMB
                request), every flow of that host: one direction only
   offload      every TCP segment with data as a host captures it before segmentation
@@ -54,6 +57,17 @@ def first_bind_frame(capture):
     frame = int(rows[0][0])
     segments = [int(x) for x in rows[0][1].split(",") if x] if len(rows[0]) > 1 else []
     return min([frame] + segments)
+
+
+def first_response_frame(capture):
+    """The first frame of a DCE-RPC response over TCP, not over SMB and not from
+    the endpoint mapper (port 135)."""
+    rows = tshark_fields(capture, "dcerpc.pkt_type == 2 && !smb && !smb2 && tcp.srcport != 135",
+                         ["frame.number", "tcp.segment"])
+    if not rows:
+        sys.exit("derive: no DCE-RPC response over TCP in %s" % capture)
+    segments = [int(x) for x in rows[0][1].split(",") if x] if len(rows[0]) > 1 else []
+    return min([int(rows[0][0])] + segments)
 
 
 def frame_count(capture):
@@ -133,7 +147,7 @@ def offload(capture, out):
 
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|client-only|offload CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload CAPTURE")
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -145,6 +159,8 @@ def main():
     if mode == "from-bind":
         # editcap -r keeps the frames it is given: the range from the bind on.
         cmd = ["editcap", "-r", capture, out, "%d-%d" % (first_bind_frame(capture), frame_count(capture))]
+    elif mode == "from-response":
+        cmd = ["editcap", "-r", capture, out, "%d-%d" % (first_response_frame(capture), frame_count(capture))]
     elif mode == "client-only":
         client = smb_client(capture)
         field = "ipv6.src" if ":" in client else "ip.src"
