@@ -29,19 +29,39 @@ static void test_tables_bounded(void **state)
     assert_string_equal(find(EV_SMB_WRITE, 1)->a, "(null)");
 }
 
+/* Pipe fid 9 on tree 7 (IPC$) opened and bound, then tree 8 on share. */
+static void pipe_and_share(const char *pipe, const char *share)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "\\\\srv\\%s", share);
+    open_file("IPC$", pipe, 1, 0, 9);
+    B.n = 0;
+    FRAME(write_req(200, 7, 9, 0, rpc_bind, sizeof(rpc_bind), 0));
+    FRAME(tree_req(201, path));
+    feed(1, B.b, B.n);
+    B.n = 0;
+    FRAME(tree_rsp(201, 8, 0));
+    feed(0, B.b, B.n);
+}
+
+/* A request on pipe fid 9 names the pipe and its bound interface. */
+static void pipe_still_bound(const char *pipe)
+{
+    B.n = 0;
+    FRAME(ioctl_req(400, 7, 9, rpc_request, sizeof(rpc_request)));
+    feed(1, B.b, B.n);
+    const struct ev *r = find(EV_DCERPC_REQUEST, 0);
+    assert_non_null(r);
+    assert_string_equal(r->c, pipe);
+    assert_int_equal(r->uuid_known, 1);
+}
+
 /* A pipe outlives a burst of file opens that fills the table: its
  * DCE-RPC still names it and its interface. */
 static void test_pipe_outlives_file_burst(void **state)
 {
     (void)state;
-    open_file("IPC$", "svcctl", 1, 0, 9);
-    B.n = 0;
-    FRAME(write_req(200, 7, 9, 0, rpc_bind, sizeof(rpc_bind), 0));
-    FRAME(tree_req(201, "\\\\srv\\C$"));
-    feed(1, B.b, B.n);
-    B.n = 0;
-    FRAME(tree_rsp(201, 8, 0));
-    feed(0, B.b, B.n);
+    pipe_and_share("svcctl", "C$");
     for (uint64_t i = 0; i < 3 * SMB_FILES; i++) {
         char name[16];
         snprintf(name, sizeof(name), "doc%llu", (unsigned long long)i);
@@ -52,13 +72,7 @@ static void test_pipe_outlives_file_burst(void **state)
         FRAME(create_rsp(300 + i, 8, 0, 1000 + i));
         feed(0, B.b, B.n);
     }
-    B.n = 0;
-    FRAME(ioctl_req(400, 7, 9, rpc_request, sizeof(rpc_request)));
-    feed(1, B.b, B.n);
-    const struct ev *r = find(EV_DCERPC_REQUEST, 0);
-    assert_non_null(r);
-    assert_string_equal(r->c, "svcctl");
-    assert_int_equal(r->uuid_known, 1);
+    pipe_still_bound("svcctl");
     /* the most recent file is still known, the oldest made room */
     B.n = 0;
     FRAME(write_req(401, 8, 1000 + 3 * SMB_FILES - 1, 0, "x", 1, 0));
@@ -97,14 +111,7 @@ static void close_rsp(uint64_t mid, uint32_t tid, uint32_t flags)
 static void test_compound_close_frees_file(void **state)
 {
     (void)state;
-    open_file("IPC$", "mdssvc", 1, 0, 9);
-    B.n = 0;
-    FRAME(write_req(200, 7, 9, 0, rpc_bind, sizeof(rpc_bind), 0));
-    FRAME(tree_req(201, "\\\\srv\\data"));
-    feed(1, B.b, B.n);
-    B.n = 0;
-    FRAME(tree_rsp(201, 8, 0));
-    feed(0, B.b, B.n);
+    pipe_and_share("mdssvc", "data");
     const uint64_t n = 3 * SMB_FILES;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t mid = 300 + 2 * i;
@@ -119,13 +126,7 @@ static void test_compound_close_frees_file(void **state)
         feed(0, B.b, B.n);
     }
     assert_int_equal(count(EV_SMB_CREATE), 1 + n);
-    B.n = 0;
-    FRAME(ioctl_req(400, 7, 9, rpc_request, sizeof(rpc_request)));
-    feed(1, B.b, B.n);
-    const struct ev *r = find(EV_DCERPC_REQUEST, 0);
-    assert_non_null(r);
-    assert_string_equal(r->c, "mdssvc");
-    assert_int_equal(r->uuid_known, 1);
+    pipe_still_bound("mdssvc");
     /* The file a compound closed is gone: a write to its id has no name. */
     B.n = 0;
     FRAME(write_req(401, 8, 1000 + n - 1, 0, "x", 1, 0));
