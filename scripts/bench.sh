@@ -10,8 +10,10 @@ Every figure is printed next to its target (issue 11; the mix: issue 2), then
 a summary table (figure | value | target | met). The first lines name the
 commit (+dirty when the work tree has changes), the machine and the date.
 Rates are packets (or flows) over the wall-clock time of the whole process,
-startup included (the header prints vigie's startup on an empty capture);
-peak RSS is /usr/bin/time's %M. Commands compared are run alternately, one
+startup included (the header prints vigie's startup on an empty capture),
+each run's capture read into the page cache just before it, untimed (cold
+file pages may be paged out within seconds on a VM); peak RSS is
+/usr/bin/time's %M. Commands compared are run alternately, one
 after the other in each of ROUNDS rounds, so a drift of the machine's speed
 hits them alike; a ratio is the median over rounds of the two times of the
 same round; rates are printed as the median and the best round. Ratios
