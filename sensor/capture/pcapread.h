@@ -1,6 +1,5 @@
-/* Classic pcap records read in large blocks into one buffer and handed out
- * in place: a packet costs no stdio copy into libpcap's buffer and no call
- * into stdio. Only regular records are read here; at the first record that
+/* Classic pcap records handed out in place from a mapping of the file: a
+ * packet costs no copy out of the page cache and no call into stdio. Only regular records are read here; at the first record that
  * is not (truncated, longer than the snapshot length) the caller hands the
  * rest of the file to libpcap, whose checks and messages then apply as
  * before. */
@@ -18,10 +17,11 @@ struct pcapread_packet {
 };
 
 /* fd: a regular file whose header libpcap has read and accepted (it is
- * read with pread, so the FILE libpcap holds keeps its position); snaplen:
- * pcap_snapshot() of that handle. NULL when the file is not one this
- * reader takes (a modified pcap format) or out of memory: libpcap then
- * reads all of it. */
+ * mapped, so the FILE libpcap holds keeps its position); snaplen:
+ * pcap_snapshot() of that handle. Records are read up to the file's size
+ * at this call; a mapping that fails ends them there. NULL when the file
+ * is not one this reader takes (a modified pcap format) or out of memory:
+ * libpcap then reads all of it. */
 struct pcapread *pcapread_open(int fd, uint32_t snaplen);
 void pcapread_close(struct pcapread *r);
 

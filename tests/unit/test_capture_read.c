@@ -184,8 +184,8 @@ static void test_record_over_snaplen(void **state)
     }
 }
 
-/* Files of several of pcapread.c's blocks (4 MiB, read ahead by its
- * thread): every packet's time, lengths and bytes, folded into a digest. */
+/* Files of several of pcapread.c's windows (4 MiB apart, mapped ahead by
+ * its thread): every packet's time, lengths and bytes, folded into a digest. */
 #define BIG_SNAPLEN 9216
 #define BIG_PKTS 2400
 
@@ -236,9 +236,33 @@ static size_t build_big(uint8_t *f, int big, uint32_t extra)
     return pos;
 }
 
-static void big_same_as_libpcap(const uint8_t *f, size_t len)
+/* pcapread.c alone on path: the records it hands out (not libpcap) must be
+ * own, every one as libpcap read it (digest of the first own of a), and
+ * its end 0 when it read to the end of the file, else -1. */
+static void pcapread_alone(const char *path, int own, uint64_t h_own, int end)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct pcapread *r = pcapread_open(fd, BIG_SNAPLEN);
+    assert_non_null(r);
+    struct digest d = {0};
+    struct pcapread_packet pk;
+    int rc;
+    while ((rc = pcapread_next(r, &pk)) == 1)
+        fold(&d, pk.ts_us, pk.caplen, pk.wire_len, pk.data);
+    pcapread_close(r);
+    close(fd);
+    assert_int_equal(d.n, own);
+    assert_true(d.h == h_own);
+    assert_int_equal(rc, end);
+}
+
+/* own: the records pcapread.c hands out before libpcap takes over (-1:
+ * all that libpcap reads). */
+static void big_same_as_libpcap(const uint8_t *f, size_t len, int own)
 {
     const char *path = write_tmp(f, len);
+    uint64_t h_own = 0;
     struct digest a = {0}, b = {0};
     char perr[PCAP_ERRBUF_SIZE], ma[512] = "", err[512] = "";
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
@@ -246,10 +270,17 @@ static void big_same_as_libpcap(const uint8_t *f, size_t len)
     struct pcap_pkthdr *h;
     const u_char *d;
     int rc;
-    while ((rc = pcap_next_ex(p, &h, &d)) == 1)
+    while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
+        if (a.n == own) h_own = a.h;
         fold(&a, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec, h->caplen, h->len, d);
+    }
     if (rc == PCAP_ERROR) snprintf(ma, sizeof(ma), "%s", pcap_geterr(p));
     pcap_close(p);
+    if (own < 0) {
+        own = a.n;
+        h_own = a.h;
+    }
+    pcapread_alone(path, own, h_own, rc == PCAP_ERROR || own < a.n ? -1 : 0);
     struct capture *c = capture_open_file(path, NULL, err, sizeof(err));
     assert_non_null(c);
     int rb = capture_run(c, on_fold, &b, NULL, NULL, err, sizeof(err));
@@ -268,25 +299,25 @@ static void test_across_blocks(void **state)
     uint8_t *f = malloc(24 + (size_t)BIG_PKTS * (16 + BIG_SNAPLEN + 1));
     assert_non_null(f);
     size_t len = build_big(f, -1, 0);
-    assert_true(len > (10u << 20)); /* three blocks at least */
-    big_same_as_libpcap(f, len);
-    /* the second block's start t bytes into a record header (0: at it) */
-    const size_t edge = 24 + (4u << 20);
+    assert_true(len > (10u << 20)); /* three windows at least */
+    big_same_as_libpcap(f, len, -1);
+    /* the second window's block starts t bytes into a record header (0: at it) */
+    const size_t edge = 4u << 20;
     for (size_t t = 0; t < 16; t += 5) {
         size_t at = 24, next;
         while ((next = at + 16 + f[at + 8] + ((size_t)f[at + 9] << 8)) <= edge - t)
             at = next;
         len = build_big(f, -1, (uint32_t)(edge - t - at));
-        big_same_as_libpcap(f, len);
+        big_same_as_libpcap(f, len, -1);
         build_big(f, -1, 0);
     }
     /* cut inside a record at and around each block's end */
     for (size_t b = 1; b <= 2; b++)
         for (size_t d = 0; d < 24; d += 7)
-            big_same_as_libpcap(f, 24 + b * (4u << 20) + d - 12);
-    /* a record libpcap judges, after two blocks */
+            big_same_as_libpcap(f, b * (4u << 20) + d - 12, -1);
+    /* a record libpcap judges, after two windows */
     len = build_big(f, BIG_PKTS - 100, 0);
-    big_same_as_libpcap(f, len);
+    big_same_as_libpcap(f, len, BIG_PKTS - 100);
     free(f);
 }
 
