@@ -18,6 +18,9 @@
 /* A window maps this much past its block: a record that starts in the
  * block ends inside its window, so none is ever copied. */
 #define TAIL (RECORD_HEADER + MAX_CAPLEN)
+#ifndef AHEAD
+#define AHEAD 8192
+#endif
 
 /* The file is mapped, not read: a read copied every byte out of the page
  * cache (70% of the time on long flows of full-size packets, `perf`), a
@@ -198,12 +201,14 @@ int pcapread_next(struct pcapread *r, struct pcapread_packet *pk)
     pk->data = h + RECORD_HEADER;
     r->pos += RECORD_HEADER + caplen;
     /* The next record is read after this packet is processed: its header
-     * and first bytes arrive in the cache meanwhile instead of stalling
-     * the next call. */
+     * and first bytes, and the page after, arrive in the cache meanwhile
+     * instead of stalling a later call. */
+    const uint8_t *next = h + RECORD_HEADER + caplen;
     if (r->pos + 128 <= r->wend) {
-        __builtin_prefetch(h + RECORD_HEADER + caplen);
-        __builtin_prefetch(h + RECORD_HEADER + caplen + 64);
+        __builtin_prefetch(next);
+        __builtin_prefetch(next + 64);
     }
+    if (r->pos + AHEAD <= r->wend) __builtin_prefetch(next + AHEAD - 64);
     return 1;
 }
 
