@@ -1,4 +1,6 @@
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -56,7 +58,63 @@ struct pcapread {
     pthread_cond_t cond;
     pthread_t thread;
     int threaded, stop;
+    volatile sig_atomic_t vanished; /* the file shrank under a window */
 };
+
+/* A file truncated while mapped (by another process) makes its vanished
+ * pages fault with SIGBUS. The handler maps zeros over the window the
+ * address is in and marks the reader: it hands out no further record,
+ * and libpcap, reading on from there, ends at the file's new end. A fault
+ * elsewhere is the default action's. */
+#define READERS 8
+static _Atomic(struct pcapread *) readers[READERS];
+static struct sigaction old_bus;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+    const uint8_t *a = si->si_addr;
+    for (int i = 0; i < READERS; i++) {
+        struct pcapread *r = atomic_load(&readers[i]);
+        for (int k = 0; r && k < 2; k++) {
+            const uint8_t *m = r->w[k].mem;
+            if (m && a >= m && a < m + r->w[k].len &&
+                mmap((void *)m, r->w[k].len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+                     0) != MAP_FAILED) {
+                r->vanished = 1;
+                return;
+            }
+        }
+    }
+    if (old_bus.sa_flags & SA_SIGINFO) {
+        old_bus.sa_sigaction(sig, si, uc);
+        return;
+    }
+    if (old_bus.sa_handler != SIG_DFL && old_bus.sa_handler != SIG_IGN) {
+        old_bus.sa_handler(sig);
+        return;
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* At each open: a handler set since (a test framework's) is chained to. */
+static void install_bus(void)
+{
+    struct sigaction cur, sa = {.sa_sigaction = on_bus, .sa_flags = SA_SIGINFO};
+    if (sigaction(SIGBUS, NULL, &cur) != 0 || cur.sa_sigaction == on_bus) return;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &old_bus);
+}
+
+/* Puts now in the slot that holds was (NULL: a free one). More readers
+ * open at once than slots: the others go unwatched. */
+static void watch(struct pcapread *was, struct pcapread *now)
+{
+    for (int i = 0; i < READERS; i++) {
+        struct pcapread *expect = was;
+        if (atomic_compare_exchange_strong(&readers[i], &expect, now)) return;
+    }
+}
 
 static uint32_t swap32(uint32_t v)
 {
@@ -138,6 +196,8 @@ struct pcapread *pcapread_open(int fd, uint32_t snaplen)
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     /* Without a thread the consumer maps each window when it needs it. */
+    install_bus();
+    watch(NULL, r);
     r->threaded = pthread_create(&r->thread, NULL, mapper_main, r) == 0;
     return r;
 }
@@ -152,6 +212,7 @@ void pcapread_close(struct pcapread *r)
         pthread_mutex_unlock(&r->lock);
         pthread_join(r->thread, NULL);
     }
+    watch(r, NULL);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->cond);
     unmap(&r->w[0]);
@@ -187,6 +248,7 @@ static int advance(struct pcapread *r)
 
 int pcapread_next(struct pcapread *r, struct pcapread_packet *pk)
 {
+    if (r->vanished) return -1;
     if (r->pos >= r->own_end && (r->pos == r->size || !advance(r)))
         return r->pos == r->size ? 0 : -1;
     if (r->wend - r->pos < RECORD_HEADER) return -1;

@@ -1,8 +1,11 @@
 /* Classic pcap records handed out in place from a mapping of the file: a
- * packet costs no copy out of the page cache and no call into stdio. Only regular records are read here; at the first record that
- * is not (truncated, longer than the snapshot length) the caller hands the
- * rest of the file to libpcap, whose checks and messages then apply as
- * before. */
+ * packet costs no copy out of the page cache and no call into stdio. Only
+ * regular records are read here; at the first record that is not
+ * (truncated, longer than the snapshot length) the caller hands the rest
+ * of the file to libpcap, whose checks and messages then apply as before.
+ * A file truncated by another process while it is mapped makes reading
+ * its vanished pages fault (SIGBUS); capture files being replaced are
+ * written anew, not truncated in place. */
 #ifndef VIGIE_PCAPREAD_H
 #define VIGIE_PCAPREAD_H
 
