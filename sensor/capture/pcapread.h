@@ -3,9 +3,9 @@
  * regular records are read here; at the first record that is not
  * (truncated, longer than the snapshot length) the caller hands the rest
  * of the file to libpcap, whose checks and messages then apply as before.
- * A file truncated by another process while it is mapped makes reading
- * its vanished pages fault (SIGBUS); capture files being replaced are
- * written anew, not truncated in place. */
+ * A file truncated by another process while it is mapped ends where it
+ * was cut: the SIGBUS of its vanished pages is caught (pcapread.c), and
+ * pcapread_next returns -1 from then on. */
 #ifndef VIGIE_PCAPREAD_H
 #define VIGIE_PCAPREAD_H
 
