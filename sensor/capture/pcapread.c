@@ -64,7 +64,7 @@ struct pcapread {
  * pages fault with SIGBUS. The handler maps zeros over the window the
  * address is in and marks the reader: it hands out no further record,
  * and libpcap, reading on from there, ends at the file's new end. A fault
- * elsewhere is the default action's. */
+ * elsewhere goes to the handler set before (or the default action). */
 #define READERS 8
 static _Atomic(struct pcapread *) readers[READERS];
 static struct sigaction old_bus;
@@ -194,9 +194,9 @@ struct pcapread *pcapread_open(int fd, uint32_t snaplen)
     r->pos = FILE_HEADER;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
-    /* Without a thread the consumer maps each window when it needs it. */
     install_bus();
     watch(NULL, r);
+    /* Without a thread the consumer maps each window when it needs it. */
     r->threaded = pthread_create(&r->thread, NULL, mapper_main, r) == 0;
     return r;
 }
