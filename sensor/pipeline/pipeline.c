@@ -501,10 +501,15 @@ fail:
     return NULL;
 }
 
+void pipeline_stop(struct pipeline *p)
+{
+    if (p->threads[0].started) stop_threads(p);
+}
+
 void pipeline_destroy(struct pipeline *p)
 {
     if (!p) return;
-    if (p->threads[0].started) stop_threads(p);
+    pipeline_stop(p);
     live_free(p);
     for (unsigned i = 0; i < p->nworkers; i++)
         worker_destroy(p->w[i]);

@@ -49,6 +49,9 @@ struct pipeline_options {
 struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline_options *opt,
                                  char *err, size_t errlen);
 void pipeline_destroy(struct pipeline *p);
+/* Its threads stopped and joined, nothing freed: for a process about to
+ * exit. pipeline_destroy may follow. */
+void pipeline_stop(struct pipeline *p);
 
 void pipeline_set_datalink(struct pipeline *p, int dlt);
 /* Every alert and flow record goes to out, which outlives the pipeline's
