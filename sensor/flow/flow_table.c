@@ -312,6 +312,18 @@ static inline void note_packet(struct flow *f, const struct packet *pkt)
     }
 }
 
+void flow_table_prefetch_entry(const struct flow_table *ft, const struct flow_key *key)
+{
+    __builtin_prefetch(&ft->index.e[flow_key_hash(key) & ft->index.mask]);
+}
+
+void flow_table_prefetch_slot(const struct flow_table *ft, const struct flow_key *key)
+{
+    uint32_t s =
+        flow_index_entry_slot(&ft->index, ft->index.e[flow_key_hash(key) & ft->index.mask]);
+    if (s) __builtin_prefetch(&ft->slots[s - 1]);
+}
+
 struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int *created)
 {
     int found;

@@ -114,6 +114,11 @@ void flow_table_destroy(struct flow_table *ft);
  * nothing can be evicted. *created is set for a new flow. */
 struct flow *flow_table_get(struct flow_table *ft, const struct packet *pkt, int *created);
 struct flow *flow_table_lookup(struct flow_table *ft, const struct flow_key *key);
+/* For a packet looked up soon: its index entry into the cache, then (once
+ * that is there, a few packets later) the slot the entry names. They only
+ * read: a lookup between them and the packet's does no harm. */
+void flow_table_prefetch_entry(const struct flow_table *ft, const struct flow_key *key);
+void flow_table_prefetch_slot(const struct flow_table *ft, const struct flow_key *key);
 
 /* Moves a flow to another timeout class (e.g. TCP closed). */
 void flow_table_set_class(struct flow_table *ft, struct flow *f, enum flow_class c);

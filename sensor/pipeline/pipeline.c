@@ -16,6 +16,9 @@
 
 #define FINAL_SEQ UINT64_MAX
 #define BATCH_WAIT_US 100000u
+/* Packets ahead whose flow lookup is readied (worker_prefetch). */
+#define PREFETCH_FAR 8
+#define PREFETCH_NEAR 4
 
 /* --- the batch being filled --------------------------------------------- */
 
@@ -167,6 +170,10 @@ static void run_list(struct worker *w, struct batch *b, unsigned i)
     const struct batch_list *l = &b->list[i];
     for (uint32_t k = 0; k < l->n; k++) {
         const struct batch_item *it = &l->items[k];
+        const struct batch_item *far = k + PREFETCH_FAR < l->n ? it + PREFETCH_FAR : NULL;
+        const struct batch_item *near = k + PREFETCH_NEAR < l->n ? it + PREFETCH_NEAR : NULL;
+        worker_prefetch(w, far && !far->tick ? &far->pkt : NULL,
+                        near && !near->tick ? &near->pkt : NULL);
         if (it->tick)
             worker_tick(w, it->seq, it->pkt.ts_us);
         else

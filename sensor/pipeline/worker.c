@@ -163,6 +163,12 @@ void worker_packet(struct worker *w, const struct packet *pkt, uint64_t seq)
     if (!dissect_slot_done(&f->dissect)) feed_dissectors(w, f, pkt);
 }
 
+void worker_prefetch(struct worker *w, const struct packet *far, const struct packet *near)
+{
+    if (far) flow_table_prefetch_entry(w->ft, &far->key);
+    if (near) flow_table_prefetch_slot(w->ft, &near->key);
+}
+
 void worker_tick(struct worker *w, uint64_t seq, uint64_t ts_us)
 {
     w->seq = seq;

@@ -37,6 +37,9 @@ void worker_set_records(struct worker *w, struct recbuf *rb);
 /* One decoded packet (its time already clamped by the reader); seq: its
  * number in the capture. */
 void worker_packet(struct worker *w, const struct packet *pkt, uint64_t seq);
+/* A packet worker_packet takes soon: its flow's lookup readied, in two
+ * steps (flow_table_prefetch_entry, _slot), far then near. */
+void worker_prefetch(struct worker *w, const struct packet *far, const struct packet *near);
 /* Packet time passed a second at packet seq: idle flows end. */
 void worker_tick(struct worker *w, uint64_t seq, uint64_t ts_us);
 /* Ends every flow (end of capture, at packet time ts_us). */
