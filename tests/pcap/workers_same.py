@@ -28,7 +28,9 @@ named by another master, or by none, is a difference). The exit status must be t
 same on every side (0, or 1 on a capture cut short), and nothing else.
 
 Captures: the scenarios of tests/pcap/cases/scenario_grand_angouleme and
-scenario_angers (their generator and config, read from their test.yaml), and
+scenario_angers (their generator and config, read from their test.yaml),
+20,000 short flows of scripts/gen-traffic all open at the end (ended
+oldest first across the workers, pipeline_end_all), and
 every pcap, pcapng and cap of ../shared/corpus with ../shared/expect/corpus.yaml
 (the config of `cases.py --shared-expect`); without ../shared, the scenarios
 only. MATCH arguments keep the captures whose label contains one of them.
@@ -40,6 +42,8 @@ packet count changed, an incident host's role changed, an earlier incident
 version dropped, an alert's evidence changed, a flow's master protocol
 changed, but not its sub-protocol alone; runs with kerberoast disabled
 and with dedup_window 0) must be reported, in the part it changed.
+The flow records a side ends at the end of the capture (reason shutdown)
+must be in the order of their last packet (the self-test reverses them).
 --self-test runs only that.
 
 A vigie whose --help does not list --workers: "skipped", exit 0, unless
@@ -130,6 +134,21 @@ def run_vigie(capture, config, workers, scratch):
                             raise RuntimeError("%s line %d is not JSON: %s" % (os.path.basename(path), n, e))
             os.unlink(path)
     return Run(r.returncode, r.stderr, records)
+
+
+def shutdown_out_of_order(run):
+    """The first flow record ended at the end of the capture (reason
+    shutdown) whose last packet is before the one written before it: every
+    side ends those flows oldest first, across its workers."""
+    prev = None
+    for r in run.flows:
+        f = r.get("flow") or {}
+        if f.get("reason") != "shutdown":
+            continue
+        if prev is not None and f.get("end", "") < prev:
+            return "flow %s (end %s) after one that ended at %s" % (r.get("flow_id"), f.get("end"), prev)
+        prev = f.get("end", "")
+    return None
 
 
 def last_versions(incidents):
@@ -273,6 +292,18 @@ def scenario_captures(tmp):
     return caps
 
 
+def open_flows_capture(tmp):
+    """(label, capture, None): 20,000 short flows without FIN, all still
+    open when the capture ends: ended then, oldest first across the workers
+    (pipeline_end_all), several seconds of last packets of each."""
+    path = os.path.join(tmp, "open_flows.pcap")
+    r = subprocess.run([PY, os.path.join(ROOT, "scripts", "gen-traffic"), "--short", "--flows", "20000",
+                        "--out", path], capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.isfile(path):
+        raise RuntimeError("gen-traffic --short failed: %s" % (r.stderr.strip().splitlines() or ["?"])[-1])
+    return ("generated 20000 flows open at the end", path, None)
+
+
 def corpus_captures():
     corpus, config = os.path.join(SHARED, "corpus"), os.path.join(SHARED, "expect", "corpus.yaml")
     if not os.path.isdir(corpus) or not os.path.isfile(config):
@@ -319,7 +350,7 @@ def compare_capture(item, sides, flag, keys_only, scratch):
             run = run_vigie(capture, config, side if flag else None, "%s.%d" % (scratch, n))
         except RuntimeError as e:  # a record that is not JSON
             return label, False, None, ["--workers %s: %s" % (side, e)]
-        bad = trouble(run)
+        bad = trouble(run) or shutdown_out_of_order(run)
         if bad:
             return label, False, None, ["--workers %s: %s" % (side, bad)]
         runs.append(run)
@@ -404,6 +435,12 @@ def self_test(scenario, flag, tmp):
               % (label, trouble(ref) or "exit %d" % ref.rc))
         return False
     again = run_vigie(capture, config, side, os.path.join(tmp, "self.again"))
+    late = derived(ref, lambda r: r.flows.reverse())
+    good = shutdown_out_of_order(ref) is None and shutdown_out_of_order(late) is not None
+    print("%s self-test the end's flow records reversed: %s" % (
+        "ok  " if good else "FAIL", "out of order" if shutdown_out_of_order(late) else "in order"))
+    if not good:
+        return False
     no_kerberoast = perturbed_config(config, tmp, "no_kerberoast",
                                      lambda d: d.__setitem__("kerberoast", {"enabled": False}))
     no_dedup = perturbed_config(config, tmp, "no_dedup", lambda d: d.__setitem__("dedup_window", 0))
@@ -464,6 +501,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="workers_same.") as tmp:
         try:
             scenarios = scenario_captures(tmp)
+            generated = [open_flows_capture(tmp)]
         except RuntimeError as e:
             print("workers_same: FAIL %s" % e)
             return 1
@@ -484,7 +522,7 @@ def main():
         corpus = corpus_captures()
         if corpus is None:
             print("workers_same: no corpus at %s: corpus skipped, scenarios only" % os.path.join(SHARED, "corpus"))
-        caps = scenarios + (corpus or [])
+        caps = scenarios + generated + (corpus or [])
         if opt.match:
             caps = [c for c in caps if any(m in c[0] for m in opt.match)]
         results, failed = [], 0
