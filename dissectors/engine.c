@@ -22,6 +22,14 @@ static const struct dissector *const registry[] = {
 #define REASM_MIN 256u
 /* Payload packets per direction a flow is probed for before giving up. */
 #define MAX_PROBES 3
+/* A segment that comes before the peer's bytes it acknowledges (a SPAN
+ * port that delivers one direction late: responses before their requests)
+ * is held, copied, with the segments after it, until those bytes have
+ * been parsed: at most HOLD_SEGS segments of HOLD_MAX bytes, the first
+ * for at most HOLD_PACKETS packets. */
+#define HOLD_MAX 4096u
+#define HOLD_SEGS 16
+#define HOLD_PACKETS 8
 
 /* Per direction. buf is held only while a record is incomplete: the bytes
  * of it seen so far (len), in a pool block of cap bytes; a record that
@@ -34,9 +42,19 @@ struct reasm {
     uint8_t *buf;
 };
 
+/* A segment held, in arrival order, and its payload. */
+struct held {
+    struct held *next;
+    uint32_t len, seq, ack;
+    uint64_t ts_us;
+    uint8_t to_server, has_ack, syn, waited;
+    uint8_t data[];
+};
+
 struct dissect_flow {
     const struct dissector *d;
     struct reasm dir[2]; /* 0: to server, 1: to client */
+    struct held *held;   /* segments held, oldest first (a few at most) */
     _Alignas(16) uint8_t state[];
 };
 
@@ -147,6 +165,11 @@ static void release(struct dissect_engine *e, struct dissect_slot *slot, struct 
     if (df->d->release_state) df->d->release_state(df->state);
     for (int i = 0; i < 2; i++)
         drop_held(e, &df->dir[i]);
+    while (df->held) {
+        struct held *h = df->held;
+        df->held = h->next;
+        dissect_free(&e->pool, h, sizeof(*h) + h->len);
+    }
     e->st.active--;
     dissect_free(&e->pool, df, flow_state_size(df->d));
     slot->state = (void *)&dissect_slot_done_mark;
@@ -287,6 +310,133 @@ static int in_order(struct dissect_engine *e, struct dissect_flow *df, int to_se
     return 1;
 }
 
+/* A TCP segment to its flow's parser, in order. */
+static void deliver(struct dissect_engine *e, struct dissect_slot *slot, struct dissect_flow *df,
+                    struct dissect_ctx *dc, const struct dissect_segment *seg)
+{
+    const uint8_t *data = seg->payload;
+    size_t len = seg->len;
+    int to_server = seg->to_server;
+    if (!in_order(e, df, to_server, seg, &data, &len) || len == 0) return;
+    if (feed(e, dc, df, to_server, data, len) != 0) {
+        e->st.stopped++;
+        release(e, slot, dc);
+    }
+}
+
+static int seq_before(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+
+/* Whether a segment comes before peer bytes it acknowledges: the peer's
+ * parsed bytes end before its acknowledgment number, or (a server's
+ * payload) the client has sent none the parser saw. */
+static int early(const struct dissect_flow *df, int to_server, int has_ack, uint32_t ack,
+                 uint32_t len)
+{
+    if (!has_ack || len == 0) return 0;
+    const struct reasm *peer = &df->dir[to_server];
+    if (peer->seq_valid) return seq_before(peer->next_seq, ack);
+    return !to_server;
+}
+
+/* The first held segment sent by one side. */
+static struct held *first_of(const struct dissect_flow *df, int to_server)
+{
+    for (struct held *h = df->held; h; h = h->next)
+        if (h->to_server == to_server) return h;
+    return NULL;
+}
+
+/* Takes h out of the queue and hands it to the parser at its own time;
+ * 0 when the flow's parser stopped. */
+static int deliver_held(struct dissect_engine *e, struct dissect_slot *slot,
+                        struct dissect_flow *df, const struct dissect_ctx *dc, struct held *h)
+{
+    struct held **pp = &df->held;
+    while (*pp != h)
+        pp = &(*pp)->next;
+    *pp = h->next;
+    struct dissect_segment seg = {.payload = h->data,
+                                  .len = h->len,
+                                  .tcp_seq = h->seq,
+                                  .tcp_ack = h->ack,
+                                  .syn = h->syn,
+                                  .has_ack = h->has_ack,
+                                  .to_server = h->to_server,
+                                  .ts_us = h->ts_us};
+    struct dissect_ctx at = *dc;
+    at.ts_us = h->ts_us;
+    deliver(e, slot, df, &at, &seg);
+    dissect_free(&e->pool, h, sizeof(*h) + h->len);
+    return attached(slot) != NULL;
+}
+
+/* Hands over what no longer waits: each side's first held segment once
+ * the peer's bytes it acknowledges are in (or when forced: the oldest).
+ * 0 when the flow's parser stopped. */
+static int drain(struct dissect_engine *e, struct dissect_slot *slot, struct dissect_flow *df,
+                 const struct dissect_ctx *dc, int force)
+{
+    while (df->held) {
+        struct held *h = NULL;
+        for (int side = 0; side < 2 && !h; side++) {
+            struct held *f = first_of(df, side);
+            if (f && !early(df, f->to_server, f->has_ack && !f->syn, f->ack, f->len)) h = f;
+        }
+        if (!h && !force) return 1;
+        if (!deliver_held(e, slot, df, dc, h ? h : df->held)) return 0;
+    }
+    return 1;
+}
+
+/* Appends a copy of seg to the queue; -1 when it cannot be held. */
+static int hold_segment(struct dissect_engine *e, struct dissect_flow *df,
+                        const struct dissect_segment *seg)
+{
+    struct held **tail = &df->held;
+    int n = 0;
+    for (; *tail; tail = &(*tail)->next)
+        n++;
+    if (seg->len > HOLD_MAX || n >= HOLD_SEGS) return -1;
+    struct held *h = dissect_alloc(&e->pool, sizeof(*h) + seg->len);
+    if (!h) return -1;
+    *h = (struct held){NULL,         seg->len,   seg->tcp_seq,
+                       seg->tcp_ack, seg->ts_us, seg->to_server,
+                       seg->has_ack, seg->syn,   0};
+    memcpy(h->data, seg->payload, seg->len);
+    *tail = h;
+    e->st.reordered++;
+    return 0;
+}
+
+/* A TCP segment of a flow with a parser: straight to it, unless it comes
+ * before the peer's bytes it acknowledges or segments are held; then it
+ * is held too (its side's order kept) and what no longer waits goes. */
+static void tcp_segment(struct dissect_engine *e, struct dissect_slot *slot,
+                        struct dissect_flow *df, struct dissect_ctx *dc,
+                        const struct dissect_segment *seg)
+{
+    int waits = early(df, seg->to_server, seg->has_ack && !seg->syn, seg->tcp_ack, seg->len);
+    if (!df->held && !waits) {
+        deliver(e, slot, df, dc, seg);
+        return;
+    }
+    if (seg->len == 0 && !seg->syn) {
+        /* A bare ACK: no bytes to keep in order; one of the side that has
+         * segments held would move its next sequence number past them. */
+        if (!first_of(df, seg->to_server)) deliver(e, slot, df, dc, seg);
+    } else if (hold_segment(e, df, seg) != 0) {
+        if (!drain(e, slot, df, dc, 1) || !(df = attached(slot))) return;
+        deliver(e, slot, df, dc, seg);
+        return;
+    }
+    if (!(df = attached(slot)) || !drain(e, slot, df, dc, 0) || !df->held) return;
+    if (++df->held->waited >= HOLD_PACKETS && deliver_held(e, slot, df, dc, df->held))
+        drain(e, slot, df, dc, 0);
+}
+
 void dissect_packet(struct dissect_engine *e, struct dissect_slot *slot,
                     const struct dissect_flow_info *fi, void *flow,
                     const struct dissect_segment *seg)
@@ -313,11 +463,7 @@ void dissect_packet(struct dissect_engine *e, struct dissect_slot *slot,
         }
         return;
     }
-    if (!in_order(e, df, to_server, seg, &data, &len) || len == 0) return;
-    if (feed(e, &dc, df, to_server, data, len) != 0) {
-        e->st.stopped++;
-        release(e, slot, &dc);
-    }
+    tcp_segment(e, slot, df, &dc, seg);
 }
 
 void dissect_flow_end(struct dissect_engine *e, struct dissect_slot *slot,
@@ -325,6 +471,8 @@ void dissect_flow_end(struct dissect_engine *e, struct dissect_slot *slot,
 {
     struct call call = {e, flow};
     struct dissect_ctx dc = {fi, ts_us, emit, &call};
+    struct dissect_flow *df = attached(slot);
+    if (df && df->held) drain(e, slot, df, &dc, 1);
     release(e, slot, &dc);
 }
 

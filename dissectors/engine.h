@@ -41,7 +41,9 @@ struct dissect_segment {
     const uint8_t *payload; /* transport payload, never copied */
     uint32_t len;
     uint32_t tcp_seq;
+    uint32_t tcp_ack;  /* with has_ack: the peer's bytes before it were received */
     uint8_t syn;       /* TCP SYN: data (Fast Open) starts after its sequence number */
+    uint8_t has_ack;   /* TCP ACK flag */
     uint8_t to_server; /* sent by the endpoint that opened the flow */
     uint64_t ts_us;
 };
@@ -54,8 +56,9 @@ struct dissect_engine;
 struct dissect_stats {
     uint64_t attached, events, gaps, stopped;
     uint32_t active;
-    uint32_t buffers; /* reassembly buffers held (records incomplete) */
-    uint64_t held;    /* records that did not end in their packet */
+    uint32_t buffers;   /* reassembly buffers held (records incomplete) */
+    uint64_t held;      /* records that did not end in their packet */
+    uint64_t reordered; /* segments that came before the bytes they acknowledge */
     /* The pool (struct dissect_mem): bytes of per-flow state handed out
      * (counted against the flow memcap), bytes kept on its free lists,
      * requests, of which served from a free list, and refused. */

@@ -309,7 +309,8 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
         pkt->key.port[0] = cursor_be16(&h);
         pkt->key.port[1] = cursor_be16(&h);
         pkt->tcp_seq = cursor_be32(&h);
-        cursor_skip(&h, 5); /* acknowledgment number, data offset */
+        pkt->tcp_ack = cursor_be32(&h);
+        cursor_skip(&h, 1); /* data offset */
         pkt->tcp_flags = cursor_u8(&h);
         break;
     case 17: /* UDP, RFC 768 */

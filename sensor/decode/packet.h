@@ -32,6 +32,7 @@ struct packet {
     uint32_t tcp_seq;
     uint64_t ts_us;    /* capture time, microseconds since the epoch */
     uint32_t wire_len; /* original frame length */
+    uint32_t tcp_ack;  /* TCP acknowledgment number (meant with TCP_ACK) */
 };
 
 #define TCP_FIN 0x01

@@ -87,6 +87,9 @@ struct pipeline {
     _Atomic uint32_t zones_gen;
 };
 
+/* The sequence number of what happens after the last packet. */
+#define FINAL_SEQ UINT64_MAX
+
 /* Ends every flow of every (idle) worker, oldest first across them (last
  * packet, then flow id), the stage taking each flow's records at once. */
 void pipeline_end_all(struct pipeline *p, enum flow_end_reason reason, uint64_t ts_us);

@@ -132,7 +132,9 @@ static void feed_dissectors(struct worker *w, struct flow *f, const struct packe
     struct dissect_segment seg = {.payload = pkt->payload,
                                   .len = pkt->payload_len,
                                   .tcp_seq = pkt->tcp_seq,
+                                  .tcp_ack = pkt->tcp_ack,
                                   .syn = (pkt->tcp_flags & TCP_SYN) != 0,
+                                  .has_ack = (pkt->tcp_flags & TCP_ACK) != 0,
                                   .to_server = pkt->dir == f->client,
                                   .ts_us = pkt->ts_us};
     dissect_packet(w->dissect, &f->dissect, &fi, f, &seg);

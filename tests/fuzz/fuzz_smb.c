@@ -97,7 +97,12 @@ static void through_engine(const uint8_t *data, size_t size)
         if (len > size - off) len = size - off;
         int to_server = ctl & 1;
         if (ctl & 2) seq[to_server] += 100;
-        struct dissect_segment p = {.tcp_seq = seq[to_server], .to_server = (uint8_t)to_server};
+        /* Each segment acknowledges what the peer sent; with the gap bit,
+         * 64 bytes more: it came before them and is held (engine.c). */
+        struct dissect_segment p = {.tcp_seq = seq[to_server],
+                                    .tcp_ack = seq[!to_server] + ((ctl & 2) ? 64 : 0),
+                                    .has_ack = 1,
+                                    .to_server = (uint8_t)to_server};
         uint8_t *copy = malloc(len ? len : 1);
         memcpy(copy, data + off, len);
         p.payload = copy, p.len = (uint32_t)len;

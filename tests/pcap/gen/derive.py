@@ -15,6 +15,11 @@ file written into OUTDIR, MODE one of:
                request), every flow of that host: one direction only
   offload      every TCP segment with data as a host captures it before segmentation
                offload (TSO/GSO): IPv4 total length and IPv6 payload length written 0
+  client-late  every frame the SMB client sends 500 µs later, the capture in time order
+               again: a SPAN port that delivers one direction late, so that on a LAN
+               the server's responses come before the requests they answer
+  server-late  the same with every frame the client does not send: its next requests
+               come before the responses they follow
 
 The cut point and the client come from tshark's dissection of the capture, never
 from fixed frame numbers. Uses tshark and editcap. Exits 77 (skip) when ../shared or
@@ -22,6 +27,7 @@ the capture is absent, or when tshark is not installed.
 """
 import os
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -121,33 +127,75 @@ def offloaded(frame):
     return frame, 0
 
 
-def offload(capture, out):
-    """Classic pcap (editcap converts) read and written record by record."""
+def records(capture, what):
+    """(file header, byte order, nanoseconds, [(record header, frame)]) of the
+    capture as classic pcap (editcap converts); Ethernet only."""
     with tempfile.TemporaryDirectory() as tmp:
         plain = os.path.join(tmp, "plain.pcap")
         subprocess.run(["editcap", "-F", "pcap", capture, plain], check=True, capture_output=True)
         data = open(plain, "rb").read()
     magic = data[:4]
     endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nsec = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     if struct.unpack_from(endian + "I", data, 20)[0] != 1:
-        skip("derive: offload rewrites Ethernet captures only")
-    parts, off, changed = [data[:24]], 24, 0
+        skip("derive: %s rewrites Ethernet captures only" % what)
+    recs, off = [], 24
     while off + 16 <= len(data):
         hdr = data[off:off + 16]
         caplen = struct.unpack_from(endian + "I", hdr, 8)[0]
-        frame, n = offloaded(data[off + 16:off + 16 + caplen])
+        recs.append((hdr, data[off + 16:off + 16 + caplen]))
+        off += 16 + caplen
+    return data[:24], endian, nsec, recs
+
+
+def offload(capture, out):
+    head, _, _, recs = records(capture, "offload")
+    parts, changed = [head], 0
+    for hdr, frame in recs:
+        frame, n = offloaded(frame)
         parts += [hdr, frame]
         changed += n
-        off += 16 + caplen
     if not changed:
         sys.exit("derive: no TCP segment with data in %s" % capture)
     with open(out, "wb") as f:
         f.write(b"".join(parts))
 
 
+def source(frame):
+    """The IP source address of an Ethernet frame (bytes), or None."""
+    ip = ip_offset(frame)
+    if ip is None or ip >= len(frame):
+        return None
+    v = frame[ip] >> 4
+    if v == 4 and ip + 20 <= len(frame):
+        return frame[ip + 12:ip + 16]
+    if v == 6 and ip + 40 <= len(frame):
+        return frame[ip + 8:ip + 24]
+    return None
+
+
+def one_side_late(capture, out, late_client, delay_us=500):
+    """The SMB client's frames (late_client) or all the others delay_us
+    later, then every frame in time order (a stable sort: each side keeps
+    its own order)."""
+    client = smb_client(capture)
+    addr = socket.inet_pton(socket.AF_INET6 if ":" in client else socket.AF_INET, client)
+    head, endian, nsec, recs = records(capture, "client-late" if late_client else "server-late")
+    unit = 1000000000 if nsec else 1000000
+    timed = []
+    for i, (hdr, frame) in enumerate(recs):
+        sec, sub = struct.unpack_from(endian + "II", hdr, 0)
+        late = (source(frame) == addr) == late_client
+        t = sec * unit + sub + (delay_us * (unit // 1000000) if late else 0)
+        timed.append((t, i, struct.pack(endian + "II", t // unit, t % unit) + hdr[8:], frame))
+    timed.sort()
+    with open(out, "wb") as f:
+        f.write(head + b"".join(h + fr for _, _, h, fr in timed))
+
+
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload|client-late|server-late CAPTURE")
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -167,6 +215,9 @@ def main():
         cmd = ["tshark", "-n", "-r", capture, "-Y", "%s == %s" % (field, client), "-w", out]
     elif mode == "offload":
         offload(capture, out)
+        return
+    elif mode in ("client-late", "server-late"):
+        one_side_late(capture, out, mode == "client-late")
         return
     else:
         sys.exit("derive: unknown mode %s" % mode)
