@@ -24,9 +24,10 @@ static const struct dissector *const registry[] = {
 #define MAX_PROBES 3
 /* A segment that comes before the peer's bytes it acknowledges (a SPAN
  * port that delivers one direction late: responses before their requests)
- * is held, copied, with the segments after it, until those bytes have
- * been parsed: at most HOLD_SEGS segments of HOLD_MAX bytes, the first
- * for at most HOLD_PACKETS packets. */
+ * or after a hole in its own side's bytes (reordered) is held, copied,
+ * with the segments after it, until what it waits for has been parsed: at
+ * most HOLD_SEGS segments of HOLD_MAX bytes, the first for at most
+ * HOLD_PACKETS packets; then the oldest goes as it is (a gap). */
 #define HOLD_MAX 4096u
 #define HOLD_SEGS 16
 #define HOLD_PACKETS 8
@@ -341,11 +342,23 @@ static int early(const struct dissect_flow *df, int to_server, int has_ack, uint
     return !to_server;
 }
 
-/* The first held segment sent by one side. */
-static struct held *first_of(const struct dissect_flow *df, int to_server)
+/* Whether a segment comes after a hole in its own side's bytes (a
+ * segment delivered out of order, or one lost). */
+static int after_hole(const struct dissect_flow *df, int to_server, uint32_t seq, uint32_t len,
+                      int syn)
+{
+    const struct reasm *own = &df->dir[!to_server];
+    return len > 0 && !syn && own->seq_valid && seq_before(own->next_seq, seq);
+}
+
+/* A held segment that waits for nothing: no hole before it in its side,
+ * no peer bytes it acknowledges still to come. */
+static struct held *ready(const struct dissect_flow *df)
 {
     for (struct held *h = df->held; h; h = h->next)
-        if (h->to_server == to_server) return h;
+        if (!after_hole(df, h->to_server, h->seq, h->len, h->syn) &&
+            !early(df, h->to_server, h->has_ack && !h->syn, h->ack, h->len))
+            return h;
     return NULL;
 }
 
@@ -373,18 +386,13 @@ static int deliver_held(struct dissect_engine *e, struct dissect_slot *slot,
     return attached(slot) != NULL;
 }
 
-/* Hands over what no longer waits: each side's first held segment once
- * the peer's bytes it acknowledges are in (or when forced: the oldest).
- * 0 when the flow's parser stopped. */
+/* Hands over what no longer waits, oldest first (or when forced: the
+ * oldest held). 0 when the flow's parser stopped. */
 static int drain(struct dissect_engine *e, struct dissect_slot *slot, struct dissect_flow *df,
                  const struct dissect_ctx *dc, int force)
 {
     while (df->held) {
-        struct held *h = NULL;
-        for (int side = 0; side < 2 && !h; side++) {
-            struct held *f = first_of(df, side);
-            if (f && !early(df, f->to_server, f->has_ack && !f->syn, f->ack, f->len)) h = f;
-        }
+        struct held *h = ready(df);
         if (!h && !force) return 1;
         if (!deliver_held(e, slot, df, dc, h ? h : df->held)) return 0;
     }
@@ -418,19 +426,20 @@ static void tcp_segment(struct dissect_engine *e, struct dissect_slot *slot,
                         struct dissect_flow *df, struct dissect_ctx *dc,
                         const struct dissect_segment *seg)
 {
-    int waits = early(df, seg->to_server, seg->has_ack && !seg->syn, seg->tcp_ack, seg->len);
-    if (!df->held && !waits) {
-        deliver(e, slot, df, dc, seg);
-        return;
-    }
+    int waits = early(df, seg->to_server, seg->has_ack && !seg->syn, seg->tcp_ack, seg->len) ||
+                after_hole(df, seg->to_server, seg->tcp_seq, seg->len, seg->syn);
     if (seg->len == 0 && !seg->syn) {
-        /* A bare ACK: no bytes to keep in order; one of the side that has
-         * segments held would move its next sequence number past them. */
-        if (!first_of(df, seg->to_server)) deliver(e, slot, df, dc, seg);
-    } else if (hold_segment(e, df, seg) != 0) {
-        if (!drain(e, slot, df, dc, 1) || !(df = attached(slot))) return;
+        /* A bare ACK carries no bytes, and its sequence number, taken as
+         * the next, would make the bytes before it (reordered, or still
+         * held) look seen: it only counts as a packet waited. */
+    } else if (!df->held && !waits) {
         deliver(e, slot, df, dc, seg);
         return;
+    } else if (!waits || hold_segment(e, df, seg) != 0) {
+        /* In order (what is held waits for it, or comes after it), or
+         * too large to hold: what waited goes first. */
+        if (waits && (!drain(e, slot, df, dc, 1) || !(df = attached(slot)))) return;
+        deliver(e, slot, df, dc, seg);
     }
     if (!(df = attached(slot)) || !drain(e, slot, df, dc, 0) || !df->held) return;
     if (++df->held->waited >= HOLD_PACKETS && deliver_held(e, slot, df, dc, df->held))

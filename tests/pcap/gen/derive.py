@@ -20,12 +20,15 @@ file written into OUTDIR, MODE one of:
                the server's responses come before the requests they answer
   server-late  the same with every frame the client does not send: its next requests
                come before the responses they follow
+  reordered    every frame up to 2 ms later (a seeded draw per frame), the capture in
+               time order again: segments out of order within and across directions
 
 The cut point and the client come from tshark's dissection of the capture, never
 from fixed frame numbers. Uses tshark and editcap. Exits 77 (skip) when ../shared or
 the capture is absent, or when tshark is not installed.
 """
 import os
+import random
 import shutil
 import socket
 import struct
@@ -174,28 +177,34 @@ def source(frame):
     return None
 
 
-def one_side_late(capture, out, late_client, delay_us=500):
-    """The SMB client's frames (late_client) or all the others delay_us
-    later, then every frame in time order (a stable sort: each side keeps
-    its own order)."""
-    client = smb_client(capture)
-    addr = socket.inet_pton(socket.AF_INET6 if ":" in client else socket.AF_INET, client)
-    head, endian, nsec, recs = records(capture, "client-late" if late_client else "server-late")
+def retimed(capture, out, what, later):
+    """Each frame later(i, frame) microseconds later, then every frame in
+    time order (a stable sort)."""
+    head, endian, nsec, recs = records(capture, what)
     unit = 1000000000 if nsec else 1000000
     timed = []
     for i, (hdr, frame) in enumerate(recs):
         sec, sub = struct.unpack_from(endian + "II", hdr, 0)
-        late = (source(frame) == addr) == late_client
-        t = sec * unit + sub + (delay_us * (unit // 1000000) if late else 0)
+        t = sec * unit + sub + later(i, frame) * (unit // 1000000)
         timed.append((t, i, struct.pack(endian + "II", t // unit, t % unit) + hdr[8:], frame))
     timed.sort()
     with open(out, "wb") as f:
         f.write(head + b"".join(h + fr for _, _, h, fr in timed))
 
 
+def one_side_late(capture, out, late_client, delay_us=500):
+    """The SMB client's frames (late_client) or all the others delay_us
+    later, then every frame in time order (a stable sort: each side keeps
+    its own order)."""
+    client = smb_client(capture)
+    addr = socket.inet_pton(socket.AF_INET6 if ":" in client else socket.AF_INET, client)
+    retimed(capture, out, "client-late" if late_client else "server-late",
+            lambda i, frame: delay_us if (source(frame) == addr) == late_client else 0)
+
+
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload|client-late|server-late CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload|client-late|server-late|reordered CAPTURE")
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -218,6 +227,10 @@ def main():
         return
     elif mode in ("client-late", "server-late"):
         one_side_late(capture, out, mode == "client-late")
+        return
+    elif mode == "reordered":
+        draw = random.Random(1)
+        retimed(capture, out, "reordered", lambda i, frame: draw.randrange(2001))
         return
     else:
         sys.exit("derive: unknown mode %s" % mode)
