@@ -15,10 +15,11 @@ alerts) are reversed. Skips (exit 0) without ../shared or editcap.
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+
+import mustfire
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VIGIE = os.environ.get("VIGIE", os.path.join(ROOT, "build", "vigie"))
@@ -52,13 +53,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-reversed", type=int)
     args = ap.parse_args()
-    tsv = os.path.join(SHARED, "expect", "must-fire.tsv")
-    config = os.path.join(SHARED, "expect", "corpus.yaml")
-    if not os.path.exists(tsv) or not shutil.which("editcap") or not shutil.which("capinfos"):
-        print("midstream_cut: skipped (no %s, or no editcap/capinfos)" % tsv)
+    found = mustfire.rows(SHARED, ("editcap", "capinfos"))
+    if found is None:
+        print("midstream_cut: skipped (no %s/expect/must-fire.tsv, or no editcap/capinfos)" % SHARED)
         return 0
-    with open(tsv) as f:
-        caps = sorted({line.split("\t")[0] for line in f if line.strip() and not line.startswith("#")})
+    rows, config = found
+    caps = sorted({cap for cap, _ in rows})
     same = reversed_ = other = 0
     worst = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,10 +20,11 @@ Skips (exit 0) without ../shared, tshark or editcap.
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+
+import mustfire
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VIGIE = os.environ.get("VIGIE", os.path.join(ROOT, "build", "vigie"))
@@ -47,13 +48,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-missed", type=int, default=2)
     args = ap.parse_args()
-    tsv = os.path.join(SHARED, "expect", "must-fire.tsv")
-    config = os.path.join(SHARED, "expect", "corpus.yaml")
-    if not os.path.exists(tsv) or not shutil.which("editcap") or not shutil.which("tshark"):
-        print("span_reorder: skipped (no %s, or no tshark/editcap)" % tsv)
+    found = mustfire.rows(SHARED, ("editcap", "tshark"))
+    if found is None:
+        print("span_reorder: skipped (no %s/expect/must-fire.tsv, or no tshark/editcap)" % SHARED)
         return 0
-    with open(tsv) as f:
-        rows = [line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#")]
+    rows, config = found
     runs = skipped = 0
     missed = []
     env = dict(os.environ, SHARED=SHARED)
@@ -67,7 +66,7 @@ def main():
                     skipped += 1
                     continue
                 runs += 1
-                lost = set(need.split(",")) - fired(config, os.path.join(tmp, "d.pcap"), out)
+                lost = set(need) - fired(config, os.path.join(tmp, "d.pcap"), out)
                 if lost:
                     missed.append("%s %s: %s" % (mode, cap, ",".join(sorted(lost))))
     print("span_reorder: %d rows x %s: %d runs, %d skipped, %d missing a detector" % (

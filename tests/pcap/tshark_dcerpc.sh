@@ -153,6 +153,17 @@ for tr in ('tcp', 'smb'):
     print(tr, *tot, pipe_events)
 EOF
 
+# Whether transport $2 of capture $1 agrees with tshark reassembling
+# out-of-order segments (its second run, made once per capture).
+same_reassembled() {
+    [ -s "$T/t2.json" ] || tshark -r "$1" -o tcp.reassemble_out_of_order:TRUE "${decode_as[@]}" \
+        -Y 'dcerpc.ver == 5' -T json -J 'ip ipv6 tcp smb smb2 smb_pipe dcerpc' >"$T/t2.json" 2>/dev/null
+    local line
+    line=$("$PY" "$COMPARE" "$T/t2.json" "$T/v.txt" 0 | awk -v tr="$2" '$1 == tr')
+    read -r _ r_t r_v r_a b_t b_v b_a _ <<<"$line"
+    [ -n "$line" ] && [ "$r_a" = "$r_t" ] && [ "$r_a" = "$r_v" ] && [ "$b_a" = "$b_t" ] && [ "$b_a" = "$b_v" ]
+}
+
 sum_t=0 sum_v=0 sum_a=0 skipped=0
 for f in "${files[@]}"; do
     name=${f#"$CORPUS"/}
@@ -165,6 +176,7 @@ for f in "${files[@]}"; do
     done
     # A capture cut short inside its last record: tshark exits 2 after
     # writing every packet before the cut, which is what vigie reads too.
+    rm -f "$T/t2.json"
     if ! tshark -r "$f" "${decode_as[@]}" -Y 'dcerpc.ver == 5' -T json \
         -J 'ip ipv6 tcp smb smb2 smb_pipe dcerpc' >"$T/t.json" 2>"$T/t.err" &&
         ! grep -q 'cut short in the middle of a packet' "$T/t.err"; then
@@ -182,6 +194,12 @@ for f in "${files[@]}"; do
         sum_t=$((sum_t + tr_t)) sum_v=$((sum_v + tr_v)) sum_a=$((sum_a + tr_a))
         if [ "$tr_a" = "$tr_t" ] && [ "$tr_a" = "$tr_v" ] && [ "$tb_a" = "$tb_t" ] && [ "$tb_a" = "$tb_v" ]; then
             passed=$((passed + 1)); echo "ok   $label"
+        elif same_reassembled "$f" "$tr"; then
+            # tshark reassembling out-of-order segments, as vigie's engine
+            # holds them, agrees: a segment whose first transmission was not
+            # captured is data, not a retransmission (zerologon's frame 419,
+            # after a bare ACK beyond it).
+            passed=$((passed + 1)); echo "ok   $label; as tshark -o tcp.reassemble_out_of_order:TRUE"
         else
             failed=$((failed + 1)); echo "FAIL $label"
             [ $verbose = 1 ] && "$PY" "$COMPARE" "$T/t.json" "$T/v.txt" 1 >/dev/null
