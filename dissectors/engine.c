@@ -419,9 +419,9 @@ static int hold_segment(struct dissect_engine *e, struct dissect_flow *df,
     return 0;
 }
 
-/* A TCP segment of a flow with a parser: straight to it, unless it comes
- * before the peer's bytes it acknowledges or segments are held; then it
- * is held too (its side's order kept) and what no longer waits goes. */
+/* A TCP segment of a flow with a parser: straight to it, unless it waits
+ * (before peer bytes it acknowledges, or after a hole in its own side);
+ * then it is held, and what no longer waits goes. */
 static void tcp_segment(struct dissect_engine *e, struct dissect_slot *slot,
                         struct dissect_flow *df, struct dissect_ctx *dc,
                         const struct dissect_segment *seg)

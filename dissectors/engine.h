@@ -58,7 +58,7 @@ struct dissect_stats {
     uint32_t active;
     uint32_t buffers;   /* reassembly buffers held (records incomplete) */
     uint64_t held;      /* records that did not end in their packet */
-    uint64_t reordered; /* segments that came before the bytes they acknowledge */
+    uint64_t reordered; /* segments held: before peer bytes they acknowledge, or after a hole */
     /* The pool (struct dissect_mem): bytes of per-flow state handed out
      * (counted against the flow memcap), bytes kept on its free lists,
      * requests, of which served from a free list, and refused. */
