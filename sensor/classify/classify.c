@@ -3,6 +3,7 @@
  * flow is the one ndpiReader names on the same capture. */
 #include <ctype.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,14 @@ struct classifier {
     uint8_t offload_copy[65535];
 };
 
+/* Once: nDPI's allocator is a global other threads' modules call. */
+static pthread_once_t allocator_once = PTHREAD_ONCE_INIT;
+static void set_allocator(void)
+{
+    set_ndpi_malloc(counting_malloc);
+    set_ndpi_free(counting_free);
+}
+
 struct classifier *classify_create(char *err, size_t errlen)
 {
     struct classifier *c = calloc(1, sizeof(*c));
@@ -80,8 +89,7 @@ struct classifier *classify_create(char *err, size_t errlen)
         snprintf(err, errlen, "classify: out of memory");
         return NULL;
     }
-    set_ndpi_malloc(counting_malloc);
-    set_ndpi_free(counting_free);
+    pthread_once(&allocator_once, set_allocator);
     c->mod = ndpi_init_detection_module(ndpi_no_prefs);
     if (!c->mod) {
         snprintf(err, errlen, "classify: nDPI initialisation failed");

@@ -336,7 +336,7 @@ static void test_flush_oldest_first(void **state)
 /* Flush: within a second, the LRU lists are not in last-packet order; the
  * flush is, also with more flows in one second than its first buffer. */
 struct order_check {
-    uint64_t last_us;
+    uint64_t last_us, id;
     int n, out_of_order;
 };
 
@@ -344,8 +344,10 @@ static void check_order(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     struct order_check *oc = ud;
     (void)reason;
-    if (f->last_us < oc->last_us) oc->out_of_order++;
+    if (oc->n && (f->last_us < oc->last_us || (f->last_us == oc->last_us && f->id < oc->id)))
+        oc->out_of_order++;
     oc->last_us = f->last_us;
+    oc->id = f->id;
     oc->n++;
 }
 
@@ -380,6 +382,35 @@ static void test_flush_exact_within_a_second(void **state)
     assert_int_equal(oc.n, N + 3);
     assert_int_equal(oc.out_of_order, 0);
     assert_int_equal(stats(ft).active, 0);
+    flow_table_destroy(ft);
+}
+
+/* Last packets scattered over a second, two flows at each time: by time,
+ * then flow id (the sort's runs, merges and ties). */
+static void test_flush_scattered_ties(void **state)
+{
+    (void)state;
+    struct order_check oc = {0};
+    struct flow_table_config cfg = {
+        .max_flows = 10000, .memcap_bytes = 1u << 30, .on_end = check_order, .ud = &oc};
+    memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
+    char err[128];
+    struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));
+    assert_non_null(ft);
+    enum { N = 5001 };
+    int created;
+    for (int i = 0; i < N; i++) {
+        struct packet p = mkpkt(17, (uint16_t)i, 1, 2, T0 + (uint64_t)i);
+        get_new(ft, &p);
+    }
+    for (int i = 0; i < N; i++) {
+        uint64_t t = T0 + 10000 + (uint64_t)((i * 7919) % (N / 2));
+        struct packet p = mkpkt(17, (uint16_t)i, 1, 2, t);
+        flow_table_get(ft, &p, &created);
+    }
+    flow_table_flush(ft, FLOW_END_EOF);
+    assert_int_equal(oc.n, N);
+    assert_int_equal(oc.out_of_order, 0);
     flow_table_destroy(ft);
 }
 
@@ -547,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_memcap_live_growth),
         cmocka_unit_test(test_flush_oldest_first),
         cmocka_unit_test(test_flush_exact_within_a_second),
+        cmocka_unit_test(test_flush_scattered_ties),
         cmocka_unit_test(test_end_reason_names),
         cmocka_unit_test(test_stress),
     };
