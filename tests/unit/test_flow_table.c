@@ -351,16 +351,23 @@ static void check_order(struct flow *f, enum flow_end_reason reason, void *ud)
     oc->n++;
 }
 
-static void test_flush_exact_within_a_second(void **state)
+/* A table of 10,000 flows whose ends check_order checks. */
+static struct flow_table *order_table(struct order_check *oc)
 {
-    (void)state;
-    struct order_check oc = {0};
     struct flow_table_config cfg = {
-        .max_flows = 10000, .memcap_bytes = 1u << 30, .on_end = check_order, .ud = &oc};
+        .max_flows = 10000, .memcap_bytes = 1u << 30, .on_end = check_order, .ud = oc};
     memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
     char err[128];
     struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));
     assert_non_null(ft);
+    return ft;
+}
+
+static void test_flush_exact_within_a_second(void **state)
+{
+    (void)state;
+    struct order_check oc = {0};
+    struct flow_table *ft = order_table(&oc);
     enum { N = 6000 };
     int created;
     for (int i = 0; i < N; i++) {
@@ -391,12 +398,7 @@ static void test_flush_scattered_ties(void **state)
 {
     (void)state;
     struct order_check oc = {0};
-    struct flow_table_config cfg = {
-        .max_flows = 10000, .memcap_bytes = 1u << 30, .on_end = check_order, .ud = &oc};
-    memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
-    char err[128];
-    struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));
-    assert_non_null(ft);
+    struct flow_table *ft = order_table(&oc);
     enum { N = 5001 };
     int created;
     for (int i = 0; i < N; i++) {
