@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "flow_index_internal.h"
+#include "flow_sort_internal.h"
 #include "flow_table.h"
 
 #define NONE UINT32_MAX
@@ -401,77 +402,6 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_us)
     emergency_update(ft);
 }
 
-static int by_last_seen(const void *a, const void *b, void *arg)
-{
-    const struct flow *slots = arg;
-    const struct flow *x = &slots[*(const uint32_t *)a], *y = &slots[*(const uint32_t *)b];
-    if (x->last_us != y->last_us) return x->last_us < y->last_us ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-struct end_key {
-    uint64_t last_us, id;
-    uint32_t slot;
-};
-
-static int key_before(const struct end_key *a, const struct end_key *b)
-{
-    return a->last_us != b->last_us ? a->last_us < b->last_us : a->id < b->id;
-}
-
-#define SORT_RUN 8
-
-/* Sorts the slots buf[0..n) as by_last_seen does: each flow's keys read
- * once into an array, merge-sorted there (the second's flows come nearly
- * in that order already: runs in order are copied, not merged), the slots
- * written back. The comparisons of qsort_r, a call and two slots each,
- * were a third of the end of a capture of 115k flows (`perf`). */
-static void sort_by_last_seen(struct flow_table *ft, uint32_t *buf, size_t n)
-{
-    struct end_key *a = malloc(2 * n * sizeof(*a)), *b = a + n;
-    if (!a) {
-        qsort_r(buf, n, sizeof(*buf), by_last_seen, ft->slots);
-        return;
-    }
-    struct end_key *mem = a;
-    for (size_t i = 0; i < n; i++) {
-        const struct flow *f = &ft->slots[buf[i]];
-        a[i] = (struct end_key){f->last_us, f->id, buf[i]};
-    }
-    for (size_t lo = 0; lo < n; lo += SORT_RUN) {
-        size_t hi = lo + SORT_RUN < n ? lo + SORT_RUN : n;
-        for (size_t i = lo + 1; i < hi; i++) {
-            struct end_key x = a[i];
-            size_t j = i;
-            for (; j > lo && key_before(&x, &a[j - 1]); j--)
-                a[j] = a[j - 1];
-            a[j] = x;
-        }
-    }
-    for (size_t w = SORT_RUN; w < n; w *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t i = lo, j = mid, o = lo;
-            if (mid == hi || !key_before(&a[mid], &a[mid - 1])) {
-                memcpy(b + lo, a + lo, (hi - lo) * sizeof(*a));
-                continue;
-            }
-            while (i < mid && j < hi)
-                b[o++] = key_before(&a[j], &a[i]) ? a[j++] : a[i++];
-            while (i < mid)
-                b[o++] = a[i++];
-            while (j < hi)
-                b[o++] = a[j++];
-        }
-        struct end_key *t = a;
-        a = b;
-        b = t;
-    }
-    for (size_t i = 0; i < n; i++)
-        buf[i] = a[i].slot;
-    free(mem);
-}
-
 /* The flows whose last packet is in the oldest second still live (each
  * LRU list is in that order from its tail, to the second), into *buf
  * (grown as needed); returns how many, or -1 when out of memory. */
@@ -509,7 +439,7 @@ void flow_table_flush(struct flow_table *ft, enum flow_end_reason reason)
      * removed one by one (a cache miss each) but cleared at once. */
     ft->flushing = 1;
     while (buf && ft->st.active && (n = oldest_second(ft, &buf, &cap)) > 0) {
-        sort_by_last_seen(ft, buf, (size_t)n);
+        flow_sort_by_last_seen(ft->slots, buf, (size_t)n);
         for (long i = 0; i < n; i++)
             flow_table_end(ft, &ft->slots[buf[i]], reason);
     }
@@ -526,7 +456,7 @@ long flow_table_oldest(struct flow_table *ft, uint32_t **buf, size_t *cap)
 {
     if (!ft->st.active) return 0;
     long n = oldest_second(ft, buf, cap);
-    if (n > 0) sort_by_last_seen(ft, *buf, (size_t)n);
+    if (n > 0) flow_sort_by_last_seen(ft->slots, *buf, (size_t)n);
     return n;
 }
 

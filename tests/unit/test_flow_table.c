@@ -351,11 +351,11 @@ static void check_order(struct flow *f, enum flow_end_reason reason, void *ud)
     oc->n++;
 }
 
-/* A table of 10,000 flows whose ends check_order checks. */
-static struct flow_table *order_table(struct order_check *oc)
+/* A table of max_flows flows whose ends check_order checks. */
+static struct flow_table *order_table(struct order_check *oc, uint32_t max_flows)
 {
     struct flow_table_config cfg = {
-        .max_flows = 10000, .memcap_bytes = 1u << 30, .on_end = check_order, .ud = oc};
+        .max_flows = max_flows, .memcap_bytes = 1u << 30, .on_end = check_order, .ud = oc};
     memcpy(cfg.timeout_s, timeouts, sizeof(timeouts));
     char err[128];
     struct flow_table *ft = flow_table_create(&cfg, err, sizeof(err));
@@ -367,7 +367,7 @@ static void test_flush_exact_within_a_second(void **state)
 {
     (void)state;
     struct order_check oc = {0};
-    struct flow_table *ft = order_table(&oc);
+    struct flow_table *ft = order_table(&oc, 10000);
     enum { N = 6000 };
     int created;
     for (int i = 0; i < N; i++) {
@@ -394,26 +394,34 @@ static void test_flush_exact_within_a_second(void **state)
 
 /* Last packets scattered over a second, two flows at each time: by time,
  * then flow id (the sort's runs, merges and ties). */
-static void test_flush_scattered_ties(void **state)
+/* Ties on the last packet, scattered: n flows in one second. */
+static void flush_scattered_ties(int n)
 {
-    (void)state;
     struct order_check oc = {0};
-    struct flow_table *ft = order_table(&oc);
-    enum { N = 5001 };
+    struct flow_table *ft = order_table(&oc, (uint32_t)n + 1);
     int created;
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n; i++) {
         struct packet p = mkpkt(17, (uint16_t)i, 1, 2, T0 + (uint64_t)i);
         get_new(ft, &p);
     }
-    for (int i = 0; i < N; i++) {
-        uint64_t t = T0 + 10000 + (uint64_t)((i * 7919) % (N / 2));
+    for (int i = 0; i < n; i++) {
+        uint64_t t = T0 + 100000 + (uint64_t)(((uint64_t)i * 7919) % (uint64_t)(n / 2));
         struct packet p = mkpkt(17, (uint16_t)i, 1, 2, t);
         flow_table_get(ft, &p, &created);
     }
     flow_table_flush(ft, FLOW_END_EOF);
-    assert_int_equal(oc.n, N);
+    assert_int_equal(oc.n, n);
     assert_int_equal(oc.out_of_order, 0);
     flow_table_destroy(ft);
+}
+
+/* Also more flows in a second than the sort takes at once (16384): sorted
+ * chunks, merged. */
+static void test_flush_scattered_ties(void **state)
+{
+    (void)state;
+    flush_scattered_ties(5001);
+    flush_scattered_ties(40001);
 }
 
 static void test_end_reason_names(void **state)
