@@ -14,6 +14,7 @@ struct dissect_flow_info {
     uint8_t proto;        /* IP protocol: 6 TCP, 17 UDP */
     uint16_t client_port; /* of the endpoint that opened the flow */
     uint16_t server_port;
+    uint8_t midstream; /* TCP: no SYN seen, the flow was picked up midstream */
 };
 
 enum dissect_event_type {

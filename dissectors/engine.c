@@ -26,9 +26,11 @@ static const struct dissector *const registry[] = {
  * port that delivers one direction late: responses before their requests)
  * or after a hole in its own side's bytes (reordered) is held, copied,
  * with the segments after it, until what it waits for has been parsed: at
- * most HOLD_SEGS segments of HOLD_MAX bytes, the first for at most
- * HOLD_PACKETS packets; then the oldest goes as it is (a gap). */
-#define HOLD_MAX 4096u
+ * most HOLD_SEGS segments of HOLD_BYTES in all per flow (an offloaded
+ * segment is up to 64 KiB), the first for at most HOLD_PACKETS packets;
+ * then the oldest goes as it is (a gap). Held bytes come from the pool,
+ * inside the memcap. */
+#define HOLD_BYTES (256u * 1024)
 #define HOLD_SEGS 16
 #define HOLD_PACKETS 8
 
@@ -40,6 +42,7 @@ struct reasm {
     uint32_t skip;
     uint16_t len, cap;
     uint8_t seq_valid;
+    uint8_t midstream; /* picked up midstream (no SYN seen), not anchored yet */
     uint8_t *buf;
 };
 
@@ -187,6 +190,7 @@ static struct dissect_flow *attach(struct dissect_engine *e, struct dissect_slot
         struct dissect_flow *df = dissect_alloc(&e->pool, flow_state_size(d));
         if (!df) return NULL;
         df->d = d;
+        df->dir[0].midstream = df->dir[1].midstream = fi->proto == 6 && fi->midstream;
         if (d->init_state) d->init_state(df->state, &e->pool);
         slot->state = df;
         e->st.attached++;
@@ -351,12 +355,50 @@ static int after_hole(const struct dissect_flow *df, int to_server, uint32_t seq
     return len > 0 && !syn && own->seq_valid && seq_before(own->next_seq, seq);
 }
 
+/* A side of a flow picked up midstream of which no byte was parsed yet:
+ * the first segment seen of it need not be the first sent (reordered), so
+ * its segments wait until the side is anchored: at the peer's next packet
+ * (what was sent before it came by then, or was lost), after HOLD_PACKETS
+ * packets of the flow, or at its end. */
+static int unanchored(const struct dissect_flow *df, int to_server)
+{
+    const struct reasm *r = &df->dir[!to_server];
+    return r->midstream && !r->seq_valid;
+}
+
+/* The side starts at the lowest sequence number held of it, so what was
+ * held goes in order from there; later segments are taken as they come. */
+static void anchor_side(struct dissect_flow *df, int to_server)
+{
+    struct reasm *r = &df->dir[!to_server];
+    r->midstream = 0;
+    if (r->seq_valid) return;
+    for (const struct held *h = df->held; h; h = h->next)
+        if (h->to_server == to_server && (!r->seq_valid || seq_before(h->seq, r->next_seq))) {
+            r->next_seq = h->seq;
+            r->seq_valid = 1;
+        }
+}
+
+static void anchor(struct dissect_flow *df)
+{
+    anchor_side(df, 0);
+    anchor_side(df, 1);
+}
+
+/* Whether a side still waits to be anchored. */
+static int anchoring(const struct dissect_flow *df)
+{
+    return df->dir[0].midstream || df->dir[1].midstream;
+}
+
 /* A held segment that waits for nothing: no hole before it in its side,
  * no peer bytes it acknowledges still to come. */
 static struct held *ready(const struct dissect_flow *df)
 {
     for (struct held *h = df->held; h; h = h->next)
-        if (!after_hole(df, h->to_server, h->seq, h->len, h->syn) &&
+        if (!unanchored(df, h->to_server) &&
+            !after_hole(df, h->to_server, h->seq, h->len, h->syn) &&
             !early(df, h->to_server, h->has_ack && !h->syn, h->ack, h->len))
             return h;
     return NULL;
@@ -391,6 +433,7 @@ static int deliver_held(struct dissect_engine *e, struct dissect_slot *slot,
 static int drain(struct dissect_engine *e, struct dissect_slot *slot, struct dissect_flow *df,
                  const struct dissect_ctx *dc, int force)
 {
+    if (force && anchoring(df)) anchor(df);
     while (df->held) {
         struct held *h = ready(df);
         if (!h && !force) return 1;
@@ -405,9 +448,10 @@ static int hold_segment(struct dissect_engine *e, struct dissect_flow *df,
 {
     struct held **tail = &df->held;
     int n = 0;
-    for (; *tail; tail = &(*tail)->next)
-        n++;
-    if (seg->len > HOLD_MAX || n >= HOLD_SEGS) return -1;
+    size_t bytes = seg->len;
+    for (; *tail; tail = &(*tail)->next, n++)
+        bytes += (*tail)->len;
+    if (bytes > HOLD_BYTES || n >= HOLD_SEGS) return -1;
     struct held *h = dissect_alloc(&e->pool, sizeof(*h) + seg->len);
     if (!h) return -1;
     *h = (struct held){NULL,         seg->len,   seg->tcp_seq,
@@ -426,8 +470,10 @@ static void tcp_segment(struct dissect_engine *e, struct dissect_slot *slot,
                         struct dissect_flow *df, struct dissect_ctx *dc,
                         const struct dissect_segment *seg)
 {
+    if (df->held && unanchored(df, !seg->to_server)) anchor_side(df, !seg->to_server);
     int waits = early(df, seg->to_server, seg->has_ack && !seg->syn, seg->tcp_ack, seg->len) ||
-                after_hole(df, seg->to_server, seg->tcp_seq, seg->len, seg->syn);
+                after_hole(df, seg->to_server, seg->tcp_seq, seg->len, seg->syn) ||
+                (seg->len > 0 && unanchored(df, seg->to_server));
     if (seg->len == 0 && !seg->syn) {
         /* A bare ACK carries no bytes, and its sequence number, taken as
          * the next, would make the bytes before it (reordered, or still
@@ -442,8 +488,14 @@ static void tcp_segment(struct dissect_engine *e, struct dissect_slot *slot,
         deliver(e, slot, df, dc, seg);
     }
     if (!(df = attached(slot)) || !drain(e, slot, df, dc, 0) || !df->held) return;
-    if (++df->held->waited >= HOLD_PACKETS && deliver_held(e, slot, df, dc, df->held))
+    if (++df->held->waited < HOLD_PACKETS) return;
+    if (anchoring(df)) {
+        /* Long enough for segments sent before the first seen. */
+        anchor(df);
         drain(e, slot, df, dc, 0);
+    } else if (deliver_held(e, slot, df, dc, df->held)) {
+        drain(e, slot, df, dc, 0);
+    }
 }
 
 void dissect_packet(struct dissect_engine *e, struct dissect_slot *slot,

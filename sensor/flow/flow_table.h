@@ -67,6 +67,14 @@ struct flow {
     uint64_t alerted; /* bit per detector that alerted on this flow */
 };
 
+/* What the dissection engine is told of a flow. */
+static inline struct dissect_flow_info flow_dissect_info(const struct flow *f)
+{
+    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client],
+                                   !((f->tcp_flags[0] | f->tcp_flags[1]) & TCP_SYN)};
+    return fi;
+}
+
 typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason reason, void *ud);
 
 struct flow_table_config {

@@ -30,13 +30,6 @@ static void emit(struct worker *w, enum record_type type, const struct flow *f,
     r->reason = (uint8_t)reason;
 }
 
-/* What the dissection engine is told of a flow: transport and ports. */
-static struct dissect_flow_info dissect_info(const struct flow *f)
-{
-    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
-    return fi;
-}
-
 static void on_dissect_event(void *ud, void *flow, const struct dissect_event *ev)
 {
     emit(ud, REC_EVENT, flow, ev, 0);
@@ -49,7 +42,7 @@ static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
         classify_finish(w->cls, f);
         emit(w, REC_CLASSIFIED, f, NULL, 0);
     }
-    struct dissect_flow_info fi = dissect_info(f);
+    struct dissect_flow_info fi = flow_dissect_info(f);
     /* Its events are stamped with the flow's last packet time, as the
      * dissector reports them. */
     dissect_flow_end(w->dissect, &f->dissect, &fi, f, f->last_us);
@@ -128,7 +121,7 @@ static void track_tcp(struct worker *w, struct flow *f, const struct packet *pkt
 /* The packet as the dissection engine takes it. */
 static void feed_dissectors(struct worker *w, struct flow *f, const struct packet *pkt)
 {
-    struct dissect_flow_info fi = dissect_info(f);
+    struct dissect_flow_info fi = flow_dissect_info(f);
     struct dissect_segment seg = {.payload = pkt->payload,
                                   .len = pkt->payload_len,
                                   .tcp_seq = pkt->tcp_seq,

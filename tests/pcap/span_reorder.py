@@ -46,7 +46,7 @@ def fired(config, capture, out):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--max-missed", type=int, default=2)
+    ap.add_argument("--max-missed", type=int, default=0)
     args = ap.parse_args()
     found = mustfire.rows(SHARED, ("editcap", "tshark"))
     if found is None:

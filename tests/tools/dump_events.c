@@ -135,17 +135,10 @@ static void on_event(void *ud, void *flow, const struct dissect_event *ev)
     putchar('\n');
 }
 
-/* What sensor/pipeline/pipeline.c tells the engine of a flow. */
-static struct dissect_flow_info flow_info(const struct flow *f)
-{
-    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
-    return fi;
-}
-
 static void on_flow_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     (void)reason;
-    struct dissect_flow_info fi = flow_info(f);
+    struct dissect_flow_info fi = flow_dissect_info(f);
     dissect_flow_end(ud, &f->dissect, &fi, f, f->last_us);
 }
 
@@ -209,7 +202,7 @@ int main(int argc, char **argv)
             int synack = (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
             f->client = synack ? !pkt.dir : pkt.dir;
         }
-        struct dissect_flow_info fi = flow_info(f);
+        struct dissect_flow_info fi = flow_dissect_info(f);
         struct dissect_segment seg = {.payload = pkt.payload,
                                       .len = pkt.payload_len,
                                       .tcp_seq = pkt.tcp_seq,

@@ -334,13 +334,6 @@ static void test_names(void **state)
 static uint64_t frame_no;
 static struct dissect_engine *engine;
 
-/* What sensor/pipeline/pipeline.c tells the engine of a flow. */
-static struct dissect_flow_info flow_info(const struct flow *f)
-{
-    struct dissect_flow_info fi = {f->key.proto, f->key.port[f->client], f->key.port[!f->client]};
-    return fi;
-}
-
 static void print_event(void *ud, void *flow, const struct dissect_event *ev)
 {
     (void)ud;
@@ -363,7 +356,7 @@ static void print_event(void *ud, void *flow, const struct dissect_event *ev)
 static void on_end(struct flow *f, enum flow_end_reason reason, void *ud)
 {
     (void)reason, (void)ud;
-    struct dissect_flow_info fi = flow_info(f);
+    struct dissect_flow_info fi = flow_dissect_info(f);
     dissect_flow_end(engine, &f->dissect, &fi, f, f->last_us);
 }
 
@@ -398,7 +391,7 @@ static int dump(const char *path)
             int synack = (pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
             f->client = synack ? !pkt.dir : pkt.dir;
         }
-        struct dissect_flow_info fi = flow_info(f);
+        struct dissect_flow_info fi = flow_dissect_info(f);
         struct dissect_segment seg = {.payload = pkt.payload,
                                       .len = pkt.payload_len,
                                       .tcp_seq = pkt.tcp_seq,

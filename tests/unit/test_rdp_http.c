@@ -310,12 +310,82 @@ static void test_http_ntlm_refused(void **st)
     finish(&h);
 }
 
+static void send_at(struct harness *h, uint32_t seq, const char *s)
+{
+    struct dissect_segment seg = {
+        .payload = (const uint8_t *)s, .len = (uint32_t)strlen(s), .tcp_seq = seq, .to_server = 1};
+    dissect_packet(h->e, &h->slot, &h->f, NULL, &seg);
+}
+
+/* A flow picked up midstream whose first segment seen is not its first
+ * sent (a SPAN port reordering): the segments before it are parsed first,
+ * once enough packets went by, or at the flow's end. */
+static void test_http_midstream_reordered(void **st)
+{
+    (void)st;
+    static const char a[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char b[] = "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+    const uint32_t la = sizeof(a) - 1, lb = sizeof(b) - 1;
+    struct harness h;
+    /* Anchored at the flow's end, after HOLD_PACKETS (8) packets, or at
+     * the server's next packet. */
+    for (int how = 0; how < 3; how++) {
+        start(&h);
+        h.f.midstream = 1;
+        send_at(&h, 100 + la, b);
+        send_at(&h, 100, a);
+        assert_int_equal(nevents, 0);
+        for (int i = 0; how == 1 && i < 6; i++)
+            send_at(&h, 100 + la + lb, ""); /* bare ACKs */
+        if (how == 2) send_str(&h, 0, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        if (how == 0) finish(&h);
+        assert_true(nevents >= 2);
+        assert_string_equal(events[0].ev.u.http.uri, "/a");
+        assert_string_equal(events[1].ev.u.http.uri, "/b");
+        if (how != 0) finish(&h);
+    }
+    /* With its handshake seen, a flow's first segment is its first. */
+    start(&h);
+    send_at(&h, 100 + la, b);
+    send_at(&h, 100, a);
+    assert_int_equal(nevents, 1);
+    assert_string_equal(events[0].ev.u.http.uri, "/b");
+    finish(&h);
+}
+
+/* An offloaded segment (tens of KiB) after a hole is held too. */
+static void test_http_large_segment_held(void **st)
+{
+    (void)st;
+    static const char x[] = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char a[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    static char b[20100];
+    int n = snprintf(b, sizeof(b), "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n");
+    memset(b + n, 'z', 20000);
+    b[n + 20000] = 0;
+    const uint32_t lx = sizeof(x) - 1, la = sizeof(a) - 1;
+    struct harness h;
+    start(&h);
+    send_at(&h, 100, x);
+    send_at(&h, 100 + lx + la, b);
+    send_at(&h, 100 + lx, a);
+    assert_int_equal(nevents, 3);
+    assert_string_equal(events[1].ev.u.http.uri, "/a");
+    assert_string_equal(events[2].ev.u.http.uri, "/b");
+    finish(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rdp_request_every_split),  cmocka_unit_test(test_rdp_variants),
-        cmocka_unit_test(test_http_request_every_split), cmocka_unit_test(test_http_bodies),
-        cmocka_unit_test(test_http_limits_and_probe),    cmocka_unit_test(test_http_ntlm_refused),
+        cmocka_unit_test(test_rdp_request_every_split),
+        cmocka_unit_test(test_rdp_variants),
+        cmocka_unit_test(test_http_request_every_split),
+        cmocka_unit_test(test_http_bodies),
+        cmocka_unit_test(test_http_limits_and_probe),
+        cmocka_unit_test(test_http_ntlm_refused),
+        cmocka_unit_test(test_http_midstream_reordered),
+        cmocka_unit_test(test_http_large_segment_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
