@@ -366,24 +366,27 @@ static int unanchored(const struct dissect_flow *df, int to_server)
     return r->midstream && !r->seq_valid;
 }
 
-/* The side starts at the lowest sequence number held of it, so what was
- * held goes in order from there; later segments are taken as they come. */
+/* The side starts at the lowest sequence number held of it, if any, so
+ * what was held goes in order from there; later segments are taken as
+ * they come. */
 static void anchor_side(struct dissect_flow *df, int to_server)
 {
     struct reasm *r = &df->dir[!to_server];
-    r->midstream = 0;
-    if (r->seq_valid) return;
     for (const struct held *h = df->held; h; h = h->next)
         if (h->to_server == to_server && (!r->seq_valid || seq_before(h->seq, r->next_seq))) {
             r->next_seq = h->seq;
             r->seq_valid = 1;
+            r->midstream = 0;
         }
 }
 
+/* Both sides, held segments or not. */
 static void anchor(struct dissect_flow *df)
 {
-    anchor_side(df, 0);
-    anchor_side(df, 1);
+    for (int to_server = 0; to_server < 2; to_server++) {
+        if (unanchored(df, to_server)) anchor_side(df, to_server);
+        df->dir[!to_server].midstream = 0;
+    }
 }
 
 /* Whether a side still waits to be anchored. */
