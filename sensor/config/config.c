@@ -35,6 +35,7 @@ void config_defaults(struct config *cfg)
     cfg->capture.workers = 0; /* one per online CPU */
     cfg->flows.max = 1000000;
     cfg->flows.memcap_mb = 512;
+    cfg->flows.track_vlan = 1;
     /* Suricata-like defaults: established TCP 300 s, closed TCP 10 s,
      * UDP 60 s, anything else 30 s. */
     cfg->flows.timeout_s[FLOW_TCP] = 300;

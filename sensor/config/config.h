@@ -79,6 +79,7 @@ struct config {
         uint32_t max;
         uint32_t memcap_mb;
         uint32_t timeout_s[FLOW_CLASS_MAX];
+        int track_vlan; /* 0: a flow's two directions may carry different VLAN ids */
     } flows;
     /* No zones and no zones_mmdb: the built-in "internal" zone applies. */
     struct config_zone *zones;

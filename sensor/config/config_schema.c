@@ -81,6 +81,7 @@ static const struct field flows_fields[] = {
     {"max", ld_f_u32, CFG(flows.max), 0, 1000, 100000000, NULL},
     {"memcap_mb", ld_f_u32, CFG(flows.memcap_mb), 0, 16, 1048576, NULL},
     {"timeouts", ld_f_map, 0, 0, 0, 0, timeout_fields},
+    {"track_vlan", ld_f_bool, CFG(flows.track_vlan), 0, 0, 0, NULL},
     {0},
 };
 

@@ -74,7 +74,8 @@ static void live_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint
     lw->seq++;
     if (packet_clock_advance(&lw->clock, &ts_us)) worker_tick(lw->w, lw->seq, ts_us);
     struct packet pkt;
-    if (!decode_counted(&lw->st, dlt, ts_us, caplen, wire_len, data, &pkt)) return;
+    if (!decode_counted(&lw->st, lw->p->vlan_mask, dlt, ts_us, caplen, wire_len, data, &pkt))
+        return;
     worker_packet(lw->w, &pkt, lw->seq);
 }
 

@@ -242,8 +242,8 @@ static void drain(struct pipeline *p)
 
 /* --- the reader ------------------------------------------------------------- */
 
-int decode_counted(struct pipeline_stats *st, int dlt, uint64_t ts_us, uint32_t caplen,
-                   uint32_t wire_len, const uint8_t *data, struct packet *pkt)
+int decode_counted(struct pipeline_stats *st, uint16_t vlan_mask, int dlt, uint64_t ts_us,
+                   uint32_t caplen, uint32_t wire_len, const uint8_t *data, struct packet *pkt)
 {
     st->packets++;
     st->bytes += wire_len;
@@ -252,6 +252,7 @@ int decode_counted(struct pipeline_stats *st, int dlt, uint64_t ts_us, uint32_t 
         st->decode[r]++;
         return 0;
     }
+    pkt->key.vlan &= vlan_mask;
     pkt->ts_us = ts_us;
     pkt->wire_len = wire_len;
     st->offloaded += pkt->offloaded;
@@ -285,7 +286,7 @@ static void packet_inline(struct pipeline *p, int dlt, uint64_t ts_us, uint32_t 
     p->seq++;
     if (packet_clock_advance(&p->clock, &ts_us)) tick_inline(p, ts_us);
     struct packet pkt;
-    if (!decode_counted(&p->st, dlt, ts_us, caplen, wire_len, data, &pkt)) return;
+    if (!decode_counted(&p->st, p->vlan_mask, dlt, ts_us, caplen, wire_len, data, &pkt)) return;
     worker_packet(p->w[0], &pkt, p->seq);
     take_inline(p, p->seq);
 }
@@ -309,7 +310,7 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
     unsigned char *frame = b->arena + b->arena_len;
     memcpy(frame, data, caplen);
     struct packet pkt;
-    if (!decode_counted(&p->st, dlt, ts_us, caplen, wire_len, frame, &pkt)) return;
+    if (!decode_counted(&p->st, p->vlan_mask, dlt, ts_us, caplen, wire_len, frame, &pkt)) return;
     b->arena_len += (caplen + 7u) & ~7u;
     b->packets++;
     struct batch_list *l = &b->list[worker_of(p, &pkt.key)];
@@ -412,6 +413,7 @@ struct pipeline *pipeline_create(const struct config *cfg, const struct pipeline
         return NULL;
     }
     p->live = opt->live;
+    p->vlan_mask = cfg->flows.track_vlan ? 0x0FFF : 0;
     p->nworkers = opt->workers ? opt->workers : 1;
     if (p->nworkers > MAX_WORKERS) p->nworkers = MAX_WORKERS;
     p->threaded = p->nworkers > 1;

@@ -44,9 +44,10 @@ static inline int packet_clock_wall(struct packet_clock *c, uint64_t wall_us)
 }
 
 /* Decodes a frame into pkt, counted in st (packets, bytes, decode
- * results, offloaded, decapsulated); 1 if it goes on to a worker. */
-int decode_counted(struct pipeline_stats *st, int dlt, uint64_t ts_us, uint32_t caplen,
-                   uint32_t wire_len, const uint8_t *data, struct packet *pkt);
+ * results, offloaded, decapsulated), its key's VLAN id masked with
+ * vlan_mask; 1 if it goes on to a worker. */
+int decode_counted(struct pipeline_stats *st, uint16_t vlan_mask, int dlt, uint64_t ts_us,
+                   uint32_t caplen, uint32_t wire_len, const uint8_t *data, struct packet *pkt);
 
 struct worker_thread {
     struct pipeline *p;
@@ -76,7 +77,8 @@ struct pipeline {
     size_t sorted_cap;
     int dlt;
     int live;
-    uint64_t seq; /* packets read */
+    uint16_t vlan_mask; /* of the flow key's VLAN id: 0 when flows.track_vlan is off */
+    uint64_t seq;       /* packets read */
     struct packet_clock clock;
     uint64_t pending_since_us; /* wall time the batch being filled was first seen */
     struct pipeline_stats st;

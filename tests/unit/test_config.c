@@ -66,6 +66,7 @@ static void test_defaults(void **state)
     config_defaults(&cfg);
     assert_int_equal(cfg.capture.snaplen, 1600);
     assert_int_equal(cfg.flows.timeout_s[FLOW_TCP_CLOSED], 10);
+    assert_true(cfg.flows.track_vlan);
     assert_int_equal(cfg.n_zones, 0);
     assert_int_equal(cfg.policy.mode, CONFIG_POLICY_NONE);
     assert_string_equal(cfg.outputs.redis.url, "redis://127.0.0.1:6379");
@@ -392,7 +393,7 @@ static void test_values_applied(void **state)
         "values.yaml",
         "sensor: {name: s1}\n"
         "capture: {interface: eth9, snaplen: 9000, bpf: \"tcp\", workers: 4}\n"
-        "flows: {max: 5000, memcap_mb: 64, timeouts: {tcp: 600}}\n"
+        "flows: {max: 5000, memcap_mb: 64, timeouts: {tcp: 600}, track_vlan: false}\n"
         "zones:\n"
         "  - {name: a, cidrs: [10.0.0.0/8], site: Here, criticality: critical}\n"
         "  - {name: b, cidrs: [\"fd00::/8\", 192.168.1.1]}\n"
@@ -418,6 +419,7 @@ static void test_values_applied(void **state)
     assert_int_equal(cfg.capture.workers, 4);
     assert_int_equal(cfg.flows.timeout_s[FLOW_TCP], 600);
     assert_int_equal(cfg.flows.timeout_s[FLOW_UDP], 60); /* untouched default */
+    assert_int_equal(cfg.flows.track_vlan, 0);
     assert_int_equal(cfg.n_zones, 2);
     assert_string_equal(cfg.zones[0].site, "Here");
     assert_int_equal(cfg.zones[0].criticality, ZONE_CRIT_CRITICAL);

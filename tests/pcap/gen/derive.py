@@ -22,6 +22,9 @@ file written into OUTDIR, MODE one of:
                come before the responses they follow
   reordered    every frame up to 2 ms later (a seeded draw per frame), the capture in
                time order again: segments out of order within and across directions
+  vlan-split   every frame the SMB client sends on 802.1Q VLAN 10, every other on VLAN 20
+               (a SPAN port mirroring a router on a stick: each direction of a flow on
+               its own VLAN); a tagged frame gets its innermost tag's id rewritten
 
 The cut point and the client come from tshark's dissection of the capture, never
 from fixed frame numbers. Uses tshark and editcap. Exits 77 (skip) when ../shared or
@@ -202,9 +205,31 @@ def one_side_late(capture, out, late_client, delay_us=500):
             lambda i, frame: delay_us if (source(frame) == addr) == late_client else 0)
 
 
+def vlan_split(capture, out, client_vid=10, other_vid=20):
+    client = smb_client(capture)
+    addr = socket.inet_pton(socket.AF_INET6 if ":" in client else socket.AF_INET, client)
+    head, endian, _, recs = records(capture, "vlan-split")
+    parts = [head]
+    for hdr, frame in recs:
+        vid = client_vid if source(frame) == addr else other_vid
+        off = 12
+        while off + 4 <= len(frame) and struct.unpack_from(">H", frame, off)[0] in (0x8100, 0x88A8):
+            off += 4
+        if off > 12:
+            tci = (struct.unpack_from(">H", frame, off - 2)[0] & 0xF000) | vid
+            frame = frame[:off - 2] + struct.pack(">H", tci) + frame[off:]
+        elif len(frame) >= 14:
+            frame = frame[:12] + struct.pack(">HH", 0x8100, vid) + frame[12:]
+            caplen, wire = struct.unpack_from(endian + "II", hdr, 8)
+            hdr = hdr[:8] + struct.pack(endian + "II", caplen + 4, wire + 4)
+        parts += [hdr, frame]
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+
+
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload|client-late|server-late|reordered CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload|client-late|server-late|reordered|vlan-split CAPTURE")
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -227,6 +252,9 @@ def main():
         return
     elif mode in ("client-late", "server-late"):
         one_side_late(capture, out, mode == "client-late")
+        return
+    elif mode == "vlan-split":
+        vlan_split(capture, out)
         return
     elif mode == "reordered":
         draw = random.Random(1)
