@@ -49,7 +49,7 @@ struct reasm {
 /* A segment held, in arrival order, and its payload. */
 struct held {
     struct held *next;
-    uint32_t len, seq, ack;
+    uint32_t len, seq, ack, cut;
     uint64_t ts_us;
     uint8_t to_server, has_ack, syn, waited;
     uint8_t data[];
@@ -286,7 +286,8 @@ static int feed(struct dissect_engine *e, struct dissect_ctx *dc, struct dissect
 }
 
 /* TCP sequence tracking: retransmitted bytes are trimmed, a hole makes
- * the parser resynchronise. */
+ * the parser resynchronise. A segment's bytes the capture cut (seg->cut)
+ * count in the sequence. */
 static int in_order(struct dissect_engine *e, struct dissect_flow *df, int to_server,
                     const struct dissect_segment *seg, const uint8_t **data, size_t *len)
 {
@@ -294,25 +295,45 @@ static int in_order(struct dissect_engine *e, struct dissect_flow *df, int to_se
     uint32_t seq = seg->tcp_seq;
     if (seg->syn) {
         /* Data on a SYN (TCP Fast Open) starts after the SYN's sequence. */
-        r->next_seq = seq + 1 + (uint32_t)*len;
+        r->next_seq = seq + 1 + (uint32_t)*len + seg->cut;
         r->seq_valid = 1;
-        return *len > 0;
+        return *len > 0 || seg->cut;
     }
     if (!r->seq_valid) {
         r->next_seq = seq;
         r->seq_valid = 1;
     }
+    uint32_t end = seq + (uint32_t)*len + seg->cut;
     int32_t diff = (int32_t)(seq - r->next_seq);
     if (diff < 0) {
-        if ((size_t)(-(int64_t)diff) >= *len) return 0; /* all seen before */
+        if ((size_t)(-(int64_t)diff) >= *len) {
+            /* All captured bytes seen before; cut ones past them are lost. */
+            if ((int32_t)(end - r->next_seq) > 0) {
+                lost_sync(e, df, r, to_server);
+                r->next_seq = end;
+            }
+            return 0;
+        }
         *data += -diff;
         *len -= (size_t)-diff;
-        r->next_seq += (uint32_t)*len;
+        r->next_seq = end;
         return 1;
     }
     if (diff > 0) lost_sync(e, df, r, to_server);
-    r->next_seq = seq + (uint32_t)*len;
+    r->next_seq = end;
     return 1;
+}
+
+/* The capture kept cut bytes fewer than the segment had: the record
+ * being skipped may take them, else the parser lost its place. */
+static void cut_tail(struct dissect_engine *e, struct dissect_flow *df, int to_server, uint32_t cut)
+{
+    struct reasm *r = &df->dir[!to_server];
+    if (r->len == 0 && r->skip >= cut) {
+        r->skip -= cut;
+        return;
+    }
+    lost_sync(e, df, r, to_server);
 }
 
 /* A TCP segment to its flow's parser, in order. */
@@ -322,11 +343,13 @@ static void deliver(struct dissect_engine *e, struct dissect_slot *slot, struct 
     const uint8_t *data = seg->payload;
     size_t len = seg->len;
     int to_server = seg->to_server;
-    if (!in_order(e, df, to_server, seg, &data, &len) || len == 0) return;
-    if (feed(e, dc, df, to_server, data, len) != 0) {
+    if (!in_order(e, df, to_server, seg, &data, &len)) return;
+    if (len && feed(e, dc, df, to_server, data, len) != 0) {
         e->st.stopped++;
         release(e, slot, dc);
+        return;
     }
+    if (seg->cut) cut_tail(e, df, to_server, seg->cut);
 }
 
 static int seq_before(uint32_t a, uint32_t b)
@@ -418,6 +441,7 @@ static int deliver_held(struct dissect_engine *e, struct dissect_slot *slot,
     *pp = h->next;
     struct dissect_segment seg = {.payload = h->data,
                                   .len = h->len,
+                                  .cut = h->cut,
                                   .tcp_seq = h->seq,
                                   .tcp_ack = h->ack,
                                   .syn = h->syn,
@@ -457,9 +481,14 @@ static int hold_segment(struct dissect_engine *e, struct dissect_flow *df,
     if (bytes > HOLD_BYTES || n >= HOLD_SEGS) return -1;
     struct held *h = dissect_alloc(&e->pool, sizeof(*h) + seg->len);
     if (!h) return -1;
-    *h = (struct held){NULL,         seg->len,   seg->tcp_seq,
-                       seg->tcp_ack, seg->ts_us, seg->to_server,
-                       seg->has_ack, seg->syn,   0};
+    *h = (struct held){.len = seg->len,
+                       .seq = seg->tcp_seq,
+                       .ack = seg->tcp_ack,
+                       .cut = seg->cut,
+                       .ts_us = seg->ts_us,
+                       .to_server = seg->to_server,
+                       .has_ack = seg->has_ack,
+                       .syn = seg->syn};
     memcpy(h->data, seg->payload, seg->len);
     *tail = h;
     e->st.reordered++;

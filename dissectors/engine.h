@@ -46,6 +46,7 @@ struct dissect_segment {
     uint8_t has_ack;   /* TCP ACK flag */
     uint8_t to_server; /* sent by the endpoint that opened the flow */
     uint64_t ts_us;
+    uint32_t cut; /* bytes of the segment after len that the capture did not keep */
 };
 
 /* flow: the caller's flow record, as passed to dissect_packet(). */

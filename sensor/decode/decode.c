@@ -344,6 +344,7 @@ static enum decode_result decode_l4(struct packet *pkt, struct cursor *c, uint32
     *wire = l4_len - hlen; /* the payload's announced length */
     pkt->payload = c->p;
     pkt->payload_len = (uint32_t)c->left;
+    pkt->payload_cut = *wire > c->left ? *wire - (uint32_t)c->left : 0;
     return DECODE_OK;
 }
 
@@ -471,6 +472,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
     pkt->decapsulated = 0;
     pkt->payload = NULL;
     pkt->payload_len = 0;
+    pkt->payload_cut = 0;
 
     enum decode_result r = decode_link(dlt, &c, &type, pkt);
     if (r != DECODE_OK) return r;

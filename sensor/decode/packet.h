@@ -33,6 +33,8 @@ struct packet {
     uint64_t ts_us;    /* capture time, microseconds since the epoch */
     uint32_t wire_len; /* original frame length */
     uint32_t tcp_ack;  /* TCP acknowledgment number (meant with TCP_ACK) */
+    uint32_t
+        payload_cut; /* payload bytes announced after payload_len, not captured (snap length) */
 };
 
 #define TCP_FIN 0x01

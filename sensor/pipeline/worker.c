@@ -124,6 +124,7 @@ static void feed_dissectors(struct worker *w, struct flow *f, const struct packe
     struct dissect_flow_info fi = flow_dissect_info(f);
     struct dissect_segment seg = {.payload = pkt->payload,
                                   .len = pkt->payload_len,
+                                  .cut = pkt->payload_cut,
                                   .tcp_seq = pkt->tcp_seq,
                                   .tcp_ack = pkt->tcp_ack,
                                   .syn = (pkt->tcp_flags & TCP_SYN) != 0,

@@ -205,6 +205,7 @@ int main(int argc, char **argv)
         struct dissect_flow_info fi = flow_dissect_info(f);
         struct dissect_segment seg = {.payload = pkt.payload,
                                       .len = pkt.payload_len,
+                                      .cut = pkt.payload_cut,
                                       .tcp_seq = pkt.tcp_seq,
                                       .syn = (pkt.tcp_flags & TCP_SYN) != 0,
                                       .to_server = pkt.dir == f->client,

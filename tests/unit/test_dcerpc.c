@@ -394,6 +394,7 @@ static int dump(const char *path)
         struct dissect_flow_info fi = flow_dissect_info(f);
         struct dissect_segment seg = {.payload = pkt.payload,
                                       .len = pkt.payload_len,
+                                      .cut = pkt.payload_cut,
                                       .tcp_seq = pkt.tcp_seq,
                                       .syn = (pkt.tcp_flags & TCP_SYN) != 0,
                                       .to_server = pkt.dir == f->client,

@@ -375,6 +375,38 @@ static void test_http_large_segment_held(void **st)
     finish(&h);
 }
 
+/* A capture's snap length cut a request's body: the cut bytes count in
+ * the sequence, the body's length skips them, the next request is parsed
+ * at once, in sync (no gap). A cut inside the headers is a gap. */
+static void test_http_snaplen_cut(void **st)
+{
+    (void)st;
+    static const char p[] = "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n";
+    static const char n[] = "GET /n HTTP/1.1\r\nHost: x\r\n\r\n";
+    char seg1[sizeof(p) + 100];
+    memcpy(seg1, p, sizeof(p) - 1);
+    memset(seg1 + sizeof(p) - 1, 'b', 100);
+    const uint32_t l1 = sizeof(p) - 1 + 100;
+    for (int in_headers = 0; in_headers < 2; in_headers++) {
+        struct harness h;
+        start(&h);
+        struct dissect_segment seg = {.payload = (const uint8_t *)seg1,
+                                      .len = in_headers ? 20 : l1,
+                                      .cut = in_headers ? l1 - 20 + 900 : 900,
+                                      .tcp_seq = 100,
+                                      .to_server = 1};
+        dissect_packet(h.e, &h.slot, &h.f, NULL, &seg);
+        send_at(&h, 100 + l1 + 900, n);
+        struct dissect_stats ds;
+        dissect_get_stats(h.e, &ds);
+        assert_int_equal(ds.reordered, 0);
+        assert_int_equal(ds.gaps, (uint64_t)in_headers);
+        assert_int_equal(nevents, in_headers ? 0 : 2); /* HTTP lets a flow go at a gap */
+        if (!in_headers) assert_string_equal(events[1].ev.u.http.uri, "/n");
+        finish(&h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_http_ntlm_refused),
         cmocka_unit_test(test_http_midstream_reordered),
         cmocka_unit_test(test_http_large_segment_held),
+        cmocka_unit_test(test_http_snaplen_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
