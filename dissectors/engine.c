@@ -46,12 +46,11 @@ struct reasm {
     uint8_t *buf;
 };
 
-/* A segment held, in arrival order, and its payload. */
+/* A segment held, in arrival order: as it came, its payload copied. */
 struct held {
     struct held *next;
-    uint32_t len, seq, ack, cut;
-    uint64_t ts_us;
-    uint8_t to_server, has_ack, syn, waited;
+    struct dissect_segment seg; /* seg.payload is data */
+    uint8_t waited;
     uint8_t data[];
 };
 
@@ -172,7 +171,7 @@ static void release(struct dissect_engine *e, struct dissect_slot *slot, struct 
     while (df->held) {
         struct held *h = df->held;
         df->held = h->next;
-        dissect_free(&e->pool, h, sizeof(*h) + h->len);
+        dissect_free(&e->pool, h, sizeof(*h) + h->seg.len);
     }
     e->st.active--;
     dissect_free(&e->pool, df, flow_state_size(df->d));
@@ -360,22 +359,20 @@ static int seq_before(uint32_t a, uint32_t b)
 /* Whether a segment comes before peer bytes it acknowledges: the peer's
  * parsed bytes end before its acknowledgment number, or (a server's
  * payload) the client has sent none the parser saw. */
-static int early(const struct dissect_flow *df, int to_server, int has_ack, uint32_t ack,
-                 uint32_t len)
+static int early(const struct dissect_flow *df, const struct dissect_segment *seg)
 {
-    if (!has_ack || len == 0) return 0;
-    const struct reasm *peer = &df->dir[to_server];
-    if (peer->seq_valid) return seq_before(peer->next_seq, ack);
-    return !to_server;
+    if (!seg->has_ack || seg->syn || seg->len == 0) return 0;
+    const struct reasm *peer = &df->dir[seg->to_server];
+    if (peer->seq_valid) return seq_before(peer->next_seq, seg->tcp_ack);
+    return !seg->to_server;
 }
 
 /* Whether a segment comes after a hole in its own side's bytes (a
  * segment delivered out of order, or one lost). */
-static int after_hole(const struct dissect_flow *df, int to_server, uint32_t seq, uint32_t len,
-                      int syn)
+static int after_hole(const struct dissect_flow *df, const struct dissect_segment *seg)
 {
-    const struct reasm *own = &df->dir[!to_server];
-    return len > 0 && !syn && own->seq_valid && seq_before(own->next_seq, seq);
+    const struct reasm *own = &df->dir[!seg->to_server];
+    return seg->len > 0 && !seg->syn && own->seq_valid && seq_before(own->next_seq, seg->tcp_seq);
 }
 
 /* A side of a flow picked up midstream of which no byte was parsed yet:
@@ -396,8 +393,9 @@ static void anchor_side(struct dissect_flow *df, int to_server)
 {
     struct reasm *r = &df->dir[!to_server];
     for (const struct held *h = df->held; h; h = h->next)
-        if (h->to_server == to_server && (!r->seq_valid || seq_before(h->seq, r->next_seq))) {
-            r->next_seq = h->seq;
+        if (h->seg.to_server == to_server &&
+            (!r->seq_valid || seq_before(h->seg.tcp_seq, r->next_seq))) {
+            r->next_seq = h->seg.tcp_seq;
             r->seq_valid = 1;
             r->midstream = 0;
         }
@@ -423,9 +421,7 @@ static int anchoring(const struct dissect_flow *df)
 static struct held *ready(const struct dissect_flow *df)
 {
     for (struct held *h = df->held; h; h = h->next)
-        if (!unanchored(df, h->to_server) &&
-            !after_hole(df, h->to_server, h->seq, h->len, h->syn) &&
-            !early(df, h->to_server, h->has_ack && !h->syn, h->ack, h->len))
+        if (!unanchored(df, h->seg.to_server) && !after_hole(df, &h->seg) && !early(df, &h->seg))
             return h;
     return NULL;
 }
@@ -439,19 +435,10 @@ static int deliver_held(struct dissect_engine *e, struct dissect_slot *slot,
     while (*pp != h)
         pp = &(*pp)->next;
     *pp = h->next;
-    struct dissect_segment seg = {.payload = h->data,
-                                  .len = h->len,
-                                  .cut = h->cut,
-                                  .tcp_seq = h->seq,
-                                  .tcp_ack = h->ack,
-                                  .syn = h->syn,
-                                  .has_ack = h->has_ack,
-                                  .to_server = h->to_server,
-                                  .ts_us = h->ts_us};
     struct dissect_ctx at = *dc;
-    at.ts_us = h->ts_us;
-    deliver(e, slot, df, &at, &seg);
-    dissect_free(&e->pool, h, sizeof(*h) + h->len);
+    at.ts_us = h->seg.ts_us;
+    deliver(e, slot, df, &at, &h->seg);
+    dissect_free(&e->pool, h, sizeof(*h) + h->seg.len);
     return attached(slot) != NULL;
 }
 
@@ -477,18 +464,12 @@ static int hold_segment(struct dissect_engine *e, struct dissect_flow *df,
     int n = 0;
     size_t bytes = seg->len;
     for (; *tail; tail = &(*tail)->next, n++)
-        bytes += (*tail)->len;
+        bytes += (*tail)->seg.len;
     if (bytes > HOLD_BYTES || n >= HOLD_SEGS) return -1;
     struct held *h = dissect_alloc(&e->pool, sizeof(*h) + seg->len);
     if (!h) return -1;
-    *h = (struct held){.len = seg->len,
-                       .seq = seg->tcp_seq,
-                       .ack = seg->tcp_ack,
-                       .cut = seg->cut,
-                       .ts_us = seg->ts_us,
-                       .to_server = seg->to_server,
-                       .has_ack = seg->has_ack,
-                       .syn = seg->syn};
+    *h = (struct held){.seg = *seg};
+    h->seg.payload = h->data;
     memcpy(h->data, seg->payload, seg->len);
     *tail = h;
     e->st.reordered++;
@@ -503,9 +484,8 @@ static void tcp_segment(struct dissect_engine *e, struct dissect_slot *slot,
                         const struct dissect_segment *seg)
 {
     if (df->held && unanchored(df, !seg->to_server)) anchor_side(df, !seg->to_server);
-    int waits = early(df, seg->to_server, seg->has_ack && !seg->syn, seg->tcp_ack, seg->len) ||
-                after_hole(df, seg->to_server, seg->tcp_seq, seg->len, seg->syn) ||
-                (seg->len > 0 && unanchored(df, seg->to_server));
+    int waits =
+        early(df, seg) || after_hole(df, seg) || (seg->len > 0 && unanchored(df, seg->to_server));
     if (seg->len == 0 && !seg->syn) {
         /* A bare ACK carries no bytes, and its sequence number, taken as
          * the next, would make the bytes before it (reordered, or still
