@@ -30,11 +30,10 @@ struct packet {
     const uint8_t *payload; /* transport payload (TCP/UDP), else after L4 header */
     uint32_t payload_len;
     uint32_t tcp_seq;
-    uint64_t ts_us;    /* capture time, microseconds since the epoch */
-    uint32_t wire_len; /* original frame length */
-    uint32_t tcp_ack;  /* TCP acknowledgment number (meant with TCP_ACK) */
-    uint32_t
-        payload_cut; /* payload bytes announced after payload_len, not captured (snap length) */
+    uint64_t ts_us;       /* capture time, microseconds since the epoch */
+    uint32_t wire_len;    /* original frame length */
+    uint32_t tcp_ack;     /* TCP acknowledgment number (meant with TCP_ACK) */
+    uint32_t payload_cut; /* payload bytes announced, not captured (snap length) */
 };
 
 #define TCP_FIN 0x01
