@@ -23,10 +23,16 @@ enum {
     CMD_TREE_DISCONNECT = 4,
     CMD_CREATE = 5,
     CMD_CLOSE = 6,
+    CMD_FLUSH = 7,
     CMD_READ = 8,
     CMD_WRITE = 9,
+    CMD_LOCK = 0x0A,
     CMD_IOCTL = 0x0B,
+    CMD_QUERY_DIRECTORY = 0x0E,
+    CMD_CHANGE_NOTIFY = 0x0F,
+    CMD_QUERY_INFO = 0x10,
     CMD_SET_INFO = 0x11,
+    CMD_OPLOCK_BREAK = 0x12,
 };
 
 /* MS-SMB2 2.2.39 InfoType / MS-FSCC 2.4 classes */
@@ -390,6 +396,20 @@ static void set_info(const struct smb_msg *m, const struct smb2_hdr *h, struct c
     smb_emit_file(m->dc, m->to_server, &fe);
 }
 
+/* A request that names an open and carries nothing followed (2.2.17
+ * FLUSH, 2.2.26 LOCK, 2.2.33 QUERY_DIRECTORY, 2.2.35 CHANGE_NOTIFY, 2.2.24
+ * OPLOCK_BREAK acknowledgment: FileId at 8; 2.2.37 QUERY_INFO: at 24). Of
+ * an open no response gave, the first request naming it learns its name
+ * (smb_file_use): the open of a directory listed, of a file whose
+ * attributes are read before its data. */
+static void use_open(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
+{
+    struct cursor c = body(h);
+    cursor_skip(&c, h->cmd == CMD_QUERY_INFO ? 24 : 8);
+    uint64_t fid_p = cursor_le64(&c), fid_v = cursor_le64(&c);
+    if (!c.err) resolve(m, h, ch, fid_p, fid_v);
+}
+
 static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     int response = (h->flags & FLAG_RESPONSE) != 0;
@@ -433,6 +453,14 @@ static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct ch
         break;
     case CMD_SET_INFO:
         if (!response) set_info(m, h, ch);
+        break;
+    case CMD_FLUSH:
+    case CMD_LOCK:
+    case CMD_QUERY_DIRECTORY:
+    case CMD_CHANGE_NOTIFY:
+    case CMD_QUERY_INFO:
+    case CMD_OPLOCK_BREAK:
+        if (!response) use_open(m, h, ch);
         break;
     default:
         break;

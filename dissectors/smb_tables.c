@@ -199,8 +199,12 @@ void smb_pending_report(struct dissect_ctx *dc, struct smb_state *st, struct smb
     p->used = 0;
 }
 
-/* The oldest request of this kind (and tree, for a create) left without a
- * response while none came: the one an unknown id belongs to. */
+/* The newest request of this kind (and tree, for a create) left without a
+ * response while none came: the one an unknown id belongs to. A client
+ * uses what it opened last; an older request left so may have failed (a
+ * probe for a name that does not exist, as a ransomware's for its target
+ * before it writes it) and then no id ever comes for it: taking the oldest
+ * would give every later id the name of the request before its own. */
 static struct smb_pending *awaiting_id(struct smb_state *st, enum smb_pending_kind kind,
                                        uint32_t tree)
 {
@@ -209,7 +213,7 @@ static struct smb_pending *awaiting_id(struct smb_state *st, enum smb_pending_ki
         struct smb_pending *p = &st->pending[i];
         if (!p->used || p->kind != kind || p->answers != st->responses) continue;
         if (kind == PEND_CREATE && (p->tree != tree || p->closed)) continue;
-        if (!best || p->lru < best->lru) best = p;
+        if (!best || p->lru > best->lru) best = p;
     }
     return best;
 }

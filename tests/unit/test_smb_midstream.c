@@ -277,6 +277,56 @@ static void test_one_direction_account_rename_delete(void **state)
     assert_string_equal(find(EV_SMB_DELETE, 0)->a, "doc.txt");
 }
 
+/* MS-SMB2 2.2.37 QUERY_INFO request (FileId at 24), 2.2.33 QUERY_DIRECTORY
+ * request (at 8): they name an open and carry nothing followed. */
+static void query_info_req(uint64_t mid, uint32_t tid, uint64_t fid)
+{
+    hdr2(0x10, mid, tid, 0, 0);
+    p16(&B, 41), p8(&B, 1), p8(&B, 22), p32(&B, 4096), p16(&B, 0), p16(&B, 0), p32(&B, 0);
+    p32(&B, 0), p32(&B, 0), p64(&B, fid), p64(&B, fid), p8(&B, 0);
+}
+
+static void query_dir_req(uint64_t mid, uint32_t tid, uint64_t fid)
+{
+    hdr2(0x0E, mid, tid, 0, 0);
+    p16(&B, 33), p8(&B, 37), p8(&B, 0), p32(&B, 0), p64(&B, fid), p64(&B, fid);
+    p16(&B, 96), p16(&B, 2), p32(&B, 65536), utf16(&B, "*");
+}
+
+/* Client packets only, as a ransomware re-extends files: the open of a
+ * directory listed, a probe for a name that does not exist (no id ever
+ * comes for it), the original read after its attributes, the new name
+ * written. Each id is that of the newest unanswered create before its
+ * first use, whatever request names it first: none takes the name of the
+ * create before its own. */
+static void test_one_direction_failed_probe(void **state)
+{
+    (void)state;
+    B.n = 0;
+    FRAME(tree_req(1, "\\\\srv\\share2"));
+    FRAME(create_req(2, 3, "", 1, 0, 0));
+    FRAME(query_dir_req(3, 3, 0x40));
+    FRAME(create_req(4, 3, "report.enc", 1, 0, 0)); /* not found: no id */
+    FRAME(create_req(5, 3, "report.docx", 1, 0, 0));
+    FRAME(query_info_req(6, 3, 0x41));
+    FRAME(create_req(7, 3, "report.enc", 5, 0, 0));
+    FRAME(write_req(8, 3, 0x42, 0, "enc!", 4, 0));
+    FRAME(delete_req(9, 3, 0x41, 13));
+    send_req();
+    const struct ev *w = find(EV_SMB_WRITE, 0);
+    assert_non_null(w);
+    assert_string_equal(w->a, "report.enc");
+    const struct ev *d = find(EV_SMB_DELETE, 0);
+    assert_non_null(d);
+    assert_string_equal(d->a, "report.docx");
+    /* The probe is reported at the flow's end, unanswered. */
+    int creates = count(EV_SMB_CREATE);
+    finish();
+    assert_int_equal(count(EV_SMB_CREATE), creates + 1);
+    assert_string_equal(find(EV_SMB_CREATE, creates)->a, "report.enc");
+    assert_int_equal(find(EV_SMB_CREATE, creates)->unanswered, 1);
+}
+
 /* Picked up inside a large write (MS-SMB2 2.2.21, up to 8 MiB): the
  * flow is taken on the SMB ports whatever its first bytes, which are
  * skipped up to the next message. */
@@ -395,6 +445,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_direction_pipe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_guess_while_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_direction_account_rename_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_direction_failed_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inside_a_large_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smb1_one_direction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smb1_midstream_pipe, setup, teardown),

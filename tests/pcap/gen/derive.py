@@ -87,8 +87,9 @@ def frame_count(capture):
 
 
 def smb_client(capture):
-    """The address sending the first SMB request (SMB2 or SMB1)."""
-    rows = tshark_fields(capture, "(smb2 && smb2.flags.response == 0) || (smb && smb.flags.response == 0)",
+    """The address sending the first SMB request (SMB2 or SMB1) over TCP (not a
+    browser announcement, a mailslot datagram the server may send first)."""
+    rows = tshark_fields(capture, "tcp && ((smb2 && smb2.flags.response == 0) || (smb && smb.flags.response == 0))",
                          ["ip.src", "ipv6.src"])
     for row in rows:
         for addr in row:
