@@ -81,7 +81,7 @@ stage "detector cases (tests/pcap/cases)" run_if_present tests/pcap/cases.py
 stage "shared expectations (known failures listed)" run_if_present tests/pcap/cases.py --shared-expect
 stage "incidents on the corpus: every technique alert, labs apart, chains" run_if_present tests/pcap/corpus_incidents.py
 stage "captures cut midstream keep their clients" run_if_present tests/pcap/midstream_cut.py
-stage "detections survive a SPAN port's packet order" run_if_present tests/pcap/span_reorder.py
+stage "detections survive a SPAN port's packet order and one-way links" run_if_present tests/pcap/span_reorder.py
 stage "same alerts and flows as before issue 8" run_if_present tests/pcap/corpus_same.sh
 
 stage "build (ASan+UBSan)" ./scripts/build.sh Sanitize build-asan

@@ -1,20 +1,25 @@
 #!/usr/bin/python3
-"""Detections survive the order a SPAN port delivers packets in (dissectors/engine.c).
+"""Detections survive the order a SPAN port delivers packets in (dissectors/engine.c),
+and a link mirrored in one direction only.
 
     tests/pcap/span_reorder.py [--max-missed N]
 
-Every capture of ../shared/expect/must-fire.tsv is derived three ways
-(tests/pcap/gen/derive.py): client-late and server-late (one side's frames
-500 µs late: on a LAN, responses before their requests, or next requests
-before the responses they follow) and reordered (every frame up to 2 ms late:
-segments out of order within and across directions). Each derived capture
-runs with ../shared/expect/corpus.yaml, and every detector its row names must
-still fire. Prints the runs that miss one; fails when more than --max-missed
-(default 2) do: at 2619f92's parent, 23 of the 125 runs did; now 2, both
-reordered, both a connection whose first data segment seen is not its first
-(a DCE-RPC bind that comes after the request it precedes, 2 ms later: the
-bytes before the first seen are taken as missed). Captures derive.py skips
-(no SMB client for the late modes, not Ethernet) are counted as skipped.
+Every capture of ../shared/expect/must-fire.tsv is derived four ways
+(tests/pcap/gen/derive.py):
+  client-late, server-late  one side's frames 500 µs late: on a LAN, responses
+                            before their requests, or next requests before the
+                            responses they follow;
+  reordered                 every frame up to 2 ms late: segments out of order
+                            within and across directions;
+  to-servers                every flow's client frames only (a link mirrored in
+                            one direction): requests without their responses, the
+                            ids responses give (SMB's TreeId, FileId) learnt from
+                            the requests that use them.
+Each derived capture runs with ../shared/expect/corpus.yaml, and every
+detector its row names must still fire. Prints the runs that miss one; fails
+when more than --max-missed (default 0) do: at 2619f92's parent, 23 of the
+125 runs of the first three modes did. Captures derive.py skips (no SMB
+client for the late modes, not Ethernet) are counted as skipped.
 Skips (exit 0) without ../shared, tshark or editcap.
 """
 import argparse
@@ -30,7 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 VIGIE = os.environ.get("VIGIE", os.path.join(ROOT, "build", "vigie"))
 SHARED = os.environ.get("SHARED", os.path.normpath(os.path.join(ROOT, "..", "shared")))
 DERIVE = os.path.join(ROOT, "tests", "pcap", "gen", "derive.py")
-MODES = ("client-late", "server-late", "reordered")
+MODES = ("client-late", "server-late", "reordered", "to-servers")
 
 
 def fired(config, capture, out):

@@ -13,6 +13,10 @@ file written into OUTDIR, MODE one of:
                picked up at a server's packet, on dynamic ports both sides
   client-only  the frames the SMB client sends (its address taken from the first SMB
                request), every flow of that host: one direction only
+  to-servers   the frames every client sends, of every flow: a TCP connection's from
+               the side that sent its SYN (picked up without one: from the side on
+               the higher port), a UDP datagram to the lower port (a SPAN port
+               mirroring one direction of a link, with the servers behind it)
   offload      every TCP segment with data as a host captures it before segmentation
                offload (TSO/GSO): IPv4 total length and IPv6 payload length written 0
   client-late  every frame the SMB client sends 500 µs later, the capture in time order
@@ -168,6 +172,54 @@ def offload(capture, out):
         f.write(b"".join(parts))
 
 
+def endpoints(frame):
+    """(proto, (src, sport), (dst, dport), TCP flags) of an Ethernet frame
+    carrying TCP or UDP (addresses as bytes), or None."""
+    ip = ip_offset(frame)
+    if ip is None or ip >= len(frame):
+        return None
+    v = frame[ip] >> 4
+    if v == 4 and ip + 20 <= len(frame):
+        proto, src, dst, l4 = frame[ip + 9], frame[ip + 12:ip + 16], frame[ip + 16:ip + 20], ip + (frame[ip] & 15) * 4
+        if struct.unpack_from(">H", frame, ip + 6)[0] & 0x1FFF:
+            return None  # a fragment after the first
+    elif v == 6 and ip + 40 <= len(frame):
+        proto, src, dst, l4 = frame[ip + 6], frame[ip + 8:ip + 24], frame[ip + 24:ip + 40], ip + 40
+    else:
+        return None
+    if proto not in (6, 17) or l4 + 14 > len(frame):
+        return None
+    sport, dport = struct.unpack_from(">HH", frame, l4)
+    return proto, (src, sport), (dst, dport), frame[l4 + 13] if proto == 6 else 0
+
+
+def to_servers(capture, out):
+    """The frames of each flow's client (see to-servers above); frames that
+    are neither TCP nor UDP are kept."""
+    head, _, _, recs = records(capture, "to-servers")
+    client = {}  # TCP connection (frozenset of its ends) -> its client's end
+    for _, frame in recs:
+        e = endpoints(frame)
+        if e and e[0] == 6 and e[3] & 0x12 == 0x02:  # SYN without ACK
+            client.setdefault(frozenset((e[1], e[2])), e[1])
+    parts, dropped = [head], 0
+    for hdr, frame in recs:
+        e = endpoints(frame)
+        if e:
+            proto, a, b, _ = e
+            c = client.get(frozenset((a, b))) if proto == 6 else None
+            if c is None:
+                c = a if a[1] > b[1] else b if b[1] > a[1] else a
+            if c != a:
+                dropped += 1
+                continue
+        parts += [hdr, frame]
+    if not dropped:
+        sys.exit("derive: no server frame in %s" % capture)
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+
+
 def source(frame):
     """The IP source address of an Ethernet frame (bytes), or None."""
     ip = ip_offset(frame)
@@ -230,7 +282,7 @@ def vlan_split(capture, out, client_vid=10, other_vid=20):
 
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|offload|client-late|server-late|reordered|vlan-split CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|to-servers|offload|client-late|server-late|reordered|vlan-split CAPTURE")
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -250,6 +302,9 @@ def main():
         cmd = ["tshark", "-n", "-r", capture, "-Y", "%s == %s" % (field, client), "-w", out]
     elif mode == "offload":
         offload(capture, out)
+        return
+    elif mode == "to-servers":
+        to_servers(capture, out)
         return
     elif mode in ("client-late", "server-late"):
         one_side_late(capture, out, mode == "client-late")
