@@ -236,6 +236,7 @@ static ndpi_protocol give_up(struct classifier *c, struct flow *f)
     size_t before = ndpi_bytes;
     ndpi_protocol p = ndpi_detection_giveup(c->mod, f->cls.ndpi, 1, &guessed);
     c->inner += ndpi_bytes - before;
+    f->cls.guessed = guessed != 0;
     return p;
 }
 

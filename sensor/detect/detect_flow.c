@@ -285,10 +285,12 @@ static void risk_found(struct detect_ctx *ctx, struct flow *f)
      * scheme decides instead (basic_auth below). */
     if (is_http(f)) wanted &= ~risk_bit(NDPI_CLEAR_TEXT_CREDENTIALS);
     uint64_t found = f->cls.risk & wanted;
-    /* A TCP flow that never got past the handshake was named by its port
-     * alone (a scan of port 23 is not Telnet). */
-    if (!found ||
-        (f->key.proto == 6 && (f->pkts[0] < 2 || f->pkts[1] < 2 || f->pkts[0] + f->pkts[1] < 4)))
+    /* A TCP flow nDPI named by its port alone, that never got past the
+     * handshake, is no use of the protocol (a scan of port 23 is not
+     * Telnet). One named by its payload is, however early: an SMBv1
+     * negotiation is named at the client's first segment. */
+    if (!found || (f->key.proto == 6 && f->cls.guessed &&
+                   (f->pkts[0] < 2 || f->pkts[1] < 2 || f->pkts[0] + f->pkts[1] < 4)))
         return;
     size_t first = 0;
     while (!(found & risk_bit(risks[first].risk)))

@@ -28,6 +28,9 @@ struct flow_classification {
     uint16_t master, app, category;
     uint16_t dpi_packets;
     uint8_t done;
+    /* Named by its ports or addresses when nDPI gave up, not by its
+     * payload (ndpi_detection_giveup's protocol_was_guessed). */
+    uint8_t guessed;
     /* Named by nDPI, its state given back over budget before nDPI was
      * done: final at the next packet or the end (classify.c). */
     uint8_t shed;

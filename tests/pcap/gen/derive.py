@@ -17,6 +17,8 @@ file written into OUTDIR, MODE one of:
                the side that sent its SYN (picked up without one: from the side on
                the higher port), a UDP datagram to the lower port (a SPAN port
                mirroring one direction of a link, with the servers behind it)
+  duplicated   every frame twice, the copy 10 µs later (a SPAN session on both ports
+               a packet crosses)
   offload      every TCP segment with data as a host captures it before segmentation
                offload (TSO/GSO): IPv4 total length and IPv6 payload length written 0
   client-late  every frame the SMB client sends 500 µs later, the capture in time order
@@ -248,6 +250,24 @@ def retimed(capture, out, what, later):
         f.write(head + b"".join(h + fr for _, _, h, fr in timed))
 
 
+def duplicated(capture, out, delay_us=10):
+    """Every frame twice, the copy delay_us later, in time order (a SPAN
+    session mirroring both ports a packet crosses: each frame once as it
+    comes in, once as it goes out)."""
+    head, endian, nsec, recs = records(capture, "duplicated")
+    unit = 1000000000 if nsec else 1000000
+    timed = []
+    for i, (hdr, frame) in enumerate(recs):
+        sec, sub = struct.unpack_from(endian + "II", hdr, 0)
+        t = sec * unit + sub
+        for n, d in enumerate((0, delay_us * (unit // 1000000))):
+            u = t + d
+            timed.append((u, 2 * i + n, struct.pack(endian + "II", u // unit, u % unit) + hdr[8:], frame))
+    timed.sort()
+    with open(out, "wb") as f:
+        f.write(head + b"".join(h + fr for _, _, h, fr in timed))
+
+
 def one_side_late(capture, out, late_client, delay_us=500):
     """The SMB client's frames (late_client) or all the others delay_us
     later, then every frame in time order (a stable sort: each side keeps
@@ -282,7 +302,7 @@ def vlan_split(capture, out, client_vid=10, other_vid=20):
 
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|to-servers|offload|client-late|server-late|reordered|vlan-split CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|to-servers|duplicated|offload|client-late|server-late|reordered|vlan-split CAPTURE")
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -302,6 +322,9 @@ def main():
         cmd = ["tshark", "-n", "-r", capture, "-Y", "%s == %s" % (field, client), "-w", out]
     elif mode == "offload":
         offload(capture, out)
+        return
+    elif mode == "duplicated":
+        duplicated(capture, out)
         return
     elif mode == "to-servers":
         to_servers(capture, out)
