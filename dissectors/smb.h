@@ -85,6 +85,7 @@ struct smb_pending {
     uint32_t answers; /* responses of the connection seen before this request */
     uint8_t used, kind;
     uint8_t closed;          /* PEND_CREATE: a related CLOSE in its compound */
+    uint8_t interim;         /* SMB2: went async (STATUS_PENDING): its response is late */
     char name[SMB_NAME_LEN]; /* PEND_TREE: path; PEND_CREATE: file name */
 };
 
@@ -103,7 +104,14 @@ struct smb_state {
     struct dissect_mem *mem; /* the engine's pool (NULL: libc) */
     struct smb_dir dir[2];   /* 0: to server */
     uint32_t clock, gen;
-    uint32_t responses;   /* SMB responses seen: none since a request, it is unanswered */
+    uint32_t responses; /* SMB responses seen: none since a request, it is unanswered */
+    /* SMB2: the highest MessageId a final response had (answered: one
+     * did). MessageIds grow with each request (MS-SMB2 3.2.4.1.3), and a
+     * server answers a create before the requests after it: a request
+     * below it whose response never came lost it (a SPAN port dropped
+     * it). SMB1's MIDs are not ordered. */
+    uint64_t answered_max;
+    uint8_t answered;
     uint8_t encrypted;    /* EV_SMB_ENCRYPTED sent */
     uint8_t auth_pending; /* NTLM AUTHENTICATE seen, outcome not yet */
     /* Entries allocated in each table (at most SMB_TREES, ...). A pointer

@@ -413,9 +413,17 @@ static void use_open(const struct smb_msg *m, const struct smb2_hdr *h, struct c
 static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     int response = (h->flags & FLAG_RESPONSE) != 0;
-    if (response)
+    if (response) {
         m->st->responses++;
-    else if (h->cmd > CMD_TREE_CONNECT && !(h->flags & FLAG_ASYNC))
+        if (h->status == STATUS_PENDING) {
+            struct smb_pending *p = smb_pending_find(m->st, h->msg_id);
+            if (p) p->interim = 1;
+        } else if (!(h->flags & FLAG_ASYNC) &&
+                   (!m->st->answered || h->msg_id > m->st->answered_max)) {
+            m->st->answered_max = h->msg_id;
+            m->st->answered = 1;
+        }
+    } else if (h->cmd > CMD_TREE_CONNECT && !(h->flags & FLAG_ASYNC))
         smb_tree_use(m, h->tree);
     switch (h->cmd) {
     case CMD_NEGOTIATE:

@@ -200,7 +200,8 @@ void smb_pending_report(struct dissect_ctx *dc, struct smb_state *st, struct smb
 }
 
 /* The newest request of this kind (and tree, for a create) left without a
- * response while none came: the one an unknown id belongs to. A client
+ * response, none having come since, or its own lost (struct smb_state
+ * answered_max): the one an unknown id belongs to. A client
  * uses what it opened last; an older request left so may have failed (a
  * probe for a name that does not exist, as a ransomware's for its target
  * before it writes it) and then no id ever comes for it: taking the oldest
@@ -211,7 +212,10 @@ static struct smb_pending *awaiting_id(struct smb_state *st, enum smb_pending_ki
     struct smb_pending *best = NULL;
     for (size_t i = 0; i < st->npending; i++) {
         struct smb_pending *p = &st->pending[i];
-        if (!p->used || p->kind != kind || p->answers != st->responses) continue;
+        if (!p->used || p->kind != kind) continue;
+        if (p->answers != st->responses &&
+            !(st->answered && st->answered_max > p->msg_id && !p->interim))
+            continue;
         if (kind == PEND_CREATE && (p->tree != tree || p->closed)) continue;
         if (!best || p->lru > best->lru) best = p;
     }

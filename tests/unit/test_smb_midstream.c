@@ -214,43 +214,79 @@ static void test_one_direction_pipe(void **state)
 }
 
 /* Both directions midstream: a FileId from before the capture used after a
- * response came is not that of a create in flight (its response is late,
- * not missing), and the create's own response still completes it. */
+ * response to an older request came is not that of a create in flight
+ * (its response is late, not missing), and the create's own response
+ * still completes it. */
 static void test_no_guess_while_answered(void **state)
 {
     (void)state;
     B.n = 0;
-    FRAME(tree_req(1, "\\\\srv\\data"));
+    FRAME(tree_req(10, "\\\\srv\\data"));
     send_req();
-    FRAME(tree_rsp(1, 7, 0));
+    FRAME(tree_rsp(10, 7, 0));
     send_rsp();
-    FRAME(create_req(2, 7, "new.exe", 2, 0, 0));
+    FRAME(create_req(20, 7, "new.exe", 2, 0, 0));
     send_req();
-    FRAME(hdr2(9, 90, 7, 0, RSP); p16(&B, 17); zeros(&B, 14)); /* an older write's */
+    FRAME(hdr2(9, 15, 7, 0, RSP); p16(&B, 17); zeros(&B, 14)); /* an older write's */
     send_rsp();
-    FRAME(write_req(3, 7, 0x99, 0, "abcd", 4, 0));
+    FRAME(write_req(21, 7, 0x99, 0, "abcd", 4, 0));
     send_req();
     assert_string_equal(find(EV_SMB_WRITE, 0)->a, "(null)");
     assert_int_equal(count(EV_SMB_CREATE), 0);
-    FRAME(create_rsp(2, 7, 0, 0x21));
+    FRAME(create_rsp(20, 7, 0, 0x21));
     send_rsp();
     const struct ev *c = find(EV_SMB_CREATE, 0);
     assert_non_null(c);
     assert_int_equal(c->unanswered, 0);
-    FRAME(write_req(4, 7, 0x21, 0, "MZ", 2, 0));
+    FRAME(write_req(22, 7, 0x21, 0, "MZ", 2, 0));
     send_req();
     assert_string_equal(find(EV_SMB_WRITE, 1)->a, "new.exe");
-    /* A tree id unknown while responses come is not guessed either. */
-    FRAME(tree_req(5, "\\\\srv\\C$"));
+    /* A tree id unknown while responses to older requests come is not
+     * guessed either. */
+    FRAME(tree_req(30, "\\\\srv\\C$"));
     send_req();
-    FRAME(create_rsp(99, 7, 0, 0x50)); /* some response */
+    FRAME(create_rsp(25, 7, 0, 0x50)); /* an older request's */
     send_rsp();
-    FRAME(create_req(6, 8, "a.txt", 1, 0, 0));
+    FRAME(create_req(31, 8, "a.txt", 1, 0, 0));
     send_req();
     assert_int_equal(count(EV_SMB_TREE_CONNECT), 1);
     finish();
     assert_int_equal(count(EV_SMB_TREE_CONNECT), 2); /* C$, at flow end */
     assert_int_equal(find(EV_SMB_TREE_CONNECT, 1)->unanswered, 1);
+}
+
+/* Both directions, a response lost (a SPAN port dropped it): the server
+ * answered a later request, so the create's response came and was not
+ * seen; the FileId the client then uses is that create's. A create that
+ * went async (an interim STATUS_PENDING) is answered late, not lost. */
+static void test_lost_response(void **state)
+{
+    (void)state;
+    B.n = 0;
+    FRAME(tree_req(10, "\\\\srv\\data"));
+    send_req();
+    FRAME(tree_rsp(10, 7, 0));
+    send_rsp();
+    FRAME(create_req(40, 7, "a.docx", 1, 0, 0)); /* its response is lost */
+    FRAME(create_req(41, 7, "b.txt", 1, 0, 0));
+    send_req();
+    FRAME(create_rsp(41, 7, 0, 0x51));
+    send_rsp();
+    FRAME(delete_req(42, 7, 0x50, 13));
+    send_req();
+    const struct ev *d = find(EV_SMB_DELETE, 0);
+    assert_non_null(d);
+    assert_string_equal(d->a, "a.docx");
+    FRAME(create_req(50, 7, "c.txt", 1, 0, 0));
+    send_req();
+    FRAME(hdr2(5, 50, 0, STATUS_PENDING, RSP | 2u); p16(&B, 9); zeros(&B, 7)); /* interim */
+    FRAME(create_rsp(51, 7, 0, 0x70));
+    send_rsp();
+    FRAME(delete_req(52, 7, 0x60, 13)); /* an open from before the capture */
+    send_req();
+    d = find(EV_SMB_DELETE, 1);
+    assert_non_null(d);
+    assert_string_equal(d->a, "(null)");
 }
 
 /* Client packets only: the account comes from the session setup request;
@@ -444,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_direction_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_direction_pipe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_guess_while_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_direction_account_rename_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_direction_failed_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inside_a_large_write, setup, teardown),

@@ -268,6 +268,30 @@ def duplicated(capture, out, delay_us=10):
         f.write(head + b"".join(h + fr for _, _, h, fr in timed))
 
 
+def tagged(capture, out, vid=100):
+    """Every frame with one more 802.1Q tag, outermost (a SPAN destination
+    on a trunk: QinQ for frames already tagged)."""
+    head, endian, _, recs = records(capture, "tagged")
+    parts = [head]
+    for hdr, frame in recs:
+        if len(frame) >= 14:
+            frame = frame[:12] + struct.pack(">HH", 0x8100, vid) + frame[12:]
+            caplen, wire = struct.unpack_from(endian + "II", hdr, 8)
+            hdr = hdr[:8] + struct.pack(endian + "II", caplen + 4, wire + 4)
+        parts += [hdr, frame]
+    with open(out, "wb") as f:
+        f.write(b"".join(parts))
+
+
+def lossy(capture, out, per_mille=10):
+    """Every frame but a seeded draw of per_mille of them (a SPAN port
+    dropping under load)."""
+    head, _, _, recs = records(capture, "lossy")
+    draw = random.Random(1)
+    with open(out, "wb") as f:
+        f.write(head + b"".join(h + fr for h, fr in recs if draw.randrange(1000) >= per_mille))
+
+
 def one_side_late(capture, out, late_client, delay_us=500):
     """The SMB client's frames (late_client) or all the others delay_us
     later, then every frame in time order (a stable sort: each side keeps
@@ -322,6 +346,12 @@ def main():
         cmd = ["tshark", "-n", "-r", capture, "-Y", "%s == %s" % (field, client), "-w", out]
     elif mode == "offload":
         offload(capture, out)
+        return
+    elif mode == "tagged":
+        tagged(capture, out)
+        return
+    elif mode == "lossy":
+        lossy(capture, out)
         return
     elif mode == "duplicated":
         duplicated(capture, out)
