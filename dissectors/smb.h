@@ -105,13 +105,12 @@ struct smb_state {
     struct smb_dir dir[2];   /* 0: to server */
     uint32_t clock, gen;
     uint32_t responses; /* SMB responses seen: none since a request, it is unanswered */
-    /* SMB2: the highest MessageId a final response had (answered: one
-     * did). MessageIds grow with each request (MS-SMB2 3.2.4.1.3), and a
-     * server answers a create before the requests after it: a request
-     * below it whose response never came lost it (a SPAN port dropped
-     * it). SMB1's MIDs are not ordered. */
+    /* SMB2: the highest MessageId a final response had. MessageIds grow
+     * with each request (MS-SMB2 3.2.4.1.3), and a server answers a
+     * create before the requests after it: a request below it whose
+     * response never came lost it (a SPAN port dropped it). SMB1's MIDs
+     * are not ordered: 0. */
     uint64_t answered_max;
-    uint8_t answered;
     uint8_t encrypted;    /* EV_SMB_ENCRYPTED sent */
     uint8_t auth_pending; /* NTLM AUTHENTICATE seen, outcome not yet */
     /* Entries allocated in each table (at most SMB_TREES, ...). A pointer

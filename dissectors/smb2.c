@@ -410,20 +410,25 @@ static void use_open(const struct smb_msg *m, const struct smb2_hdr *h, struct c
     if (!c.err) resolve(m, h, ch, fid_p, fid_v);
 }
 
+/* A response: counted; an interim one (2.2.1.1 STATUS_PENDING) marks its
+ * request as answered late; a final one raises answered_max. */
+static void response_seen(struct smb_state *st, const struct smb2_hdr *h)
+{
+    st->responses++;
+    if (h->status == STATUS_PENDING) {
+        struct smb_pending *p = smb_pending_find(st, h->msg_id);
+        if (p) p->interim = 1;
+    } else if (!(h->flags & FLAG_ASYNC) && h->msg_id > st->answered_max) {
+        st->answered_max = h->msg_id;
+    }
+}
+
 static void command(const struct smb_msg *m, const struct smb2_hdr *h, struct chain *ch)
 {
     int response = (h->flags & FLAG_RESPONSE) != 0;
-    if (response) {
-        m->st->responses++;
-        if (h->status == STATUS_PENDING) {
-            struct smb_pending *p = smb_pending_find(m->st, h->msg_id);
-            if (p) p->interim = 1;
-        } else if (!(h->flags & FLAG_ASYNC) &&
-                   (!m->st->answered || h->msg_id > m->st->answered_max)) {
-            m->st->answered_max = h->msg_id;
-            m->st->answered = 1;
-        }
-    } else if (h->cmd > CMD_TREE_CONNECT && !(h->flags & FLAG_ASYNC))
+    if (response)
+        response_seen(m->st, h);
+    else if (h->cmd > CMD_TREE_CONNECT && !(h->flags & FLAG_ASYNC))
         smb_tree_use(m, h->tree);
     switch (h->cmd) {
     case CMD_NEGOTIATE:

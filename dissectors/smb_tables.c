@@ -213,9 +213,7 @@ static struct smb_pending *awaiting_id(struct smb_state *st, enum smb_pending_ki
     for (size_t i = 0; i < st->npending; i++) {
         struct smb_pending *p = &st->pending[i];
         if (!p->used || p->kind != kind) continue;
-        if (p->answers != st->responses &&
-            !(st->answered && st->answered_max > p->msg_id && !p->interim))
-            continue;
+        if (p->answers != st->responses && !(st->answered_max > p->msg_id && !p->interim)) continue;
         if (kind == PEND_CREATE && (p->tree != tree || p->closed)) continue;
         if (!best || p->lru > best->lru) best = p;
     }

@@ -213,6 +213,17 @@ static void test_one_direction_pipe(void **state)
     assert_int_equal(nev, n);
 }
 
+/* Both directions: the tree connect of \\srv\data (MessageId 10) and its
+ * response (TreeId 7). */
+static void data_tree_answered(void)
+{
+    B.n = 0;
+    FRAME(tree_req(10, "\\\\srv\\data"));
+    send_req();
+    FRAME(tree_rsp(10, 7, 0));
+    send_rsp();
+}
+
 /* Both directions midstream: a FileId from before the capture used after a
  * response to an older request came is not that of a create in flight
  * (its response is late, not missing), and the create's own response
@@ -220,11 +231,7 @@ static void test_one_direction_pipe(void **state)
 static void test_no_guess_while_answered(void **state)
 {
     (void)state;
-    B.n = 0;
-    FRAME(tree_req(10, "\\\\srv\\data"));
-    send_req();
-    FRAME(tree_rsp(10, 7, 0));
-    send_rsp();
+    data_tree_answered();
     FRAME(create_req(20, 7, "new.exe", 2, 0, 0));
     send_req();
     FRAME(hdr2(9, 15, 7, 0, RSP); p16(&B, 17); zeros(&B, 14)); /* an older write's */
@@ -262,11 +269,7 @@ static void test_no_guess_while_answered(void **state)
 static void test_lost_response(void **state)
 {
     (void)state;
-    B.n = 0;
-    FRAME(tree_req(10, "\\\\srv\\data"));
-    send_req();
-    FRAME(tree_rsp(10, 7, 0));
-    send_rsp();
+    data_tree_answered();
     FRAME(create_req(40, 7, "a.docx", 1, 0, 0)); /* its response is lost */
     FRAME(create_req(41, 7, "b.txt", 1, 0, 0));
     send_req();

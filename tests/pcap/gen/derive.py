@@ -19,6 +19,8 @@ file written into OUTDIR, MODE one of:
                mirroring one direction of a link, with the servers behind it)
   duplicated   every frame twice, the copy 10 µs later (a SPAN session on both ports
                a packet crosses)
+  tagged       every frame with one more 802.1Q tag (VLAN 100), outermost
+  lossy        every frame but a seeded 1% of them (a SPAN port dropping under load)
   offload      every TCP segment with data as a host captures it before segmentation
                offload (TSO/GSO): IPv4 total length and IPv6 payload length written 0
   client-late  every frame the SMB client sends 500 µs later, the capture in time order
@@ -161,17 +163,17 @@ def records(capture, what):
     return data[:24], endian, nsec, recs
 
 
+def write(out, head, recs):
+    with open(out, "wb") as f:
+        f.write(head + b"".join(hdr + frame for hdr, frame in recs))
+
+
 def offload(capture, out):
     head, _, _, recs = records(capture, "offload")
-    parts, changed = [head], 0
-    for hdr, frame in recs:
-        frame, n = offloaded(frame)
-        parts += [hdr, frame]
-        changed += n
-    if not changed:
+    done = [(hdr, offloaded(frame)) for hdr, frame in recs]
+    if not any(n for _, (_, n) in done):
         sys.exit("derive: no TCP segment with data in %s" % capture)
-    with open(out, "wb") as f:
-        f.write(b"".join(parts))
+    write(out, head, [(hdr, frame) for hdr, (frame, _) in done])
 
 
 def endpoints(frame):
@@ -204,7 +206,7 @@ def to_servers(capture, out):
         e = endpoints(frame)
         if e and e[0] == 6 and e[3] & 0x12 == 0x02:  # SYN without ACK
             client.setdefault(frozenset((e[1], e[2])), e[1])
-    parts, dropped = [head], 0
+    kept = []
     for hdr, frame in recs:
         e = endpoints(frame)
         if e:
@@ -213,13 +215,11 @@ def to_servers(capture, out):
             if c is None:
                 c = a if a[1] > b[1] else b if b[1] > a[1] else a
             if c != a:
-                dropped += 1
                 continue
-        parts += [hdr, frame]
-    if not dropped:
+        kept.append((hdr, frame))
+    if len(kept) == len(recs):
         sys.exit("derive: no server frame in %s" % capture)
-    with open(out, "wb") as f:
-        f.write(b"".join(parts))
+    write(out, head, kept)
 
 
 def source(frame):
@@ -236,51 +236,34 @@ def source(frame):
 
 
 def retimed(capture, out, what, later):
-    """Each frame later(i, frame) microseconds later, then every frame in
-    time order (a stable sort)."""
+    """Each frame once for each delay of later(i, frame) (microseconds),
+    then every frame in time order (a stable sort)."""
     head, endian, nsec, recs = records(capture, what)
     unit = 1000000000 if nsec else 1000000
     timed = []
     for i, (hdr, frame) in enumerate(recs):
         sec, sub = struct.unpack_from(endian + "II", hdr, 0)
-        t = sec * unit + sub + later(i, frame) * (unit // 1000000)
-        timed.append((t, i, struct.pack(endian + "II", t // unit, t % unit) + hdr[8:], frame))
-    timed.sort()
-    with open(out, "wb") as f:
-        f.write(head + b"".join(h + fr for _, _, h, fr in timed))
+        for n, d in enumerate(later(i, frame)):
+            t = sec * unit + sub + d * (unit // 1000000)
+            timed.append(((t, i, n), struct.pack(endian + "II", t // unit, t % unit) + hdr[8:], frame))
+    timed.sort(key=lambda e: e[0])
+    write(out, head, [(hdr, frame) for _, hdr, frame in timed])
 
 
-def duplicated(capture, out, delay_us=10):
-    """Every frame twice, the copy delay_us later, in time order (a SPAN
-    session mirroring both ports a packet crosses: each frame once as it
-    comes in, once as it goes out)."""
-    head, endian, nsec, recs = records(capture, "duplicated")
-    unit = 1000000000 if nsec else 1000000
-    timed = []
-    for i, (hdr, frame) in enumerate(recs):
-        sec, sub = struct.unpack_from(endian + "II", hdr, 0)
-        t = sec * unit + sub
-        for n, d in enumerate((0, delay_us * (unit // 1000000))):
-            u = t + d
-            timed.append((u, 2 * i + n, struct.pack(endian + "II", u // unit, u % unit) + hdr[8:], frame))
-    timed.sort()
-    with open(out, "wb") as f:
-        f.write(head + b"".join(h + fr for _, _, h, fr in timed))
+def push_tag(endian, hdr, frame, vid):
+    """The record with an 802.1Q tag of id vid pushed outermost."""
+    if len(frame) < 14:
+        return hdr, frame
+    caplen, wire = struct.unpack_from(endian + "II", hdr, 8)
+    return (hdr[:8] + struct.pack(endian + "II", caplen + 4, wire + 4),
+            frame[:12] + struct.pack(">HH", 0x8100, vid) + frame[12:])
 
 
 def tagged(capture, out, vid=100):
     """Every frame with one more 802.1Q tag, outermost (a SPAN destination
     on a trunk: QinQ for frames already tagged)."""
     head, endian, _, recs = records(capture, "tagged")
-    parts = [head]
-    for hdr, frame in recs:
-        if len(frame) >= 14:
-            frame = frame[:12] + struct.pack(">HH", 0x8100, vid) + frame[12:]
-            caplen, wire = struct.unpack_from(endian + "II", hdr, 8)
-            hdr = hdr[:8] + struct.pack(endian + "II", caplen + 4, wire + 4)
-        parts += [hdr, frame]
-    with open(out, "wb") as f:
-        f.write(b"".join(parts))
+    write(out, head, [push_tag(endian, hdr, frame, vid) for hdr, frame in recs])
 
 
 def lossy(capture, out, per_mille=10):
@@ -288,8 +271,7 @@ def lossy(capture, out, per_mille=10):
     dropping under load)."""
     head, _, _, recs = records(capture, "lossy")
     draw = random.Random(1)
-    with open(out, "wb") as f:
-        f.write(head + b"".join(h + fr for h, fr in recs if draw.randrange(1000) >= per_mille))
+    write(out, head, [rec for rec in recs if draw.randrange(1000) >= per_mille])
 
 
 def one_side_late(capture, out, late_client, delay_us=500):
@@ -299,14 +281,14 @@ def one_side_late(capture, out, late_client, delay_us=500):
     client = smb_client(capture)
     addr = socket.inet_pton(socket.AF_INET6 if ":" in client else socket.AF_INET, client)
     retimed(capture, out, "client-late" if late_client else "server-late",
-            lambda i, frame: delay_us if (source(frame) == addr) == late_client else 0)
+            lambda i, frame: (delay_us if (source(frame) == addr) == late_client else 0,))
 
 
 def vlan_split(capture, out, client_vid=10, other_vid=20):
     client = smb_client(capture)
     addr = socket.inet_pton(socket.AF_INET6 if ":" in client else socket.AF_INET, client)
     head, endian, _, recs = records(capture, "vlan-split")
-    parts = [head]
+    split = []
     for hdr, frame in recs:
         vid = client_vid if source(frame) == addr else other_vid
         off = 12
@@ -314,19 +296,34 @@ def vlan_split(capture, out, client_vid=10, other_vid=20):
             off += 4
         if off > 12:
             tci = (struct.unpack_from(">H", frame, off - 2)[0] & 0xF000) | vid
-            frame = frame[:off - 2] + struct.pack(">H", tci) + frame[off:]
-        elif len(frame) >= 14:
-            frame = frame[:12] + struct.pack(">HH", 0x8100, vid) + frame[12:]
-            caplen, wire = struct.unpack_from(endian + "II", hdr, 8)
-            hdr = hdr[:8] + struct.pack(endian + "II", caplen + 4, wire + 4)
-        parts += [hdr, frame]
-    with open(out, "wb") as f:
-        f.write(b"".join(parts))
+            split.append((hdr, frame[:off - 2] + struct.pack(">H", tci) + frame[off:]))
+        else:
+            split.append(push_tag(endian, hdr, frame, vid))
+    write(out, head, split)
+
+
+def reordered(capture, out):
+    draw = random.Random(1)
+    retimed(capture, out, "reordered", lambda i, frame: (draw.randrange(2001),))
+
+
+# The modes that rewrite the records themselves (the others cut with editcap or tshark).
+WRITERS = {
+    "to-servers": to_servers,
+    "duplicated": lambda capture, out: retimed(capture, out, "duplicated", lambda i, frame: (0, 10)),
+    "tagged": tagged,
+    "lossy": lossy,
+    "offload": offload,
+    "client-late": lambda capture, out: one_side_late(capture, out, True),
+    "server-late": lambda capture, out: one_side_late(capture, out, False),
+    "reordered": reordered,
+    "vlan-split": vlan_split,
+}
 
 
 def main():
     if len(sys.argv) != 5:
-        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|to-servers|duplicated|offload|client-late|server-late|reordered|vlan-split CAPTURE")
+        sys.exit("usage: derive.py OUTDIR NAME from-bind|from-response|client-only|%s CAPTURE" % "|".join(WRITERS))
     out_dir, name, mode, rel = sys.argv[1:]
     shared = os.environ.get("SHARED") or os.path.normpath(os.path.join(ROOT, "..", "shared"))
     capture = os.path.join(shared, "corpus", rel)
@@ -344,30 +341,8 @@ def main():
         client = smb_client(capture)
         field = "ipv6.src" if ":" in client else "ip.src"
         cmd = ["tshark", "-n", "-r", capture, "-Y", "%s == %s" % (field, client), "-w", out]
-    elif mode == "offload":
-        offload(capture, out)
-        return
-    elif mode == "tagged":
-        tagged(capture, out)
-        return
-    elif mode == "lossy":
-        lossy(capture, out)
-        return
-    elif mode == "duplicated":
-        duplicated(capture, out)
-        return
-    elif mode == "to-servers":
-        to_servers(capture, out)
-        return
-    elif mode in ("client-late", "server-late"):
-        one_side_late(capture, out, mode == "client-late")
-        return
-    elif mode == "vlan-split":
-        vlan_split(capture, out)
-        return
-    elif mode == "reordered":
-        draw = random.Random(1)
-        retimed(capture, out, "reordered", lambda i, frame: draw.randrange(2001))
+    elif mode in WRITERS:
+        WRITERS[mode](capture, out)
         return
     else:
         sys.exit("derive: unknown mode %s" % mode)
