@@ -1,8 +1,9 @@
 /* Batches: how the reader hands packets to the workers and the workers
  * their records to the correlation stage (docs/workers.md). A batch holds
  * the frames it was filled with (copied once into its arena, which never
- * moves, so decoded packets point into it), one list of packets and ticks
- * per worker, one record buffer per worker, and the ticks in order. */
+ * moves, so decoded packets point into it), its packets and ticks in
+ * order with one list of their places per worker, one record buffer per
+ * worker, and the ticks in order. */
 #ifndef VIGIE_BATCH_H
 #define VIGIE_BATCH_H
 
@@ -17,7 +18,7 @@
 
 #define BATCH_PACKETS 2048u
 #define BATCH_ARENA (8u << 20) /* frames of a batch; more than the largest snaplen */
-#define BATCH_SLOTS 3          /* filled and merged, and up to two processed meanwhile */
+#define BATCH_SLOTS 6          /* filled and merged, and up to five processed meanwhile */
 #define MAX_WORKERS 64
 
 struct batch_item {
@@ -30,8 +31,9 @@ struct batch_tick {
     uint64_t seq, ts_us;
 };
 
+/* A worker's part of a batch: its packets' and the ticks' places in items. */
 struct batch_list {
-    struct batch_item *items;
+    uint32_t *at;
     uint32_t n;
 };
 
@@ -39,6 +41,9 @@ struct batch {
     unsigned char *arena;
     size_t arena_len;
     uint32_t packets;
+    /* Packets (decoded in place: no copy) and ticks in capture order. */
+    struct batch_item *items;
+    uint32_t nitems;
     struct batch_list list[MAX_WORKERS];
     struct recbuf rec[MAX_WORKERS];
     struct worker_stats wstats[MAX_WORKERS]; /* as each worker left the batch */

@@ -25,6 +25,7 @@ static void batch_clear(struct pipeline *p, struct batch *b)
 {
     b->arena_len = 0;
     b->packets = 0;
+    b->nitems = 0;
     b->nticks = 0;
     for (unsigned i = 0; i < p->nworkers; i++) {
         b->list[i].n = 0;
@@ -35,10 +36,12 @@ static void batch_clear(struct pipeline *p, struct batch *b)
 static void add_tick(struct pipeline *p, uint64_t ts_us)
 {
     struct batch *b = p->cur;
-    struct batch_item it = {.seq = p->seq, .tick = 1};
-    it.pkt.ts_us = ts_us;
+    struct batch_item *it = &b->items[b->nitems];
+    *it = (struct batch_item){.seq = p->seq, .tick = 1};
+    it->pkt.ts_us = ts_us;
     for (unsigned i = 0; i < p->nworkers; i++)
-        b->list[i].items[b->list[i].n++] = it;
+        b->list[i].at[b->list[i].n++] = b->nitems;
+    b->nitems++;
     b->ticks[b->nticks++] = (struct batch_tick){p->seq, ts_us};
 }
 
@@ -168,9 +171,11 @@ static void run_list(struct worker *w, struct batch *b, unsigned i)
     worker_set_records(w, &b->rec[i]);
     const struct batch_list *l = &b->list[i];
     for (uint32_t k = 0; k < l->n; k++) {
-        const struct batch_item *it = &l->items[k];
-        const struct batch_item *far = k + PREFETCH_FAR < l->n ? it + PREFETCH_FAR : NULL;
-        const struct batch_item *near = k + PREFETCH_NEAR < l->n ? it + PREFETCH_NEAR : NULL;
+        const struct batch_item *it = &b->items[l->at[k]];
+        const struct batch_item *far =
+            k + PREFETCH_FAR < l->n ? &b->items[l->at[k + PREFETCH_FAR]] : NULL;
+        const struct batch_item *near =
+            k + PREFETCH_NEAR < l->n ? &b->items[l->at[k + PREFETCH_NEAR]] : NULL;
         worker_prefetch(w, far && !far->tick ? &far->pkt : NULL,
                         near && !near->tick ? &near->pkt : NULL);
         if (it->tick)
@@ -309,12 +314,17 @@ void pipeline_packet(void *ud, int dlt, uint64_t ts_us, uint32_t caplen, uint32_
     if (caplen > BATCH_ARENA) caplen = BATCH_ARENA; /* never: snaplen is smaller */
     unsigned char *frame = b->arena + b->arena_len;
     memcpy(frame, data, caplen);
-    struct packet pkt;
-    if (!decode_counted(&p->st, p->vlan_mask, dlt, ts_us, caplen, wire_len, frame, &pkt)) return;
+    /* Decoded where the worker reads it: a copy of a packet just written
+     * field by field stalls on every load. */
+    struct batch_item *it = &b->items[b->nitems];
+    if (!decode_counted(&p->st, p->vlan_mask, dlt, ts_us, caplen, wire_len, frame, &it->pkt))
+        return;
+    it->seq = p->seq;
+    it->tick = 0;
     b->arena_len += (caplen + 7u) & ~7u;
     b->packets++;
-    struct batch_list *l = &b->list[worker_of(p, &pkt.key)];
-    l->items[l->n++] = (struct batch_item){.pkt = pkt, .seq = p->seq};
+    struct batch_list *l = &b->list[worker_of(p, &it->pkt.key)];
+    l->at[l->n++] = b->nitems++;
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us)
@@ -396,10 +406,12 @@ static int alloc_slots(struct pipeline *p)
 {
     for (int s = 0; s < BATCH_SLOTS; s++) {
         struct batch *b = &p->slots[s];
-        if (!(b->arena = malloc(BATCH_ARENA))) return -1;
+        /* A tick may come before the last packet. */
+        if (!(b->arena = malloc(BATCH_ARENA)) ||
+            !(b->items = malloc((BATCH_PACKETS + 2) * sizeof(*b->items))))
+            return -1;
         for (unsigned i = 0; i < p->nworkers; i++)
-            if (!(b->list[i].items = malloc((BATCH_PACKETS + 2) * sizeof(struct batch_item))))
-                return -1;
+            if (!(b->list[i].at = malloc((BATCH_PACKETS + 2) * sizeof(*b->list[i].at)))) return -1;
     }
     return 0;
 }
@@ -453,8 +465,9 @@ void pipeline_destroy(struct pipeline *p)
     stage_destroy(p->stage);
     for (int s = 0; s < BATCH_SLOTS; s++) {
         free(p->slots[s].arena);
+        free(p->slots[s].items);
         for (unsigned i = 0; i < MAX_WORKERS; i++) {
-            free(p->slots[s].list[i].items);
+            free(p->slots[s].list[i].at);
             recbuf_free(&p->slots[s].rec[i]);
         }
     }
