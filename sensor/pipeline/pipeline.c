@@ -394,8 +394,9 @@ static int start_threads(struct pipeline *p)
      * a page at a time as its flows' states accumulate: each growth is an
      * mprotect that takes the address space's lock for writing and waits
      * for the file's read-ahead, which holds it while it maps a window
-     * (2,555 calls and 42 ms of workers blocked on the short-flow mix). */
-    mallopt(M_TOP_PAD, HEAP_WHOLE);
+     * (2,555 calls and 42 ms of workers blocked on the short-flow mix).
+     * Heaps are then not trimmed below it: for a file run, not live. */
+    if (!p->live) mallopt(M_TOP_PAD, HEAP_WHOLE);
     for (unsigned i = 0; i < p->nworkers; i++) {
         struct worker_thread *t = &p->threads[i];
         *t = (struct worker_thread){.p = p, .index = i};
