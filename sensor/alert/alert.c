@@ -25,6 +25,7 @@ struct aggregate_key {
 struct aggregate {
     struct aggregate_key key;
     int used;
+    uint32_t home; /* the slot its key hashes to */
     uint64_t window_end_us;
     uint64_t count;
     char *json; /* last repeat, rebuilt with its count */
@@ -40,8 +41,12 @@ struct alerter {
     } sinks[MAX_SINKS];
     int nsinks;
     struct json_writer json; /* reused for every alert */
+    /* Open addressing, linear probing, backward-shift removal: a chain has
+     * no hole for a lookup to stop at. */
     struct aggregate agg[AGG_SLOTS];
-    struct correlator *corr; /* the pipeline's, or NULL */
+    uint32_t agg_used;
+    uint64_t agg_next_end_us; /* no window of those used ends before */
+    struct correlator *corr;  /* the pipeline's, or NULL */
     struct alerter_stats st;
 };
 
@@ -195,19 +200,26 @@ static int aggregate_key_equal(const struct aggregate_key *x, const struct aggre
            x->family == y->family && memcmp(x->src, y->src, sizeof(x->src)) == 0;
 }
 
-static struct aggregate *aggregate_slot(struct alerter *a, const struct aggregate_key *k)
+static uint32_t aggregate_home(const struct aggregate_key *k)
 {
     uint32_t h =
         (k->det * 2654435761u) ^ ((uint32_t)k->src_zone * 40503u) ^ ((uint32_t)k->dst_zone * 9973u);
     for (size_t i = 0; i < sizeof(k->src); i++) /* FNV-1a over the source address */
         h = (h ^ k->src[i]) * 16777619u;
+    return h % AGG_SLOTS;
+}
+
+static struct aggregate *aggregate_slot(struct alerter *a, const struct aggregate_key *k)
+{
+    uint32_t home = aggregate_home(k);
     for (unsigned i = 0; i < AGG_SLOTS; i++) {
-        struct aggregate *g = &a->agg[(h + i) % AGG_SLOTS];
+        struct aggregate *g = &a->agg[(home + i) % AGG_SLOTS];
         if (!g->used || aggregate_key_equal(&g->key, k)) return g;
     }
     return NULL; /* full: no aggregation, every alert is sent */
 }
 
+/* Sends the repeats an aggregate holds; the slot keeps its key. */
 static void send_aggregate(struct alerter *a, struct aggregate *g)
 {
     if (g->count > 0 && g->json) {
@@ -215,7 +227,25 @@ static void send_aggregate(struct alerter *a, struct aggregate *g)
         a->st.aggregated++;
     }
     free(g->json);
-    memset(g, 0, sizeof(*g));
+    g->json = NULL;
+    g->len = 0;
+    g->count = 0;
+}
+
+/* Empties slot i: the entries after it in its chain that may stand there
+ * (their home is not in (i, j], cyclically) move back into the hole. */
+static void remove_aggregate(struct alerter *a, uint32_t i)
+{
+    for (uint32_t j = (i + 1) % AGG_SLOTS; a->agg[j].used; j = (j + 1) % AGG_SLOTS) {
+        uint32_t h = a->agg[j].home;
+        int between = i < j ? (h > i && h <= j) : (h > i || h <= j);
+        if (!between) {
+            a->agg[i] = a->agg[j];
+            i = j;
+        }
+    }
+    memset(&a->agg[i], 0, sizeof(a->agg[i]));
+    a->agg_used--;
 }
 
 /* A repeat inside the window: kept, with its count, for later. */
@@ -232,6 +262,17 @@ static void hold_repeat(struct alerter *a, struct aggregate *g, const struct ale
         g->json = copy;
         g->len = len;
     }
+}
+
+static void open_aggregate(struct alerter *a, struct aggregate *g, const struct aggregate_key *k,
+                           uint64_t end_us)
+{
+    if (!g->used && a->agg_used++ == 0) a->agg_next_end_us = end_us;
+    if (end_us < a->agg_next_end_us) a->agg_next_end_us = end_us;
+    g->used = 1;
+    g->key = *k;
+    g->home = aggregate_home(k);
+    g->window_end_us = end_us;
 }
 
 static struct corr_host corr_host_of(const struct flow *f, int side)
@@ -286,16 +327,12 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
     if (g && g->used && ts_us < g->window_end_us) {
         hold_repeat(a, g, al, f, ts_us, incident);
     } else {
-        if (g && g->used) send_aggregate(a, g);
+        if (g && g->used) send_aggregate(a, g); /* its window is over: the slot starts another */
         serialize_alert(a, al, f, ts_us, 1, incident);
         size_t len;
         const char *json = json_buffer(&a->json, &len);
         if (json) send_all(a, json, len);
-        if (g) {
-            g->used = 1;
-            g->key = k;
-            g->window_end_us = ts_us + a->window_us;
-        }
+        if (g) open_aggregate(a, g, &k, ts_us + a->window_us);
         sent = 1;
     }
     /* The incident versions this finding caused follow its alert. */
@@ -317,14 +354,28 @@ void alerter_allowed_flow(struct alerter *a, const struct detector_info *det, co
 
 void alerter_tick(struct alerter *a, uint64_t now_us)
 {
-    for (int i = 0; i < AGG_SLOTS; i++)
-        if (a->agg[i].used && now_us >= a->agg[i].window_end_us) send_aggregate(a, &a->agg[i]);
+    /* Once a second of packet time: no scan before a window can be over. */
+    if (!a->agg_used || now_us < a->agg_next_end_us) return;
+    uint64_t next = UINT64_MAX;
+    for (uint32_t i = 0; i < AGG_SLOTS;) {
+        struct aggregate *g = &a->agg[i];
+        if (g->used && now_us >= g->window_end_us) {
+            send_aggregate(a, g);
+            remove_aggregate(a, i); /* slot i may hold another now */
+            continue;
+        }
+        if (g->used && g->window_end_us < next) next = g->window_end_us;
+        i++;
+    }
+    a->agg_next_end_us = next;
 }
 
 void alerter_flush(struct alerter *a)
 {
     for (int i = 0; i < AGG_SLOTS; i++)
         if (a->agg[i].used) send_aggregate(a, &a->agg[i]);
+    memset(a->agg, 0, sizeof(a->agg));
+    a->agg_used = 0;
 }
 
 void alerter_get_stats(const struct alerter *a, struct alerter_stats *st)

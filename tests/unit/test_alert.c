@@ -212,6 +212,52 @@ static void test_aggregation_by_source(void **state)
     alerter_destroy(a);
 }
 
+/* Aggregates whose windows closed leave their slots: a repeat of a source
+ * whose key probed past one of them still finds its own aggregate (200
+ * sources in 1024 slots share chains). With the slot merely emptied, 10
+ * of these 100 repeats were sent as new alerts. */
+static void test_repeat_found_past_closed_aggregates(void **state)
+{
+    struct fixture *fx = *state;
+    struct capture_sink c = {0};
+    struct alerter *a = alerter_create(&fx->eve, 60);
+    alerter_add_sink(a, sink, &c);
+    enum { SOURCES = 200 };
+    struct flow first[SOURCES], again[SOURCES];
+    for (int i = 0; i < SOURCES; i++) {
+        /* Scattered sources: addresses that differ in one byte, or in two
+         * low ones, would give every key its own home (each step of
+         * FNV-1a is a bijection modulo 1024). */
+        uint32_t v = (uint32_t)(i + 1) * 2654435761u;
+        first[i] = make_flow2(1, 5, 1, 0);
+        again[i] = make_flow2(1, 6, 1, 0);
+        addr4(first[i].key.addr[0], 10, (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8));
+        memcpy(again[i].key.addr[0], first[i].key.addr[0], 16);
+    }
+    /* Odd sources first, their windows closing at 61 s: an even source
+     * whose home one of them holds goes further down the chain. */
+    for (int i = 1; i < SOURCES; i += 2)
+        emit(a, &first[i], 1000000);
+    for (int i = 0; i < SOURCES; i += 2)
+        emit(a, &first[i], 40000000); /* closing at 100 s */
+    assert_int_equal(c.n, SOURCES);
+    alerter_tick(a, 62000000);
+    assert_int_equal(c.n, SOURCES); /* nothing held yet */
+    for (int i = 0; i < SOURCES; i += 2)
+        emit(a, &again[i], 70000000); /* inside its window: counted, not sent */
+    assert_int_equal(c.n, SOURCES);
+    alerter_tick(a, 99000000);
+    assert_int_equal(c.n, SOURCES);
+    alerter_tick(a, 100000000); /* the even sources' windows close */
+    assert_int_equal(c.n, SOURCES + SOURCES / 2);
+    struct alerter_stats st;
+    alerter_get_stats(a, &st);
+    assert_int_equal(st.aggregated, SOURCES / 2);
+    alerter_flush(a);
+    assert_int_equal(c.n, SOURCES + SOURCES / 2);
+    alerter_destroy(a);
+}
+
 static struct correlator *make_correlator(struct fixture *fx, struct capture_sink *c, int enabled)
 {
     struct corr_settings set = {
@@ -339,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_same_flow_and_detector_once),
         cmocka_unit_test(test_repeats_aggregated_with_count),
         cmocka_unit_test(test_aggregation_by_source),
+        cmocka_unit_test(test_repeat_found_past_closed_aggregates),
         cmocka_unit_test(test_alert_names_its_incident),
         cmocka_unit_test(test_no_incident_without_mapping_or_when_off),
         cmocka_unit_test(test_allowed_flow_is_no_alert),
