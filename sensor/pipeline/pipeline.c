@@ -16,7 +16,8 @@
 #include "worker.h"
 
 #define BATCH_WAIT_US 100000u
-#define HEAP_WHOLE (64 << 20) /* glibc's largest heap of a thread's arena */
+#define HEAP_WHOLE (64 << 20)     /* glibc's largest heap of a thread's arena */
+#define GLIBC_TOP_PAD (128 << 10) /* glibc's default M_TOP_PAD */
 /* Packets ahead whose flow lookup is readied (worker_prefetch). */
 #define PREFETCH_FAR 8
 #define PREFETCH_NEAR 4
@@ -192,6 +193,12 @@ static void *worker_main(void *arg)
 {
     struct worker_thread *t = arg;
     struct pipeline *p = t->p;
+    /* This thread's heap, made while M_TOP_PAD is HEAP_WHOLE (volatile: a
+     * malloc freed unused is no call at all to the compiler). */
+    void *volatile first = malloc(1);
+    free(first);
+    atomic_fetch_add_explicit(&p->heaps, 1, memory_order_release);
+    batch_wake(&p->heaps);
     for (uint32_t n = 0;; n++) {
         batch_wait(&p->published, n + 1, p->spins);
         if (atomic_load_explicit(&p->quit, memory_order_acquire)) return NULL;
@@ -395,8 +402,10 @@ static int start_threads(struct pipeline *p)
      * mprotect that takes the address space's lock for writing and waits
      * for the file's read-ahead, which holds it while it maps a window
      * (2,555 calls and 42 ms of workers blocked on the short-flow mix).
-     * Heaps are then not trimmed below it: for a file run, not live. */
-    if (!p->live) mallopt(M_TOP_PAD, HEAP_WHOLE);
+     * The padding is glibc's default again once every heap is made, so
+     * that heaps are trimmed as before. */
+    mallopt(M_TOP_PAD, HEAP_WHOLE);
+    unsigned started = 0;
     for (unsigned i = 0; i < p->nworkers; i++) {
         struct worker_thread *t = &p->threads[i];
         *t = (struct worker_thread){.p = p, .index = i};
@@ -404,10 +413,16 @@ static int start_threads(struct pipeline *p)
         if (rc != 0) {
             fprintf(stderr, "vigie: cannot start worker thread %u (%s): workers run in turn\n", i,
                     strerror(rc));
-            stop_threads(p);
-            return -1;
+            break;
         }
         t->started = 1;
+        started++;
+    }
+    batch_wait(&p->heaps, started, 0);
+    mallopt(M_TOP_PAD, GLIBC_TOP_PAD);
+    if (started < p->nworkers) {
+        stop_threads(p);
+        return -1;
     }
     return 0;
 }

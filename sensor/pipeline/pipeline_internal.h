@@ -68,6 +68,7 @@ struct pipeline {
     _Atomic uint32_t published;
     _Atomic uint32_t done[MAX_WORKERS];
     _Atomic int quit;
+    _Atomic uint32_t heaps;       /* worker threads whose malloc heap is made */
     unsigned spins;               /* before a wait sleeps: none when threads outnumber CPUs */
     uint32_t filling;             /* the batch being filled */
     uint32_t merged;              /* batches merged */
