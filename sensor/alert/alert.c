@@ -233,18 +233,20 @@ static void send_aggregate(struct alerter *a, struct aggregate *g)
 }
 
 /* Empties slot i: the entries after it in its chain that may stand there
- * (their home is not in (i, j], cyclically) move back into the hole. */
+ * (their home is not in (i, j], cyclically) move back into the hole, which
+ * is always empty, so that the walk ends there in a full table too. */
 static void remove_aggregate(struct alerter *a, uint32_t i)
 {
+    memset(&a->agg[i], 0, sizeof(a->agg[i]));
     for (uint32_t j = (i + 1) % AGG_SLOTS; a->agg[j].used; j = (j + 1) % AGG_SLOTS) {
         uint32_t h = a->agg[j].home;
         int between = i < j ? (h > i && h <= j) : (h > i || h <= j);
         if (!between) {
             a->agg[i] = a->agg[j];
+            memset(&a->agg[j], 0, sizeof(a->agg[j]));
             i = j;
         }
     }
-    memset(&a->agg[i], 0, sizeof(a->agg[i]));
     a->agg_used--;
 }
 

@@ -258,6 +258,41 @@ static void test_repeat_found_past_closed_aggregates(void **state)
     alerter_destroy(a);
 }
 
+/* More sources than slots: those without one are sent as they come, and
+ * closing every window of a full table ends. */
+static void test_full_table_closes(void **state)
+{
+    struct fixture *fx = *state;
+    struct capture_sink c = {0};
+    struct alerter *a = alerter_create(&fx->eve, 60);
+    alerter_add_sink(a, sink, &c);
+    enum { SOURCES = 1100 };
+    static struct flow first[SOURCES], again[SOURCES];
+    for (int i = 0; i < SOURCES; i++) {
+        uint32_t v = (uint32_t)(i + 1) * 2654435761u;
+        first[i] = make_flow2(1, 5, 1, 0);
+        addr4(first[i].key.addr[0], 10, (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8));
+        again[i] = first[i];
+        again[i].key.addr[1][15] = 6; /* another server: another flow */
+        again[i].id++;
+        emit(a, &first[i], 1000000);
+    }
+    assert_int_equal(c.n, SOURCES);
+    for (int i = 0; i < SOURCES; i++)
+        emit(a, &again[i], 2000000); /* 1024 counted, the rest sent */
+    assert_int_equal(c.n, SOURCES + (SOURCES - 1024));
+    alerter_tick(a, 61000000); /* every window closes, the table was full */
+    assert_int_equal(c.n, SOURCES + SOURCES);
+    struct alerter_stats st;
+    alerter_get_stats(a, &st);
+    assert_int_equal(st.aggregated, 1024);
+    emit(a, &first[0], 62000000); /* same flow: a duplicate, not sent */
+    struct flow later = make_flow2(1, 7, 1, 0);
+    emit(a, &later, 62000000); /* a new window opens in the emptied table */
+    assert_int_equal(c.n, SOURCES + SOURCES + 1);
+    alerter_destroy(a);
+}
+
 static struct correlator *make_correlator(struct fixture *fx, struct capture_sink *c, int enabled)
 {
     struct corr_settings set = {
@@ -386,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_repeats_aggregated_with_count),
         cmocka_unit_test(test_aggregation_by_source),
         cmocka_unit_test(test_repeat_found_past_closed_aggregates),
+        cmocka_unit_test(test_full_table_closes),
         cmocka_unit_test(test_alert_names_its_incident),
         cmocka_unit_test(test_no_incident_without_mapping_or_when_off),
         cmocka_unit_test(test_allowed_flow_is_no_alert),
