@@ -212,6 +212,18 @@ static void test_aggregation_by_source(void **state)
     alerter_destroy(a);
 }
 
+/* Source i of many, from zone 1 to 10.10.0.<server> in zone 0. Scattered:
+ * addresses that differ in one byte, or in two low ones, would give every
+ * aggregate key its own home (each step of FNV-1a is a bijection modulo
+ * 1024). */
+static struct flow scattered_flow(int i, uint8_t server)
+{
+    uint32_t v = (uint32_t)(i + 1) * 2654435761u;
+    struct flow f = make_flow2(1, server, 1, 0);
+    addr4(f.key.addr[0], 10, (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8));
+    return f;
+}
+
 /* Aggregates whose windows closed leave their slots: a repeat of a source
  * whose key probed past one of them still finds its own aggregate (200
  * sources in 1024 slots share chains). With the slot merely emptied, 10
@@ -225,14 +237,8 @@ static void test_repeat_found_past_closed_aggregates(void **state)
     enum { SOURCES = 200 };
     struct flow first[SOURCES], again[SOURCES];
     for (int i = 0; i < SOURCES; i++) {
-        /* Scattered sources: addresses that differ in one byte, or in two
-         * low ones, would give every key its own home (each step of
-         * FNV-1a is a bijection modulo 1024). */
-        uint32_t v = (uint32_t)(i + 1) * 2654435761u;
-        first[i] = make_flow2(1, 5, 1, 0);
-        again[i] = make_flow2(1, 6, 1, 0);
-        addr4(first[i].key.addr[0], 10, (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8));
-        memcpy(again[i].key.addr[0], first[i].key.addr[0], 16);
+        first[i] = scattered_flow(i, 5);
+        again[i] = scattered_flow(i, 6);
     }
     /* Odd sources first, their windows closing at 61 s: an even source
      * whose home one of them holds goes further down the chain. */
@@ -269,12 +275,8 @@ static void test_full_table_closes(void **state)
     enum { SOURCES = 1100 };
     static struct flow first[SOURCES], again[SOURCES];
     for (int i = 0; i < SOURCES; i++) {
-        uint32_t v = (uint32_t)(i + 1) * 2654435761u;
-        first[i] = make_flow2(1, 5, 1, 0);
-        addr4(first[i].key.addr[0], 10, (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8));
-        again[i] = first[i];
-        again[i].key.addr[1][15] = 6; /* another server: another flow */
-        again[i].id++;
+        first[i] = scattered_flow(i, 5);
+        again[i] = scattered_flow(i, 6);
         emit(a, &first[i], 1000000);
     }
     assert_int_equal(c.n, SOURCES);
