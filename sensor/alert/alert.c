@@ -44,8 +44,7 @@ struct alerter {
     /* Open addressing, linear probing, backward-shift removal: a chain has
      * no hole for a lookup to stop at. */
     struct aggregate agg[AGG_SLOTS];
-    uint32_t agg_used;
-    uint64_t agg_next_end_us; /* no window of those used ends before */
+    uint64_t agg_next_end_us; /* no open window ends before; UINT64_MAX: none open */
     struct correlator *corr;  /* the pipeline's, or NULL */
     struct alerter_stats st;
 };
@@ -67,6 +66,7 @@ struct alerter *alerter_create(const struct eve_context *eve, uint32_t window_s)
     if (!a) return NULL;
     a->eve = *eve;
     a->window_us = (uint64_t)window_s * 1000000u;
+    a->agg_next_end_us = UINT64_MAX;
     return a;
 }
 
@@ -209,9 +209,9 @@ static uint32_t aggregate_home(const struct aggregate_key *k)
     return h % AGG_SLOTS;
 }
 
-static struct aggregate *aggregate_slot(struct alerter *a, const struct aggregate_key *k)
+static struct aggregate *aggregate_slot(struct alerter *a, const struct aggregate_key *k,
+                                        uint32_t home)
 {
-    uint32_t home = aggregate_home(k);
     for (unsigned i = 0; i < AGG_SLOTS; i++) {
         struct aggregate *g = &a->agg[(home + i) % AGG_SLOTS];
         if (!g->used || aggregate_key_equal(&g->key, k)) return g;
@@ -247,7 +247,6 @@ static void remove_aggregate(struct alerter *a, uint32_t i)
             i = j;
         }
     }
-    a->agg_used--;
 }
 
 /* A repeat inside the window: kept, with its count, for later. */
@@ -267,13 +266,12 @@ static void hold_repeat(struct alerter *a, struct aggregate *g, const struct ale
 }
 
 static void open_aggregate(struct alerter *a, struct aggregate *g, const struct aggregate_key *k,
-                           uint64_t end_us)
+                           uint32_t home, uint64_t end_us)
 {
-    if (!g->used && a->agg_used++ == 0) a->agg_next_end_us = end_us;
     if (end_us < a->agg_next_end_us) a->agg_next_end_us = end_us;
     g->used = 1;
     g->key = *k;
-    g->home = aggregate_home(k);
+    g->home = home;
     g->window_end_us = end_us;
 }
 
@@ -324,7 +322,8 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
     char incident[CORR_ID_LEN];
     correlate_finding(a, al, f, ts_us, incident);
     struct aggregate_key k = aggregate_key_of(al, f);
-    struct aggregate *g = a->window_us ? aggregate_slot(a, &k) : NULL;
+    uint32_t home = aggregate_home(&k);
+    struct aggregate *g = a->window_us ? aggregate_slot(a, &k, home) : NULL;
     int sent = 0;
     if (g && g->used && ts_us < g->window_end_us) {
         hold_repeat(a, g, al, f, ts_us, incident);
@@ -334,7 +333,7 @@ int alerter_emit(struct alerter *a, const struct alert *al, struct flow *f, uint
         size_t len;
         const char *json = json_buffer(&a->json, &len);
         if (json) send_all(a, json, len);
-        if (g) open_aggregate(a, g, &k, ts_us + a->window_us);
+        if (g) open_aggregate(a, g, &k, home, ts_us + a->window_us);
         sent = 1;
     }
     /* The incident versions this finding caused follow its alert. */
@@ -357,7 +356,7 @@ void alerter_allowed_flow(struct alerter *a, const struct detector_info *det, co
 void alerter_tick(struct alerter *a, uint64_t now_us)
 {
     /* Once a second of packet time: no scan before a window can be over. */
-    if (!a->agg_used || now_us < a->agg_next_end_us) return;
+    if (now_us < a->agg_next_end_us) return;
     uint64_t next = UINT64_MAX;
     for (uint32_t i = 0; i < AGG_SLOTS;) {
         struct aggregate *g = &a->agg[i];
@@ -377,7 +376,7 @@ void alerter_flush(struct alerter *a)
     for (int i = 0; i < AGG_SLOTS; i++)
         if (a->agg[i].used) send_aggregate(a, &a->agg[i]);
     memset(a->agg, 0, sizeof(a->agg));
-    a->agg_used = 0;
+    a->agg_next_end_us = UINT64_MAX;
 }
 
 void alerter_get_stats(const struct alerter *a, struct alerter_stats *st)
