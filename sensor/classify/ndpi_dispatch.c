@@ -1,0 +1,186 @@
+/* nDPI 4.2's ndpi_check_flow_func (ndpi_api.h), defined again here: for
+ * a packet of a flow not named yet, the call of every protocol dissector
+ * that suits the packet and that the flow has not excluded.
+ *
+ * Why: nDPI's loop (check_ndpi_detection_func, ndpi_main.c) asks two
+ * questions of each of some 200 dissectors per packet, each by a call of
+ * NDPI_BITMASK_COMPARE with both 64-byte bitmasks passed by value, so
+ * pushed on the stack: that is a quarter of all of vigie's instructions
+ * on the real-traffic bench (callgrind), the largest single cost. libndpi
+ * calls this function through its PLT, and an executable's definitions
+ * come first in the dynamic linker's search, so its calls land here.
+ *
+ * The logic is nDPI 4.2's, step for step and in the same order (the
+ * guessed protocol's dissector first, then every other, stopping at the
+ * first that names the flow, then the subprotocols), with the same
+ * answer to each question: "excluded" as a bitwise AND of the masks in
+ * place, and "detection bitmask holds the flow's protocol" as the test
+ * of that one bit (nDPI compares the mask with one holding just it).
+ * It reads the detection module's fields, whose layout nDPI keeps to
+ * itself (ndpi_typedefs.h shows it under NDPI_LIB_COMPILATION): so it
+ * runs only when the library is the very release whose headers vigie was
+ * built with, checked at the first module (ndpi_dispatch_check); else
+ * libndpi's own function runs, found past this one (RTLD_NEXT). Built
+ * against another nDPI than 4.2, vigie defines nothing here.
+ * tests/unit/test_ndpi_dispatch.c runs both side by side on flows of many
+ * protocols; the pcap tests compare every flow's protocol on the shared
+ * corpus with the records of before (corpus_same) and with ndpiReader
+ * (agreement). */
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define NDPI_LIB_COMPILATION
+#include <ndpi_api.h>
+
+#include "ndpi_dispatch.h"
+
+#if NDPI_MAJOR == 4 && NDPI_MINOR == 2
+
+typedef u_int32_t (*check_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *,
+                              NDPI_SELECTION_BITMASK_PROTOCOL_SIZE *);
+
+/* A fact of the process, not of a module: which library it linked. */
+static _Atomic int ours = 1;
+static _Atomic(check_fn) libndpi_own;
+
+static int shares_bit(const NDPI_PROTOCOL_BITMASK *a, const NDPI_PROTOCOL_BITMASK *b)
+{
+    ndpi_ndpi_mask any = 0;
+    for (unsigned i = 0; i < NDPI_NUM_FDS_BITS; i++)
+        any |= a->fds_bits[i] & b->fds_bits[i];
+    return any != 0;
+}
+
+/* Whether a dissector may run on the flow: it did not exclude it, it
+ * handles the flow's protocol so far, the packet has what it needs. A
+ * dissector's excluded mask is its own protocol's bit (nDPI sets it so):
+ * once the flow holds that bit, it shares one with the mask, and the
+ * whole masks are compared only when it does not. */
+static inline int suits(const struct ndpi_call_function_struct *cb,
+                        const struct ndpi_flow_struct *flow, unsigned detected_bit,
+                        NDPI_SELECTION_BITMASK_PROTOCOL_SIZE packet)
+{
+    return (cb->ndpi_selection_bitmask & packet) == cb->ndpi_selection_bitmask &&
+           NDPI_ISSET(&cb->detection_bitmask, detected_bit) &&
+           !NDPI_ISSET(&flow->excluded_protocol_bitmask,
+                       cb->ndpi_protocol_id & NDPI_NUM_BITS_MASK) &&
+           !shares_bit(&flow->excluded_protocol_bitmask, &cb->excluded_protocol_bitmask);
+}
+
+typedef void (*dissector_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *);
+
+static u_int32_t detect(struct ndpi_detection_module_struct *ndpi, struct ndpi_flow_struct *flow,
+                        NDPI_SELECTION_BITMASK_PROTOCOL_SIZE packet,
+                        const struct ndpi_call_function_struct *buffer, u_int32_t n)
+{
+    int without_payload = buffer == ndpi->callback_buffer_tcp_no_payload;
+    u_int32_t calls = without_payload ? 1 : 0;
+    const ndpi_proto_defaults_t *guess = &ndpi->proto_defaults[flow->guessed_protocol_id];
+    const struct ndpi_call_function_struct *guess_cb = &ndpi->callback_buffer[guess->protoIdx];
+    /* nDPI's mask of the flow's protocol as it was on entry, kept for the
+     * subprotocols below even once a dissector named it */
+    unsigned detected_bit = flow->detected_protocol_stack[0] & NDPI_NUM_BITS_MASK;
+    dissector_fn done = NULL;
+
+    if (guess->protoId != NDPI_PROTOCOL_UNKNOWN && suits(guess_cb, flow, detected_bit, packet) &&
+        flow->guessed_protocol_id != NDPI_PROTOCOL_UNKNOWN && guess->func &&
+        (!without_payload ||
+         !(ndpi->callback_buffer[flow->guessed_protocol_id].ndpi_selection_bitmask &
+           NDPI_SELECTION_BITMASK_PROTOCOL_HAS_PAYLOAD))) {
+        guess->func(ndpi, flow);
+        done = guess->func;
+        calls++;
+    }
+
+    if (flow->detected_protocol_stack[0] == NDPI_PROTOCOL_UNKNOWN)
+        for (u_int32_t a = 0; a < n; a++) {
+            if (buffer[a].func == done || !suits(&buffer[a], flow, detected_bit, packet)) continue;
+            buffer[a].func(ndpi, flow);
+            calls++;
+            if (flow->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN) break;
+        }
+
+    /* Subprotocols of what the flow is now (read again after each). */
+    for (u_int32_t a = 0;
+         a < ndpi->proto_defaults[flow->detected_protocol_stack[0]].subprotocol_count; a++) {
+        u_int16_t sub = ndpi->proto_defaults[flow->detected_protocol_stack[0]].subprotocols[a];
+        if (sub == (u_int16_t)NDPI_PROTOCOL_MATCHED_BY_CONTENT) continue;
+        const struct ndpi_call_function_struct *cb =
+            &ndpi->callback_buffer[ndpi->proto_defaults[sub].protoIdx];
+        if (ndpi->proto_defaults[sub].func != done && suits(cb, flow, detected_bit, packet)) {
+            cb->func(ndpi, flow);
+            calls++;
+        }
+        if (flow->detected_protocol_stack[1] != NDPI_PROTOCOL_UNKNOWN) break;
+    }
+    return calls;
+}
+
+u_int32_t ndpi_check_flow_func(struct ndpi_detection_module_struct *ndpi,
+                               struct ndpi_flow_struct *flow,
+                               NDPI_SELECTION_BITMASK_PROTOCOL_SIZE *packet)
+{
+    if (!atomic_load_explicit(&ours, memory_order_relaxed))
+        return atomic_load_explicit(&libndpi_own, memory_order_relaxed)(ndpi, flow, packet);
+    if (!flow) return 0;
+    if (ndpi->packet.tcp) {
+        if (ndpi->packet.payload_packet_len)
+            return detect(ndpi, flow, *packet, ndpi->callback_buffer_tcp_payload,
+                          ndpi->callback_buffer_size_tcp_payload);
+        return detect(ndpi, flow, *packet, ndpi->callback_buffer_tcp_no_payload,
+                      ndpi->callback_buffer_size_tcp_no_payload);
+    }
+    if (ndpi->packet.udp)
+        return detect(ndpi, flow, *packet, ndpi->callback_buffer_udp,
+                      ndpi->callback_buffer_size_udp);
+    return detect(ndpi, flow, *packet, ndpi->callback_buffer_non_tcp_udp,
+                  ndpi->callback_buffer_size_non_tcp_udp);
+}
+
+static check_fn find_own(void)
+{
+    check_fn f = atomic_load_explicit(&libndpi_own, memory_order_relaxed);
+    if (!f) {
+        /* POSIX lets a data pointer from dlsym be a function's */
+        void *sym = dlsym(RTLD_NEXT, "ndpi_check_flow_func");
+        memcpy(&f, &sym, sizeof(f));
+        atomic_store_explicit(&libndpi_own, f, memory_order_relaxed);
+    }
+    return f;
+}
+
+int ndpi_dispatch_check(struct ndpi_detection_module_struct *mod)
+{
+    int same = strcmp(ndpi_revision(), NDPI_GIT_RELEASE) == 0 &&
+               ndpi_get_api_version() == NDPI_API_VERSION &&
+               ndpi_get_proto_defaults(mod) == mod->proto_defaults &&
+               ndpi_get_ndpi_num_supported_protocols(mod) == mod->ndpi_num_supported_protocols &&
+               mod->callback_buffer_size_tcp_payload <= NDPI_MAX_SUPPORTED_PROTOCOLS + 1 &&
+               mod->callback_buffer_size_udp <= NDPI_MAX_SUPPORTED_PROTOCOLS + 1;
+    /* libndpi's own is needed when the layout differs, and by tests */
+    if (!find_own()) return atomic_load_explicit(&ours, memory_order_relaxed);
+    if (!same) atomic_store_explicit(&ours, 0, memory_order_relaxed);
+    return same;
+}
+
+void ndpi_dispatch_use(int vigie_copy)
+{
+    if (!vigie_copy && !find_own()) return;
+    atomic_store_explicit(&ours, vigie_copy != 0, memory_order_relaxed);
+}
+
+#else
+
+int ndpi_dispatch_check(struct ndpi_detection_module_struct *mod)
+{
+    (void)mod;
+    return 0;
+}
+
+void ndpi_dispatch_use(int vigie_copy)
+{
+    (void)vigie_copy;
+}
+
+#endif
