@@ -52,20 +52,22 @@ static int shares_bit(const NDPI_PROTOCOL_BITMASK *a, const NDPI_PROTOCOL_BITMAS
     return any != 0;
 }
 
-/* Whether a dissector may run on the flow: it did not exclude it, it
- * handles the flow's protocol so far, the packet has what it needs. A
- * dissector's excluded mask is its own protocol's bit (nDPI sets it so):
- * once the flow holds that bit, it shares one with the mask, and the
- * whole masks are compared only when it does not. */
+/* Whether a dissector may run on the flow: the packet has what it needs,
+ * it handles the flow's protocol so far, the flow did not exclude it (the
+ * two masks share no bit). nDPI makes a dissector's excluded mask its own
+ * protocol's bit: when the flow holds it too, that answers at once. */
 static inline int suits(const struct ndpi_call_function_struct *cb,
                         const struct ndpi_flow_struct *flow, unsigned detected_bit,
                         NDPI_SELECTION_BITMASK_PROTOCOL_SIZE packet)
 {
-    return (cb->ndpi_selection_bitmask & packet) == cb->ndpi_selection_bitmask &&
-           NDPI_ISSET(&cb->detection_bitmask, detected_bit) &&
-           !NDPI_ISSET(&flow->excluded_protocol_bitmask,
-                       cb->ndpi_protocol_id & NDPI_NUM_BITS_MASK) &&
-           !shares_bit(&flow->excluded_protocol_bitmask, &cb->excluded_protocol_bitmask);
+    unsigned id_bit = cb->ndpi_protocol_id & NDPI_NUM_BITS_MASK;
+    if ((cb->ndpi_selection_bitmask & packet) != cb->ndpi_selection_bitmask ||
+        !NDPI_ISSET(&cb->detection_bitmask, detected_bit))
+        return 0;
+    if (NDPI_ISSET(&flow->excluded_protocol_bitmask, id_bit) &&
+        NDPI_ISSET(&cb->excluded_protocol_bitmask, id_bit))
+        return 0;
+    return !shares_bit(&flow->excluded_protocol_bitmask, &cb->excluded_protocol_bitmask);
 }
 
 typedef void (*dissector_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *);
