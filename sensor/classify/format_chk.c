@@ -24,42 +24,65 @@ int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *f
 int __vsprintf_chk(char *s, int flag, size_t slen, const char *format, va_list ap);
 void __chk_fail(void) __attribute__((noreturn));
 
-/* The output so far: what fits in the buffer, and the whole length. */
+/* The output so far: what fits in the buffer (cap bytes, the NUL apart),
+ * and the whole length. A local of format(), kept in registers. */
 struct out {
     char *s;
     size_t cap, len;
+    int nul; /* room for the NUL: maxlen > 0 */
 };
 
-static inline void put(struct out *o, char c)
+static inline void put(struct out *o, const char *p, size_t n)
 {
-    if (o->len < o->cap) o->s[o->len] = c;
-    o->len++;
+    for (size_t i = 0; i < n; i++, o->len++)
+        if (o->len < o->cap) o->s[o->len] = p[i];
 }
 
-static void put_number(struct out *o, unsigned v, int neg, char conv, char pad, unsigned width)
+static inline void pad_to(struct out *o, char c, size_t n)
 {
-    char buf[16];
-    unsigned n = 0;
+    for (; n; n--, o->len++)
+        if (o->len < o->cap) o->s[o->len] = c;
+}
+
+/* v's digits, ending at end: their start. Decimal two at a time. */
+static inline char *digits(char *end, unsigned v, char conv)
+{
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
     if (conv == 'x' || conv == 'X') {
-        const char *digits = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+        const char *hex = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
         do {
-            buf[n++] = digits[v & 15];
+            *--end = hex[v & 15];
             v >>= 4;
         } while (v);
-    } else {
-        do {
-            buf[n++] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v);
+        return end;
     }
-    unsigned total = n + (unsigned)neg;
-    for (; pad == ' ' && width > total; width--)
-        put(o, ' ');
-    if (neg) put(o, '-');
-    for (; pad == '0' && width > total; width--)
-        put(o, '0');
-    while (n)
-        put(o, buf[--n]);
+    while (v >= 100) {
+        unsigned r = v % 100;
+        v /= 100;
+        *--end = pairs[2 * r + 1];
+        *--end = pairs[2 * r];
+    }
+    if (v >= 10) {
+        *--end = pairs[2 * v + 1];
+        *--end = pairs[2 * v];
+    } else {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}
+
+/* The NUL after what fit (if anything may), and snprintf's result. */
+static inline int finish(struct out *o)
+{
+    if (o->nul) o->s[o->len < o->cap ? o->len : o->cap] = '\0';
+    if (o->len > INT_MAX) {
+        errno = EOVERFLOW;
+        return -1;
+    }
+    return (int)o->len;
 }
 
 /* What snprintf(s, maxlen, fmt, ap...) returns, written as it would be;
@@ -68,10 +91,29 @@ static void put_number(struct out *o, unsigned v, int neg, char conv, char pad, 
  * precision, a length modifier, any other conversion. */
 static int format(char *s, size_t maxlen, const char *fmt, va_list ap)
 {
-    struct out o = {s, maxlen ? maxlen - 1 : 0, 0};
+    struct out o = {s, maxlen ? maxlen - 1 : 0, 0, maxlen != 0};
+    char num[16], *const num_end = num + sizeof(num);
+    /* nDPI's JA3 step, "-" or "" then a number: without the loop */
+    if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '%' && fmt[3] == 'u' && !fmt[4]) {
+        const char *str = va_arg(ap, const char *);
+        unsigned v = va_arg(ap, unsigned);
+        for (str = str ? str : "(null)"; *str; str++)
+            put(&o, str, 1);
+        const char *d = digits(num_end, v, 'u');
+        put(&o, d, (size_t)(num_end - d));
+        return finish(&o);
+    }
+    /* and its digests' bytes */
+    if (fmt[0] == '%' && fmt[1] == '0' && fmt[2] == '2' && (fmt[3] == 'x' || fmt[3] == 'X') &&
+        !fmt[4]) {
+        const char *d = digits(num_end, va_arg(ap, unsigned), fmt[3]);
+        if (num_end - d < 2) put(&o, "0", 1);
+        put(&o, d, (size_t)(num_end - d));
+        return finish(&o);
+    }
     for (const char *p = fmt; *p; p++) {
         if (*p != '%') {
-            put(&o, *p);
+            put(&o, p, 1);
             continue;
         }
         char pad = ' ';
@@ -79,44 +121,48 @@ static int format(char *s, size_t maxlen, const char *fmt, va_list ap)
         unsigned width = 0, ndigits = 0;
         for (; *p >= '0' && *p <= '9' && ndigits < 4; p++, ndigits++)
             width = width * 10 + (unsigned)(*p - '0');
-        int bare = pad == ' ' && !ndigits;
+        int bare = pad == ' ' && !ndigits, neg = 0;
+        const char *str;
+        size_t n;
         switch (ndigits < 4 ? *p : 0) {
         case '%':
-            if (!bare) return -2;
-            put(&o, '%');
-            break;
-        case 's': {
-            if (!bare) return -2;
-            const char *str = va_arg(ap, const char *);
-            for (str = str ? str : "(null)"; *str; str++)
-                put(&o, *str);
-            break;
-        }
         case 'c':
+        case 's':
             if (!bare) return -2;
-            put(&o, (char)va_arg(ap, int));
-            break;
+            if (*p == '%') {
+                put(&o, "%", 1);
+            } else if (*p == 'c') {
+                char c = (char)va_arg(ap, int);
+                put(&o, &c, 1);
+            } else {
+                str = va_arg(ap, const char *);
+                for (str = str ? str : "(null)"; *str; str++)
+                    put(&o, str, 1);
+            }
+            continue;
         case 'd':
         case 'i': {
             int v = va_arg(ap, int);
-            put_number(&o, v < 0 ? 0u - (unsigned)v : (unsigned)v, v < 0, 'u', pad, width);
+            neg = v < 0;
+            str = digits(num_end, neg ? 0u - (unsigned)v : (unsigned)v, 'u');
             break;
         }
         case 'u':
         case 'x':
         case 'X':
-            put_number(&o, va_arg(ap, unsigned), 0, *p, pad, width);
+            str = digits(num_end, va_arg(ap, unsigned), *p);
             break;
         default:
             return -2;
         }
+        n = (size_t)(num_end - str);
+        size_t fill = width > n + (size_t)neg ? width - n - (size_t)neg : 0;
+        if (pad == ' ') pad_to(&o, ' ', fill);
+        if (neg) put(&o, "-", 1);
+        if (pad == '0') pad_to(&o, '0', fill);
+        put(&o, str, n);
     }
-    if (maxlen) s[o.len < o.cap ? o.len : o.cap] = '\0';
-    if (o.len > INT_MAX) {
-        errno = EOVERFLOW;
-        return -1;
-    }
-    return (int)o.len;
+    return finish(&o);
 }
 
 int format_snprintf(char *s, size_t maxlen, const char *fmt, ...)
