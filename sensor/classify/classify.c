@@ -10,7 +10,7 @@
 #include <ndpi_api.h>
 
 #include "classify.h"
-#include "ndpi_dispatch.h"
+#include "ndpi_override.h"
 
 #define MAX_TCP_DPI_PACKETS 80 /* ndpiReader -T default */
 #define MAX_UDP_DPI_PACKETS 24 /* ndpiReader -U default */
@@ -101,7 +101,7 @@ struct classifier *classify_create(char *err, size_t errlen)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->mod, &all);
     ndpi_finalize_initialization(c->mod);
-    ndpi_dispatch_check(c->mod); /* vigie's dissector loop, or nDPI's */
+    ndpi_override_check(c->mod); /* vigie's dissector loop, or nDPI's */
     c->budget = CLASSIFY_BUDGET_DEFAULT;
     return c;
 }

@@ -1,10 +1,15 @@
-/* vigie's ndpi_check_flow_func (classify/ndpi_dispatch.c) against
- * libndpi's own, side by side: two modules, one flow each, every packet
- * to both, vigie's loop for the one and nDPI's for the other. After each
- * packet both give the same protocol, the same detection stack and the
- * same mask of dissectors that excluded themselves (so the same ones ran),
- * on flows of many protocols, named early, late or never: over TCP with
- * and without payload, UDP and ICMP. */
+/* vigie's ndpi_check_flow_func and ndpi_network_port_ptree_match
+ * (classify/ndpi_override.c) against libndpi's own, side by side. The
+ * dissector loop: two modules, one flow each, every packet to both,
+ * vigie's loop for the one and nDPI's for the other; after each packet
+ * both give the same protocol, the same detection stack and the same mask
+ * of dissectors that excluded themselves (so the same ones ran), on flows
+ * of many protocols, named early, late or never: over TCP with and
+ * without payload, UDP and ICMP. The IP lists: the same answer for
+ * addresses in nDPI's networks and outside, asked again and again (the
+ * remembered answers), with other addresses in between taking their
+ * places, and from a module made since. */
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,11 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <ndpi_api.h>
 
-#include "classify/ndpi_dispatch.h"
+#include "classify/ndpi_override.h"
 
 struct side {
     struct ndpi_detection_module_struct *mod;
@@ -47,7 +53,7 @@ static int setup(void **state)
     struct pair *p = calloc(1, sizeof(*p));
     p->ours.mod = module();
     p->theirs.mod = module();
-    assert_int_equal(ndpi_dispatch_check(p->ours.mod), 1);
+    assert_int_equal(ndpi_override_check(p->ours.mod), 1);
     *state = p;
     return 0;
 }
@@ -55,7 +61,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct pair *p = *state;
-    ndpi_dispatch_use(1);
+    ndpi_override_use(1);
     ndpi_exit_detection_module(p->ours.mod);
     ndpi_exit_detection_module(p->theirs.mod);
     free(p);
@@ -130,13 +136,13 @@ static void packet(struct pair *p, int dir, uint8_t proto, uint16_t cport, uint1
     if (n) memcpy(h + l4, payload, n);
     p->ms += 10;
 
-    ndpi_dispatch_use(1);
+    ndpi_override_use(1);
     ndpi_protocol a = ndpi_detection_process_packet(p->ours.mod, p->ours.flow, ip,
                                                     (unsigned short)(20 + l4 + n), p->ms);
-    ndpi_dispatch_use(0);
+    ndpi_override_use(0);
     ndpi_protocol b = ndpi_detection_process_packet(p->theirs.mod, p->theirs.flow, ip,
                                                     (unsigned short)(20 + l4 + n), p->ms);
-    ndpi_dispatch_use(1);
+    ndpi_override_use(1);
     p->last = a;
     assert_int_equal(a.master_protocol, b.master_protocol);
     assert_int_equal(a.app_protocol, b.app_protocol);
@@ -285,12 +291,91 @@ static void test_tls_and_udp(void **state)
     }
 }
 
+/* Addresses in networks of nDPI 4.2's lists (Google, Facebook, Apple,
+ * Microsoft, Amazon) and outside, their last byte varied. */
+static void test_ip_lists(void **state)
+{
+    struct pair *p = *state;
+    static const char *const bases[] = {"142.250.180.0", "172.217.16.0", "157.240.1.0",
+                                        "17.253.144.0",  "13.107.42.0",  "52.94.236.0",
+                                        "8.8.8.0",       "10.1.2.0",     "192.0.2.0"};
+    static const uint16_t ports[] = {443, 80, 53, 3478, 5222, 0, 40000};
+    unsigned named = 0;
+    srand(5);
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) { /* a module made since: remembered answers of before do not count */
+            ndpi_exit_detection_module(p->theirs.mod);
+            p->theirs.mod = module();
+            assert_int_equal(ndpi_override_check(p->theirs.mod), 1);
+        }
+        struct ndpi_detection_module_struct *m = round == 2 ? p->theirs.mod : p->ours.mod;
+        for (int i = 0; i < 30000; i++) {
+            struct in_addr a;
+            if (i % 3) {
+                assert_int_equal(inet_pton(AF_INET, bases[(unsigned)rand() % 9], &a), 1);
+                a.s_addr = htonl(ntohl(a.s_addr) + (unsigned)rand() % 256);
+            } else {
+                a.s_addr = (uint32_t)rand() * 2654435761u; /* anywhere */
+            }
+            uint16_t port = htons(ports[(unsigned)rand() % 7]);
+            ndpi_override_use(1);
+            u_int16_t ours = ndpi_network_port_ptree_match(m, &a, port);
+            ndpi_override_use(0);
+            u_int16_t theirs = ndpi_network_port_ptree_match(m, &a, port);
+            ndpi_override_use(1);
+            assert_int_equal(ours, theirs);
+            named += ours != NDPI_PROTOCOL_UNKNOWN;
+        }
+    }
+    assert_true(named > 10000); /* the lists were reached, not only misses */
+}
+
+/* A custom protocol on one address and port (nDPI's "ip:ADDR:PORT" rule):
+ * the answer depends on the port asked with the address. */
+static void test_ip_and_port_rule(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/vigie-ndpi-rules-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char rule[] = "ip:192.0.2.7:443@VigieTest\n";
+    assert_int_equal(write(fd, rule, sizeof(rule) - 1), (ssize_t)(sizeof(rule) - 1));
+    close(fd);
+    struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(m, &all);
+    assert_int_equal(ndpi_load_protocols_file(m, path), 0);
+    ndpi_finalize_initialization(m);
+    unlink(path);
+    assert_int_equal(ndpi_override_check(m), 1);
+    unsigned named = 0;
+    for (int i = 0; i < 8; i++) { /* asked again: the remembered answer */
+        static const char *const addrs[] = {"192.0.2.7", "192.0.2.8"};
+        static const uint16_t ports[] = {443, 80};
+        struct in_addr a;
+        assert_int_equal(inet_pton(AF_INET, addrs[i & 1], &a), 1);
+        uint16_t port = htons(ports[(i >> 1) & 1]);
+        ndpi_override_use(1);
+        u_int16_t ours = ndpi_network_port_ptree_match(m, &a, port);
+        ndpi_override_use(0);
+        u_int16_t theirs = ndpi_network_port_ptree_match(m, &a, port);
+        ndpi_override_use(1);
+        assert_int_equal(ours, theirs);
+        named += ours != NDPI_PROTOCOL_UNKNOWN;
+    }
+    assert_int_equal(named, 2); /* 192.0.2.7 with 443, twice */
+    ndpi_exit_detection_module(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_libndpi_calls_land_in_vigie),
         cmocka_unit_test(test_tcp_text_protocols),
         cmocka_unit_test(test_tls_and_udp),
+        cmocka_unit_test(test_ip_lists),
+        cmocka_unit_test(test_ip_and_port_rule),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
