@@ -23,8 +23,10 @@
  * %s, truncation) are the point of some cases. */
 #pragma GCC diagnostic ignored "-Wformat"
 #pragma GCC diagnostic ignored "-Wformat-extra-args"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wformat-overflow"
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define BUF 1200
 #define CANARY 'Z'
