@@ -37,15 +37,22 @@ struct pair {
     ndpi_protocol last; /* the last packet's, both sides' */
 };
 
-static struct ndpi_detection_module_struct *module(void)
+/* A module as classify.c makes it, with nDPI's rules of a file if any. */
+static struct ndpi_detection_module_struct *module_with(const char *rules)
 {
     struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
     assert_non_null(m);
     NDPI_PROTOCOL_BITMASK all;
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(m, &all);
+    if (rules) assert_int_equal(ndpi_load_protocols_file(m, rules), 0);
     ndpi_finalize_initialization(m);
     return m;
+}
+
+static struct ndpi_detection_module_struct *module(void)
+{
+    return module_with(NULL);
 }
 
 static int setup(void **state)
@@ -291,6 +298,19 @@ static void test_tls_and_udp(void **state)
     }
 }
 
+/* vigie's answer for an address and port, checked against libndpi's. */
+static u_int16_t port_match(struct ndpi_detection_module_struct *m, struct in_addr *a,
+                            uint16_t port)
+{
+    ndpi_override_use(1);
+    u_int16_t ours = ndpi_network_port_ptree_match(m, a, port);
+    ndpi_override_use(0);
+    u_int16_t theirs = ndpi_network_port_ptree_match(m, a, port);
+    ndpi_override_use(1);
+    assert_int_equal(ours, theirs);
+    return ours;
+}
+
 /* Addresses in networks of nDPI 4.2's lists (Google, Facebook, Apple,
  * Microsoft, Amazon) and outside, their last byte varied. */
 static void test_ip_lists(void **state)
@@ -318,13 +338,7 @@ static void test_ip_lists(void **state)
                 a.s_addr = (uint32_t)rand() * 2654435761u; /* anywhere */
             }
             uint16_t port = htons(ports[(unsigned)rand() % 7]);
-            ndpi_override_use(1);
-            u_int16_t ours = ndpi_network_port_ptree_match(m, &a, port);
-            ndpi_override_use(0);
-            u_int16_t theirs = ndpi_network_port_ptree_match(m, &a, port);
-            ndpi_override_use(1);
-            assert_int_equal(ours, theirs);
-            named += ours != NDPI_PROTOCOL_UNKNOWN;
+            named += port_match(m, &a, port) != NDPI_PROTOCOL_UNKNOWN;
         }
     }
     assert_true(named > 10000); /* the lists were reached, not only misses */
@@ -341,12 +355,7 @@ static void test_ip_and_port_rule(void **state)
     const char rule[] = "ip:192.0.2.7:443@VigieTest\n";
     assert_int_equal(write(fd, rule, sizeof(rule) - 1), (ssize_t)(sizeof(rule) - 1));
     close(fd);
-    struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
-    NDPI_PROTOCOL_BITMASK all;
-    NDPI_BITMASK_SET_ALL(all);
-    ndpi_set_protocol_detection_bitmask2(m, &all);
-    assert_int_equal(ndpi_load_protocols_file(m, path), 0);
-    ndpi_finalize_initialization(m);
+    struct ndpi_detection_module_struct *m = module_with(path);
     unlink(path);
     assert_int_equal(ndpi_override_check(m), 1);
     unsigned named = 0;
@@ -356,13 +365,7 @@ static void test_ip_and_port_rule(void **state)
         struct in_addr a;
         assert_int_equal(inet_pton(AF_INET, addrs[i & 1], &a), 1);
         uint16_t port = htons(ports[(i >> 1) & 1]);
-        ndpi_override_use(1);
-        u_int16_t ours = ndpi_network_port_ptree_match(m, &a, port);
-        ndpi_override_use(0);
-        u_int16_t theirs = ndpi_network_port_ptree_match(m, &a, port);
-        ndpi_override_use(1);
-        assert_int_equal(ours, theirs);
-        named += ours != NDPI_PROTOCOL_UNKNOWN;
+        named += port_match(m, &a, port) != NDPI_PROTOCOL_UNKNOWN;
     }
     assert_int_equal(named, 2); /* 192.0.2.7 with 443, twice */
     ndpi_exit_detection_module(m);
