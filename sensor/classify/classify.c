@@ -101,7 +101,7 @@ struct classifier *classify_create(char *err, size_t errlen)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->mod, &all);
     ndpi_finalize_initialization(c->mod);
-    ndpi_override_check(c->mod); /* vigie's dissector loop, or nDPI's */
+    ndpi_override_check(c->mod); /* vigie's copies of nDPI's costliest steps, or nDPI's own */
     c->budget = CLASSIFY_BUDGET_DEFAULT;
     return c;
 }

@@ -11,8 +11,9 @@
  * so libndpi's calls land here. Anything but literal text, %%, %s, %c and
  * %d %i %u %x %X with a 0 flag and a width of up to 3 digits goes on to
  * glibc: the result is glibc's to the byte (tests/unit/test_format_chk.c).
- * Sanitizer builds link their runtime's interceptors of these names
- * first, and keep those. */
+ * GCC's sanitizer builds link their runtime's interceptors of these names
+ * first (libasan.so) and keep those; clang's runtime, linked statically,
+ * defines them weak, and vigie's take their place. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
