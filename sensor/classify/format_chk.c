@@ -45,6 +45,12 @@ static inline void pad_to(struct out *o, char c, size_t n)
         if (o->len < o->cap) o->s[o->len] = c;
 }
 
+static inline void put_str(struct out *o, const char *str)
+{
+    for (str = str ? str : "(null)"; *str; str++) /* glibc's word for NULL */
+        put(o, str, 1);
+}
+
 /* v's digits, ending at end: their start. Decimal two at a time. */
 static inline char *digits(char *end, unsigned v, char conv)
 {
@@ -96,11 +102,8 @@ static int format(char *s, size_t maxlen, const char *fmt, va_list ap)
     char num[16], *const num_end = num + sizeof(num);
     /* nDPI's JA3 step, "-" or "" then a number: without the loop */
     if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '%' && fmt[3] == 'u' && !fmt[4]) {
-        const char *str = va_arg(ap, const char *);
-        unsigned v = va_arg(ap, unsigned);
-        for (str = str ? str : "(null)"; *str; str++)
-            put(&o, str, 1);
-        const char *d = digits(num_end, v, 'u');
+        put_str(&o, va_arg(ap, const char *));
+        const char *d = digits(num_end, va_arg(ap, unsigned), 'u');
         put(&o, d, (size_t)(num_end - d));
         return finish(&o);
     }
@@ -122,24 +125,21 @@ static int format(char *s, size_t maxlen, const char *fmt, va_list ap)
         unsigned width = 0, ndigits = 0;
         for (; *p >= '0' && *p <= '9' && ndigits < 4; p++, ndigits++)
             width = width * 10 + (unsigned)(*p - '0');
-        int bare = pad == ' ' && !ndigits, neg = 0;
+        char conv = ndigits < 4 ? *p : 0;
+        if ((conv == '%' || conv == 'c' || conv == 's') && (pad != ' ' || ndigits)) return -2;
+        int neg = 0;
         const char *str;
-        size_t n;
-        switch (ndigits < 4 ? *p : 0) {
+        switch (conv) {
         case '%':
-        case 'c':
+            put(&o, "%", 1);
+            continue;
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            put(&o, &c, 1);
+            continue;
+        }
         case 's':
-            if (!bare) return -2;
-            if (*p == '%') {
-                put(&o, "%", 1);
-            } else if (*p == 'c') {
-                char c = (char)va_arg(ap, int);
-                put(&o, &c, 1);
-            } else {
-                str = va_arg(ap, const char *);
-                for (str = str ? str : "(null)"; *str; str++)
-                    put(&o, str, 1);
-            }
+            put_str(&o, va_arg(ap, const char *));
             continue;
         case 'd':
         case 'i': {
@@ -151,12 +151,12 @@ static int format(char *s, size_t maxlen, const char *fmt, va_list ap)
         case 'u':
         case 'x':
         case 'X':
-            str = digits(num_end, va_arg(ap, unsigned), *p);
+            str = digits(num_end, va_arg(ap, unsigned), conv);
             break;
         default:
             return -2;
         }
-        n = (size_t)(num_end - str);
+        size_t n = (size_t)(num_end - str);
         size_t fill = width > n + (size_t)neg ? width - n - (size_t)neg : 0;
         if (pad == ' ') pad_to(&o, ' ', fill);
         if (neg) put(&o, "-", 1);
@@ -166,14 +166,30 @@ static int format(char *s, size_t maxlen, const char *fmt, va_list ap)
     return finish(&o);
 }
 
-int format_snprintf(char *s, size_t maxlen, const char *fmt, ...)
+/* Which of glibc's takes the formats the short path leaves. */
+enum glibc_fn { GLIBC_SNPRINTF, GLIBC_SNPRINTF_CHK, GLIBC_SPRINTF_CHK };
+
+static int short_or_glibc(enum glibc_fn g, char *s, size_t maxlen, int flag, size_t slen,
+                          const char *fmt, va_list ap)
 {
-    va_list ap, again;
-    va_start(ap, fmt);
+    va_list again;
     va_copy(again, ap);
     int n = format(s, maxlen, fmt, ap);
-    if (n == -2) n = vsnprintf(s, maxlen, fmt, again);
+    if (n == -2)
+        n = g == GLIBC_SNPRINTF       ? vsnprintf(s, maxlen, fmt, again)
+            : g == GLIBC_SNPRINTF_CHK ? __vsnprintf_chk(s, maxlen, flag, slen, fmt, again)
+                                      : __vsprintf_chk(s, flag, slen, fmt, again);
+    else if (g == GLIBC_SPRINTF_CHK && n >= 0 && (size_t)n >= slen)
+        __chk_fail(); /* sprintf past the object */
     va_end(again);
+    return n;
+}
+
+int format_snprintf(char *s, size_t maxlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = short_or_glibc(GLIBC_SNPRINTF, s, maxlen, 0, 0, fmt, ap);
     va_end(ap);
     return n;
 }
@@ -181,13 +197,9 @@ int format_snprintf(char *s, size_t maxlen, const char *fmt, ...)
 int format_sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...)
 {
     if (slen == 0) __chk_fail();
-    va_list ap, again;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = format(s, slen, fmt, ap);
-    if (n >= 0 && (size_t)n >= slen) __chk_fail(); /* sprintf past the object */
-    if (n == -2) n = __vsprintf_chk(s, flag, slen, fmt, again);
-    va_end(again);
+    int n = short_or_glibc(GLIBC_SPRINTF_CHK, s, slen, flag, slen, fmt, ap);
     va_end(ap);
     return n;
 }
@@ -195,12 +207,9 @@ int format_sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...)
 int format_snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...)
 {
     if (slen < maxlen) __chk_fail();
-    va_list ap, again;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = format(s, maxlen, fmt, ap);
-    if (n == -2) n = __vsnprintf_chk(s, maxlen, flag, slen, fmt, again);
-    va_end(again);
+    int n = short_or_glibc(GLIBC_SNPRINTF_CHK, s, maxlen, flag, slen, fmt, ap);
     va_end(ap);
     return n;
 }

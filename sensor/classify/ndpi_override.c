@@ -102,6 +102,8 @@ static u_int32_t detect(struct ndpi_detection_module_struct *ndpi, struct ndpi_f
     unsigned detected_bit = flow->detected_protocol_stack[0] & NDPI_NUM_BITS_MASK;
     dissector_fn done = NULL;
 
+    /* As nDPI: without payload, the entry looked at is the one the
+     * protocol id indexes, not the guessed protocol's own (protoIdx). */
     if (guess->protoId != NDPI_PROTOCOL_UNKNOWN && suits(guess_cb, flow, detected_bit, packet) &&
         flow->guessed_protocol_id != NDPI_PROTOCOL_UNKNOWN && guess->func &&
         (!without_payload ||
