@@ -91,17 +91,13 @@ struct classifier *classify_create(char *err, size_t errlen)
         return NULL;
     }
     pthread_once(&allocator_once, set_allocator);
-    c->mod = ndpi_init_detection_module(ndpi_no_prefs);
+    /* vigie's copies of nDPI's costliest steps, or nDPI's own */
+    c->mod = ndpi_override_module_new();
     if (!c->mod) {
         snprintf(err, errlen, "classify: nDPI initialisation failed");
         free(c);
         return NULL;
     }
-    NDPI_PROTOCOL_BITMASK all;
-    NDPI_BITMASK_SET_ALL(all);
-    ndpi_set_protocol_detection_bitmask2(c->mod, &all);
-    ndpi_finalize_initialization(c->mod);
-    ndpi_override_check(c->mod); /* vigie's copies of nDPI's costliest steps, or nDPI's own */
     c->budget = CLASSIFY_BUDGET_DEFAULT;
     return c;
 }
@@ -117,7 +113,7 @@ void classify_destroy(struct classifier *c)
     for (size_t i = 0; i < c->nchunks; i++)
         free(c->chunks[i]);
     free(c->chunks);
-    ndpi_exit_detection_module(c->mod);
+    ndpi_override_module_free(c->mod);
     free(c);
 }
 

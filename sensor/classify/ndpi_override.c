@@ -32,8 +32,17 @@
  * vigie defines nothing here. tests/unit/test_ndpi_override.c runs vigie's
  * and libndpi's side by side; the pcap tests compare every flow's protocol
  * on the shared corpus with the records of before (corpus_same) and with
- * ndpiReader (agreement). */
+ * ndpiReader (agreement).
+ *
+ * The tree itself is built once: every module of vigie's classifier but
+ * the first is made without inserting the IP lists into its own
+ * (ndpi_patricia_lookup, through the PLT too, answers each insertion with
+ * a node thrown away) and reads the first module's, which no search
+ * changes (ndpi_override_module_new). Inserting the lists was most of
+ * the time a module takes to make (10 ms of the 12 on the Intel VM), and
+ * modules are made one after the other before the first packet. */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -49,12 +58,14 @@ typedef u_int32_t (*check_fn)(struct ndpi_detection_module_struct *, struct ndpi
                               NDPI_SELECTION_BITMASK_PROTOCOL_SIZE *);
 typedef u_int16_t (*port_match_fn)(struct ndpi_detection_module_struct *, struct in_addr *,
                                    u_int16_t);
+typedef ndpi_patricia_node_t *(*lookup_fn)(ndpi_patricia_tree_t *, ndpi_prefix_t *);
 
 /* Facts of the process, not of a module: which library it linked, and
  * libndpi's own functions. */
 static _Atomic int ours = 1;
 static _Atomic(check_fn) own_check;
 static _Atomic(port_match_fn) own_port_match;
+static _Atomic(lookup_fn) own_lookup;
 /* Bumped by each module checked: the remembered addresses of a tree freed
  * since (whose memory a new one may take) are forgotten. */
 static _Atomic uint32_t generation = 1;
@@ -198,6 +209,80 @@ u_int16_t ndpi_network_port_ptree_match(struct ndpi_detection_module_struct *ndp
 }
 _Static_assert(MEMO_SLOTS == 1u << (32 - 21), "the memo's hash takes the top 11 bits");
 
+/* --- one tree of the IP lists --------------------------------------------- */
+
+/* The first module's tree, which the others read, and how many modules
+ * read it (the first included); under share_lock. */
+static pthread_mutex_t share_lock = PTHREAD_MUTEX_INITIALIZER;
+static ndpi_patricia_tree_t *shared_tree;
+static unsigned shared_refs;
+/* Set while this thread makes a module that will read the shared tree. */
+static _Thread_local int skip_inserts;
+static _Thread_local ndpi_patricia_node_t skipped;
+
+static int find_own(void);
+
+/* nDPI's insertion into a tree (and its search for the node to add). */
+ndpi_patricia_node_t *ndpi_patricia_lookup(ndpi_patricia_tree_t *patricia, ndpi_prefix_t *prefix)
+{
+    if (skip_inserts) {
+        memset(&skipped, 0, sizeof(skipped));
+        return &skipped;
+    }
+    lookup_fn own = atomic_load_explicit(&own_lookup, memory_order_relaxed);
+    if (!own && find_own()) own = atomic_load_explicit(&own_lookup, memory_order_relaxed);
+    return own ? own(patricia, prefix) : NULL;
+}
+
+/* A module made, every protocol on, finalized; NULL if nDPI fails. */
+static struct ndpi_detection_module_struct *make_module(int skip)
+{
+    skip_inserts = skip;
+    struct ndpi_detection_module_struct *mod = ndpi_init_detection_module(ndpi_no_prefs);
+    skip_inserts = 0;
+    if (!mod) return NULL;
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(mod, &all);
+    ndpi_finalize_initialization(mod);
+    return mod;
+}
+
+struct ndpi_detection_module_struct *ndpi_override_module_new(void)
+{
+    pthread_mutex_lock(&share_lock);
+    int share = shared_tree != NULL && atomic_load_explicit(&ours, memory_order_relaxed);
+    struct ndpi_detection_module_struct *mod = make_module(share);
+    if (mod && share) {
+        /* Its own tree is empty: the shared one takes its place. */
+        ndpi_patricia_tree_t *own = mod->protocols_ptree;
+        if (own) ndpi_patricia_destroy(own, NULL);
+        mod->protocols_ptree = shared_tree;
+        shared_refs++;
+    }
+    if (mod && ndpi_override_check(mod) && !share && !shared_tree) {
+        shared_tree = mod->protocols_ptree;
+        shared_refs = 1;
+    }
+    pthread_mutex_unlock(&share_lock);
+    return mod;
+}
+
+void ndpi_override_module_free(struct ndpi_detection_module_struct *mod)
+{
+    if (!mod) return;
+    pthread_mutex_lock(&share_lock);
+    if (shared_tree && mod->protocols_ptree == shared_tree) {
+        mod->protocols_ptree = NULL; /* nDPI frees what is not NULL */
+        if (--shared_refs == 0) {
+            ndpi_patricia_destroy(shared_tree, NULL);
+            shared_tree = NULL;
+        }
+    }
+    pthread_mutex_unlock(&share_lock);
+    ndpi_exit_detection_module(mod);
+}
+
 /* --- which runs ----------------------------------------------------------- */
 
 /* libndpi's own functions, past vigie's; 0 when one is missing. */
@@ -207,11 +292,15 @@ static int find_own(void)
         /* POSIX lets a data pointer from dlsym be a function's */
         void *a = dlsym(RTLD_NEXT, "ndpi_check_flow_func");
         void *b = dlsym(RTLD_NEXT, "ndpi_network_port_ptree_match");
-        if (!a || !b) return 0;
+        void *c = dlsym(RTLD_NEXT, "ndpi_patricia_lookup");
+        if (!a || !b || !c) return 0;
         check_fn f;
         port_match_fn g;
+        lookup_fn h;
         memcpy(&f, &a, sizeof(f));
         memcpy(&g, &b, sizeof(g));
+        memcpy(&h, &c, sizeof(h));
+        atomic_store_explicit(&own_lookup, h, memory_order_relaxed);
         atomic_store_explicit(&own_port_match, g, memory_order_relaxed);
         atomic_store_explicit(&own_check, f, memory_order_relaxed);
     }
@@ -242,6 +331,22 @@ void ndpi_override_use(int vigie_copy)
 }
 
 #else
+
+struct ndpi_detection_module_struct *ndpi_override_module_new(void)
+{
+    struct ndpi_detection_module_struct *mod = ndpi_init_detection_module(ndpi_no_prefs);
+    if (!mod) return NULL;
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(mod, &all);
+    ndpi_finalize_initialization(mod);
+    return mod;
+}
+
+void ndpi_override_module_free(struct ndpi_detection_module_struct *mod)
+{
+    if (mod) ndpi_exit_detection_module(mod);
+}
 
 int ndpi_override_check(struct ndpi_detection_module_struct *mod)
 {

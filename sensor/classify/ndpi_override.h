@@ -1,6 +1,6 @@
 /* vigie's copies of two nDPI 4.2 functions, the loop over the protocol
- * dissectors and the match of an address in nDPI's IP lists (see
- * ndpi_override.c for why). */
+ * dissectors and the match of an address in nDPI's IP lists, and one tree
+ * of those lists for every module (see ndpi_override.c for why). */
 #ifndef VIGIE_NDPI_OVERRIDE_H
 #define VIGIE_NDPI_OVERRIDE_H
 
@@ -11,6 +11,14 @@ struct ndpi_detection_module_struct;
  * read (checked on mod, a module made and finalized; every module must
  * be, before its first packet). */
 int ndpi_override_check(struct ndpi_detection_module_struct *mod);
+
+/* A module for vigie's classifier: every protocol on, finalized, checked
+ * (ndpi_override_check); past the first, it reads the first one's tree of
+ * nDPI's IP lists instead of making its own (ndpi_override.c). NULL if
+ * nDPI fails. ndpi_override_module_free ends it (never
+ * ndpi_exit_detection_module, which would free the shared tree). */
+struct ndpi_detection_module_struct *ndpi_override_module_new(void);
+void ndpi_override_module_free(struct ndpi_detection_module_struct *mod);
 
 /* Tests: 0 makes libndpi's own run, 1 vigie's again. */
 void ndpi_override_use(int vigie_copy);

@@ -8,7 +8,10 @@
  * without payload, UDP and ICMP. The IP lists: the same answer for
  * addresses in nDPI's networks and outside, asked again and again (the
  * remembered answers), with other addresses in between taking their
- * places, and from a module made since. */
+ * places, and from a module made since. One tree of the lists: modules
+ * made by ndpi_override_module_new past the first read the first one's,
+ * and answer as a module libndpi made alone, also once the first is
+ * gone. */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#define NDPI_LIB_COMPILATION /* a module's tree of the IP lists */
 #include <ndpi_api.h>
 
 #include "classify/ndpi_override.h"
@@ -371,6 +375,51 @@ static void test_ip_and_port_rule(void **state)
     ndpi_exit_detection_module(m);
 }
 
+/* The networks of test_ip_lists, asked of m with libndpi's own match (it
+ * reads the module's tree) and of alone: the same answers, and some named. */
+static void same_answers(struct ndpi_detection_module_struct *m,
+                         struct ndpi_detection_module_struct *alone)
+{
+    static const char *const bases[] = {"142.250.180.0", "157.240.1.0", "17.253.144.0",
+                                        "13.107.42.0",   "52.94.236.0", "8.8.8.0"};
+    unsigned named = 0;
+    ndpi_override_use(0);
+    for (unsigned i = 0; i < 6 * 256; i++) {
+        struct in_addr a;
+        assert_int_equal(inet_pton(AF_INET, bases[i / 256], &a), 1);
+        a.s_addr = htonl(ntohl(a.s_addr) + i % 256);
+        u_int16_t got = ndpi_network_ptree_match(m, &a);
+        assert_int_equal(got, ndpi_network_ptree_match(alone, &a));
+        named += got != NDPI_PROTOCOL_UNKNOWN;
+    }
+    ndpi_override_use(1);
+    assert_true(named > 1000);
+}
+
+static void test_one_tree_for_modules(void **state)
+{
+    (void)state;
+    struct ndpi_detection_module_struct *alone = module();
+    struct ndpi_detection_module_struct *first = ndpi_override_module_new();
+    struct ndpi_detection_module_struct *second = ndpi_override_module_new();
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_ptr_equal(second->protocols_ptree, first->protocols_ptree);
+    assert_ptr_not_equal(first->protocols_ptree, alone->protocols_ptree);
+    same_answers(first, alone);
+    same_answers(second, alone);
+    ndpi_override_module_free(first); /* the tree stays while second reads it */
+    same_answers(second, alone);
+    ndpi_override_module_free(second);
+    /* none left: the next module makes the tree again */
+    struct ndpi_detection_module_struct *again = ndpi_override_module_new();
+    assert_non_null(again);
+    assert_true(((ndpi_patricia_tree_t *)again->protocols_ptree)->num_active_node > 1000);
+    same_answers(again, alone);
+    ndpi_override_module_free(again);
+    ndpi_exit_detection_module(alone);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_tls_and_udp),
         cmocka_unit_test(test_ip_lists),
         cmocka_unit_test(test_ip_and_port_rule),
+        cmocka_unit_test(test_one_tree_for_modules),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
