@@ -227,8 +227,13 @@ _Static_assert(MEMO_SLOTS == 1u << (32 - 21), "the memo's hash takes the top 11 
 static pthread_mutex_t share_lock = PTHREAD_MUTEX_INITIALIZER;
 static ndpi_patricia_tree_t *shared_tree;
 static unsigned shared_refs;
-/* Set while this thread makes a module that will read the shared tree. */
+/* Set while this thread makes a module that will read the shared tree;
+ * skip_tree is the tree whose insertions are thrown away: the first one
+ * inserted into, which nDPI 4.2 makes the IP lists' (protocols_ptree).
+ * Its other trees (the IP addresses of its categories) are its own, filled
+ * as always; make_module checks which tree was skipped. */
 static _Thread_local int skip_inserts;
+static _Thread_local ndpi_patricia_tree_t *skip_tree;
 static _Thread_local ndpi_patricia_node_t skipped;
 
 static int find_own(void);
@@ -237,20 +242,31 @@ static int find_own(void);
 ndpi_patricia_node_t *ndpi_patricia_lookup(ndpi_patricia_tree_t *patricia, ndpi_prefix_t *prefix)
 {
     if (skip_inserts) {
-        memset(&skipped, 0, sizeof(skipped));
-        return &skipped;
+        if (!skip_tree) skip_tree = patricia;
+        if (patricia == skip_tree) {
+            memset(&skipped, 0, sizeof(skipped));
+            return &skipped;
+        }
     }
     lookup_fn own = atomic_load_explicit(&own_lookup, memory_order_relaxed);
     if (!own && find_own()) own = atomic_load_explicit(&own_lookup, memory_order_relaxed);
     return own ? own(patricia, prefix) : NULL;
 }
 
-/* A module made (its IP lists left out: skip) and ready; NULL if nDPI fails. */
-static struct ndpi_detection_module_struct *make_module(int skip)
+/* A module made (its IP lists left out: *skip) and ready; NULL if nDPI
+ * fails. When what was left out is not the tree of the IP lists, the
+ * module is made again whole and *skip cleared. */
+static struct ndpi_detection_module_struct *make_module(int *skip)
 {
-    skip_inserts = skip;
+    skip_inserts = *skip;
+    skip_tree = NULL;
     struct ndpi_detection_module_struct *mod = ndpi_init_detection_module(ndpi_no_prefs);
     skip_inserts = 0;
+    if (mod && *skip && mod->protocols_ptree != skip_tree) {
+        ndpi_exit_detection_module(mod);
+        *skip = 0;
+        mod = ndpi_init_detection_module(ndpi_no_prefs);
+    }
     return ready(mod);
 }
 
@@ -258,7 +274,7 @@ struct ndpi_detection_module_struct *ndpi_override_module_new(void)
 {
     pthread_mutex_lock(&share_lock);
     int share = shared_tree != NULL && atomic_load_explicit(&ours, memory_order_relaxed);
-    struct ndpi_detection_module_struct *mod = make_module(share);
+    struct ndpi_detection_module_struct *mod = make_module(&share);
     if (mod && share) {
         /* Its own tree is empty: the shared one takes its place. */
         ndpi_patricia_tree_t *own = mod->protocols_ptree;

@@ -395,6 +395,39 @@ static void same_answers(struct ndpi_detection_module_struct *m,
     assert_true(named > 1000);
 }
 
+static void node_in_other(ndpi_patricia_node_t *node, void *data, void *other)
+{
+    (void)data;
+    ndpi_patricia_node_t *o =
+        ndpi_patricia_search_exact(other, ndpi_patricia_get_node_prefix(node));
+    assert_non_null(o);
+    assert_memory_equal(&o->value, &node->value, sizeof(node->value));
+}
+
+/* Trees a and b hold the same networks with the same values; returns how
+ * many. */
+static size_t same_tree(void *a, void *b)
+{
+    if (!a || !b) {
+        assert_ptr_equal(a, b);
+        return 0;
+    }
+    size_t n = ndpi_patricia_walk_tree_inorder(a, node_in_other, b);
+    assert_int_equal(ndpi_patricia_walk_tree_inorder(b, node_in_other, a), n);
+    return n;
+}
+
+/* Every tree of a module's, as a module made alone has it. */
+static void same_trees(struct ndpi_detection_module_struct *m,
+                       struct ndpi_detection_module_struct *alone)
+{
+    assert_true(same_tree(m->protocols_ptree, alone->protocols_ptree) > 1000);
+    /* the IP addresses of nDPI's categories: a module's own tree */
+    assert_true(same_tree(m->custom_categories.ipAddresses, alone->custom_categories.ipAddresses) >
+                0);
+    same_tree(m->ip_risk_mask_ptree, alone->ip_risk_mask_ptree);
+}
+
 static void test_one_tree_for_modules(void **state)
 {
     (void)state;
@@ -407,6 +440,10 @@ static void test_one_tree_for_modules(void **state)
     assert_ptr_not_equal(first->protocols_ptree, alone->protocols_ptree);
     same_answers(first, alone);
     same_answers(second, alone);
+    same_trees(first, alone);
+    same_trees(second, alone);
+    assert_ptr_not_equal(second->custom_categories.ipAddresses,
+                         first->custom_categories.ipAddresses);
     ndpi_override_module_free(first); /* the tree stays while second reads it */
     same_answers(second, alone);
     ndpi_override_module_free(second);
